@@ -1,0 +1,180 @@
+package io.shardwal.mmap;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+
+/**
+ * A reusable flyweight over one claimed frame, for zero-copy writes: {@link SegmentAppender#tryClaim} wraps it
+ * around the claimed bytes, the owner writes the key and value straight into the mapping, then calls
+ * {@link #commit()} (or {@link #abort()}). {@link #close()} on a claim that was neither aborts it — an unfinished
+ * frame is never committed.
+ *
+ * <p>It is also the per-thread workspace of the copying appends (it owns the checksum state).
+ *
+ * <p><b>Threads.</b> Not thread-safe: one claim per writer thread, reused for every append of that thread.
+ * The claimed range is exclusively the owner's until commit or abort.
+ */
+public final class FrameClaim implements AutoCloseable
+{
+    final Checksummer checksummer = new Checksummer();
+
+    private MappedSegment segment;
+    private MemorySegment data;
+    private long offset;
+    private int length;
+    private int keyLength;
+    private boolean active;
+
+    void wrap(final MappedSegment segment, final long offset, final int length, final int keyLength)
+    {
+        this.segment = segment;
+        this.data = segment.data();
+        this.offset = offset;
+        this.length = length;
+        this.keyLength = keyLength;
+        this.active = true;
+    }
+
+    /** True between a successful {@code tryClaim} and {@code commit}/{@code abort}. */
+    public boolean isActive()
+    {
+        return active;
+    }
+
+    /** Position of the claimed frame. */
+    public long position()
+    {
+        return segment.basePosition() + offset;
+    }
+
+    /** The segment's whole data region; write the key and value at {@link #keyOffset()} / {@link #valueOffset()}. */
+    public MemorySegment buffer()
+    {
+        return data;
+    }
+
+    public long keyOffset()
+    {
+        return offset + FrameDescriptor.HEADER_LENGTH;
+    }
+
+    public int keyLength()
+    {
+        return keyLength;
+    }
+
+    public long valueOffset()
+    {
+        return offset + FrameDescriptor.HEADER_LENGTH + keyLength;
+    }
+
+    public int valueLength()
+    {
+        return length - FrameDescriptor.HEADER_LENGTH - keyLength;
+    }
+
+    /** Copies {@code key} (exactly {@link #keyLength()} bytes) into the frame. */
+    public FrameClaim putKey(final byte[] key)
+    {
+        checkActive();
+        if (key.length != keyLength)
+        {
+            throw new IllegalArgumentException("key is " + key.length + " bytes, the claim is for " + keyLength);
+        }
+        MemorySegment.copy(key, 0, data, ValueLayout.JAVA_BYTE, keyOffset(), keyLength);
+        return this;
+    }
+
+    /** Copies {@code bytes[from, from + count)} into the value at {@code valueIndex}. */
+    public FrameClaim putValue(final int valueIndex, final byte[] bytes, final int from, final int count)
+    {
+        checkActive();
+        checkValueRange(valueIndex, count);
+        MemorySegment.copy(bytes, from, data, ValueLayout.JAVA_BYTE, valueOffset() + valueIndex, count);
+        return this;
+    }
+
+    /** Copies the remaining bytes of {@code bytes} into the value at {@code valueIndex}; its position is kept. */
+    public FrameClaim putValue(final int valueIndex, final ByteBuffer bytes)
+    {
+        checkActive();
+        checkValueRange(valueIndex, bytes.remaining());
+        MemorySegment.copy(MemorySegment.ofBuffer(bytes), 0, data, valueOffset() + valueIndex, bytes.remaining());
+        return this;
+    }
+
+    /** Copies {@code bytes} into the value at {@code valueIndex}. */
+    public FrameClaim putValue(final int valueIndex, final MemorySegment bytes)
+    {
+        checkActive();
+        checkValueRange(valueIndex, bytes.byteSize());
+        MemorySegment.copy(bytes, 0, data, valueOffset() + valueIndex, bytes.byteSize());
+        return this;
+    }
+
+    /**
+     * Checksums the frame and publishes it: after this release store, readers in any thread or process see the
+     * whole frame.
+     */
+    public void commit()
+    {
+        checkActive();
+        active = false;
+        try
+        {
+            final int body = checksummer.of(data, keyOffset(), length - FrameDescriptor.HEADER_LENGTH);
+            final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength);
+            data.set(FrameDescriptor.INT, offset + FrameDescriptor.CHECKSUM_OFFSET,
+                body ^ FrameDescriptor.seal(position(), length, word));
+            // Release store of the commit word; pairs with the readers' acquire load.
+            FrameDescriptor.LENGTH.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET, length);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
+    }
+
+    /** Turns the claimed frame into padding that readers skip. */
+    public void abort()
+    {
+        checkActive();
+        active = false;
+        try
+        {
+            SegmentAppender.writePad(data, segment.basePosition(), offset, FrameDescriptor.align(length), 0);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
+    }
+
+    /** Aborts the claim if it is still active; never commits. */
+    @Override
+    public void close()
+    {
+        if (active)
+        {
+            abort();
+        }
+    }
+
+    private void checkActive()
+    {
+        if (!active)
+        {
+            throw new IllegalStateException("no active claim: tryClaim first, and commit or abort only once");
+        }
+    }
+
+    private void checkValueRange(final int valueIndex, final long count)
+    {
+        if (valueIndex < 0 || count < 0 || valueIndex > valueLength() - count)
+        {
+            throw new IndexOutOfBoundsException("value bytes [" + valueIndex + ", " + valueIndex + " + " + count
+                + ") are outside the claimed value of " + valueLength() + " bytes");
+        }
+    }
+}

@@ -1,0 +1,458 @@
+package io.shardwal.mmap;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One segment file, mapped whole into memory through an {@link Arena} that this object owns.
+ *
+ * <p>Files are created complete or not at all: the file is built under a temporary name, preallocated with
+ * {@code posix_fallocate} (so a full disk is an {@link IOException} here, never a SIGBUS in a later mapped write),
+ * given its header, forced, then renamed into place and the directory synced. Existing files are validated —
+ * size, magic, version, header checksum — from a plain read <em>before</em> they are mapped, so a truncated or
+ * foreign file is a {@link ShardwalException}, never a fault.
+ *
+ * <p><b>Threads.</b> Any thread may use a segment. {@link #close()} may race with other threads' accesses: it
+ * unmaps through the shared arena's handshake, and an access that loses the race fails with
+ * {@link ShardwalException.Category#CLOSED} (translated by the appender and the reader), never with a crash.
+ *
+ * <p><b>Assumptions and guarantees.</b>
+ * <ul>
+ *   <li>Bytes of a new segment are zero; nothing in shardwal writes ahead of the tail counter except with
+ *       CAS(0, 0) (pretouching), so "zero" reliably means "never claimed".</li>
+ *   <li>{@link #msync} returns only after the kernel reported the range written to the device (MS_SYNC), or after
+ *       {@code FileChannel.force} when natives are unavailable.</li>
+ *   <li>Closing never msyncs implicitly: durability is the caller's explicit decision.</li>
+ * </ul>
+ */
+public final class MappedSegment implements AutoCloseable
+{
+    /** Suffix of a segment file that is still being created; a leftover one is an interrupted creation. */
+    public static final String CREATING_SUFFIX = ".creating";
+
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private final Path file;
+    private final FileChannel channel;
+    private final Arena arena;
+    private final MemorySegment mapping;
+    private final MemorySegment data;
+    private final long basePosition;
+    private final long capacity;
+    private final int ownerId;
+    private final boolean readOnly;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private MappedSegment(final Path file, final FileChannel channel, final boolean readOnly, final ByteBuffer header)
+        throws IOException
+    {
+        this.file = file;
+        this.channel = channel;
+        this.readOnly = readOnly;
+        this.basePosition = header.getLong(SegmentDescriptor.BASE_POSITION_OFFSET);
+        this.capacity = header.getLong(SegmentDescriptor.CAPACITY_OFFSET);
+        this.ownerId = header.getInt(SegmentDescriptor.OWNER_ID_OFFSET);
+        final Arena mappingArena = Arena.ofShared();
+        try
+        {
+            this.mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
+                0, SegmentDescriptor.DATA_OFFSET + capacity, mappingArena);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            mappingArena.close();
+            throw e;
+        }
+        this.arena = mappingArena;
+        this.data = mapping.asSlice(SegmentDescriptor.DATA_OFFSET, capacity);
+    }
+
+    /**
+     * Creates, preallocates and maps a new segment file. Fails if {@code file} exists.
+     *
+     * @throws IOException if the file exists, or the file system refuses (e.g. no space left), with the cause.
+     */
+    public static MappedSegment create(final Path file, final long basePosition, final long capacity,
+        final int ownerId) throws IOException
+    {
+        return create(file, basePosition, capacity, ownerId, System.currentTimeMillis());
+    }
+
+    /** {@link #create(Path, long, long, int)} with a given creation time (golden files need a fixed one). */
+    static MappedSegment create(final Path file, final long basePosition, final long capacity, final int ownerId,
+        final long createdMillis) throws IOException
+    {
+        SegmentDescriptor.checkGeometry(basePosition, capacity);
+        if (Files.exists(file))
+        {
+            throw new IOException("cannot create segment " + file + ": the file already exists");
+        }
+        final Path temporary = file.resolveSibling(file.getFileName() + CREATING_SUFFIX);
+        final long fileSize = SegmentDescriptor.DATA_OFFSET + capacity;
+        try
+        {
+            try (FileChannel creating = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE))
+            {
+                if (!Natives.fallocate(temporary, fileSize))
+                {
+                    zeroFill(creating, fileSize, temporary);
+                }
+                final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
+                SegmentDescriptor.writeHeader(header, basePosition, capacity, ownerId, createdMillis);
+                writeFully(creating, header, 0);
+                creating.force(true);
+            }
+            moveAtomically(temporary, file);
+            syncDirectory(file.toAbsolutePath().getParent());
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        return open(file, false);
+    }
+
+    /** Maps an existing segment for reading and writing, after validating it. */
+    public static MappedSegment openReadWrite(final Path file) throws IOException
+    {
+        return open(file, false);
+    }
+
+    /**
+     * Maps an existing segment read-only, after validating it. Works while another process writes the file:
+     * committed frames become visible through the shared page cache.
+     */
+    public static MappedSegment openReadOnly(final Path file) throws IOException
+    {
+        return open(file, true);
+    }
+
+    private static MappedSegment open(final Path file, final boolean readOnly) throws IOException
+    {
+        final FileChannel channel = readOnly
+            ? FileChannel.open(file, StandardOpenOption.READ)
+            : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try
+        {
+            final long size = channel.size();
+            final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
+            readFully(channel, header);
+            header.flip();
+            SegmentDescriptor.checkHeader(header, file, size);
+            return new MappedSegment(file, channel, readOnly, header);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** Reads the header of a segment file without mapping it: base position and capacity, validated. */
+    public static long[] readGeometry(final Path file) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
+            readFully(channel, header);
+            header.flip();
+            SegmentDescriptor.checkHeader(header, file, channel.size());
+            return new long[] {header.getLong(SegmentDescriptor.BASE_POSITION_OFFSET),
+                header.getLong(SegmentDescriptor.CAPACITY_OFFSET)};
+        }
+    }
+
+    public Path file()
+    {
+        return file;
+    }
+
+    /** Shard position of the first data byte. */
+    public long basePosition()
+    {
+        return basePosition;
+    }
+
+    /** Number of data bytes. */
+    public long capacity()
+    {
+        return capacity;
+    }
+
+    /** Shard position one past the last data byte: the next segment's base position. */
+    public long endPosition()
+    {
+        return basePosition + capacity;
+    }
+
+    /** The owner id stored in the header (shardwal stores the shard number). */
+    public int ownerId()
+    {
+        return ownerId;
+    }
+
+    public boolean isReadOnly()
+    {
+        return readOnly;
+    }
+
+    public boolean isClosed()
+    {
+        return closed.get();
+    }
+
+    /**
+     * The data region, {@code capacity} bytes long; offset 0 is {@link #basePosition()}. Raw access for readers,
+     * tools and tests; writers must go through {@link SegmentAppender}.
+     */
+    public MemorySegment data()
+    {
+        return data;
+    }
+
+    /** The claim counter: bytes claimed so far, possibly past the capacity. Acquire load. */
+    public long tailAcquire()
+    {
+        // Pairs with the getAndAdd of claiming writers.
+        return (long)SegmentDescriptor.TAIL.getAcquire(mapping, (long)SegmentDescriptor.TAIL_OFFSET);
+    }
+
+    /** Bytes claimed so far, clamped to the capacity. */
+    public long claimedLimit()
+    {
+        return Math.min(tailAcquire(), capacity);
+    }
+
+    /** Reserves {@code alignedLength} bytes; returns the offset of the first one (may be at or past capacity). */
+    long getAndAddTail(final long alignedLength)
+    {
+        // Atomic read-modify-write; the returned range is this caller's alone.
+        return (long)SegmentDescriptor.TAIL.getAndAdd(mapping, (long)SegmentDescriptor.TAIL_OFFSET, alignedLength);
+    }
+
+    /** Recovery only: sets the claim counter after the data below it has been validated and above it zeroed. */
+    void setTailVolatile(final long tail)
+    {
+        // Volatile store; no writer runs during recovery, readers acquire-load the frames, not the tail.
+        SegmentDescriptor.TAIL.setVolatile(mapping, (long)SegmentDescriptor.TAIL_OFFSET, tail);
+    }
+
+    /**
+     * Forces the data pages covering {@code [offset, offset + length)} to the device (MS_SYNC), or, when natives
+     * are unavailable, the whole file with {@code FileChannel.force}.
+     */
+    public void msync(final long offset, final long length) throws IOException
+    {
+        if (readOnly)
+        {
+            throw new IllegalStateException("msync of read-only segment " + file);
+        }
+        checkRange(offset, length);
+        if (length == 0)
+        {
+            return;
+        }
+        try
+        {
+            if (Natives.AVAILABLE)
+            {
+                Natives.msync(mapping, SegmentDescriptor.DATA_OFFSET + offset, length, true, file);
+            }
+            else
+            {
+                channel.force(false);
+            }
+        }
+        catch (final IllegalStateException e)
+        {
+            throw closedOr(e);
+        }
+    }
+
+    /** Forces the header page (and with it the tail counter) to the device. */
+    public void msyncHeader() throws IOException
+    {
+        try
+        {
+            if (Natives.AVAILABLE)
+            {
+                Natives.msync(mapping, 0, SegmentDescriptor.DATA_OFFSET, true, file);
+            }
+            else
+            {
+                channel.force(false);
+            }
+        }
+        catch (final IllegalStateException e)
+        {
+            throw closedOr(e);
+        }
+    }
+
+    /**
+     * Faults the data pages of {@code [offset, offset + length)} in, writable, so that writers do not take page
+     * faults. Safe while writers run: it uses {@code madvise(MADV_POPULATE_WRITE)}, which changes no byte, or
+     * falls back to CAS(0, 0) on each page, which never overwrites a written byte.
+     */
+    public void pretouch(final long offset, final long length)
+    {
+        checkRange(offset, length);
+        if (readOnly || length == 0)
+        {
+            return;
+        }
+        try
+        {
+            if (Natives.madvise(mapping, SegmentDescriptor.DATA_OFFSET + offset, length, Natives.MADV_POPULATE_WRITE))
+            {
+                return;
+            }
+            final long end = offset + length;
+            for (long page = Natives.pageAlignUp(offset); page < end; page += Natives.PAGE_SIZE)
+            {
+                // CAS(0, 0): faults the page in for writing without ever replacing a value a writer stored.
+                SegmentDescriptor.TAIL.compareAndSet(data, page, 0L, 0L);
+            }
+        }
+        catch (final IllegalStateException e)
+        {
+            throw closedOr(e);
+        }
+    }
+
+    /** Hints that {@code [offset, offset + length)} will be read soon (readers, replay). */
+    public void adviseWillNeed(final long offset, final long length)
+    {
+        checkRange(offset, length);
+        Natives.madvise(mapping, SegmentDescriptor.DATA_OFFSET + offset, length, Natives.MADV_WILLNEED);
+    }
+
+    /** Closes the mapping and the file. Idempotent; never msyncs. */
+    @Override
+    public void close()
+    {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
+        try
+        {
+            arena.close();
+        }
+        finally
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignored)
+            {
+                // nothing was written through the channel after creation; the mapping is already gone
+            }
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "MappedSegment{" + file + ", base=" + basePosition + ", capacity=" + capacity
+            + (readOnly ? ", read-only" : "") + (closed.get() ? ", closed" : "") + '}';
+    }
+
+    /** Translates an FFM "already closed" failure into the documented CLOSED error; rethrows anything else. */
+    RuntimeException closedOr(final IllegalStateException e)
+    {
+        if (closed.get() || !arena.scope().isAlive())
+        {
+            return new ShardwalException(ShardwalException.Category.CLOSED, "segment is closed", file,
+                ShardwalException.NO_OFFSET, e);
+        }
+        return e;
+    }
+
+    ShardwalException closedError()
+    {
+        return new ShardwalException(ShardwalException.Category.CLOSED, "segment is closed", file,
+            ShardwalException.NO_OFFSET);
+    }
+
+    private void checkRange(final long offset, final long length)
+    {
+        if (offset < 0 || length < 0 || offset > capacity - length)
+        {
+            throw new IndexOutOfBoundsException("range [" + offset + ", " + offset + " + " + length
+                + ") is outside the " + capacity + " data bytes of " + file);
+        }
+    }
+
+    private static void zeroFill(final FileChannel channel, final long size, final Path file) throws IOException
+    {
+        final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
+        for (long position = 0; position < size; position += ZERO_CHUNK)
+        {
+            zeros.clear().limit((int)Math.min(ZERO_CHUNK, size - position));
+            writeFully(channel, zeros, position);
+        }
+        if (channel.size() != size)
+        {
+            throw new IOException("zero-filling " + file + " left it at " + channel.size() + " bytes, not " + size);
+        }
+    }
+
+    private static void writeFully(final FileChannel channel, final ByteBuffer buffer, final long position)
+        throws IOException
+    {
+        long at = position;
+        while (buffer.hasRemaining())
+        {
+            at += channel.write(buffer, at);
+        }
+    }
+
+    private static void readFully(final FileChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        long at = 0;
+        while (buffer.hasRemaining())
+        {
+            final int read = channel.read(buffer, at);
+            if (read < 0)
+            {
+                return;
+            }
+            at += read;
+        }
+    }
+
+    private static void moveAtomically(final Path from, final Path to) throws IOException
+    {
+        try
+        {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final AtomicMoveNotSupportedException e)
+        {
+            Files.move(from, to);
+        }
+    }
+
+    /** fsync of a directory, so that a rename or delete in it survives a crash. */
+    public static void syncDirectory(final Path directory) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            channel.force(true);
+        }
+    }
+
+}

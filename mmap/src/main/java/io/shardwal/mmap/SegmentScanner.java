@@ -1,0 +1,393 @@
+package io.shardwal.mmap;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Walks the frames of one segment to find the committed frontier, to verify a segment without changing it, or to
+ * recover it after a crash. Recovery and verification share one walk, so what {@code verify} reports is exactly
+ * what recovery would repair.
+ *
+ * <p>What the walk recognises, from a frame boundary onwards:
+ * <ul>
+ *   <li>a committed frame with a valid layout and checksum (a BATCH only if every inner frame is valid): kept;</li>
+ *   <li>a negative length: a {@link Kind#DEAD_CLAIM} — a writer died between claim and commit — set aside;</li>
+ *   <li>zeros followed by a frame below the scan limit: a {@link Kind#ZERO_GAP} — a writer died right after its
+ *       claim — set aside up to the next frame;</li>
+ *   <li>a frame whose checksum fails: {@link Kind#CHECKSUM_MISMATCH}, or a batch with a bad inner frame:
+ *       {@link Kind#TORN_BATCH} — set aside whole;</li>
+ *   <li>an impossible length, type or flags: {@link Kind#BAD_FRAME} — set aside up to the next frame that
+ *       validates (scanning 8-byte boundaries);</li>
+ *   <li>whatever follows the last valid frame: in the last segment a {@link Kind#TORN_TAIL}, cut off and zeroed;
+ *       in an earlier segment set aside to the end, so readers can move on to the next segment.</li>
+ * </ul>
+ * "Set aside" means: a PAD frame with {@link FrameDescriptor#FLAG_SET_ASIDE} is written over the bytes, which
+ * stay as they were for inspection; readers skip it. Nothing is ever delivered from set-aside bytes.
+ *
+ * <p><b>Threads.</b> {@link #committedFrontier} may run while writers append. {@link Mode#REPAIR} must only run
+ * while no writer appends to the segment; {@link Mode#VERIFY} changes nothing and may run anywhere (findings
+ * close to a live writer's tail may be claims in progress).
+ */
+public final class SegmentScanner
+{
+    /** What to do with the findings. */
+    public enum Mode
+    {
+        /** Report only; the segment is not changed (read-only mappings are fine). */
+        VERIFY,
+        /** Set aside or cut what is damaged, zero what follows the last valid frame, and reset the tail. */
+        REPAIR
+    }
+
+    /** The kinds of damage the walk recognises. */
+    public enum Kind
+    {
+        DEAD_CLAIM, ZERO_GAP, CHECKSUM_MISMATCH, BAD_FRAME, TORN_BATCH, TORN_TAIL
+    }
+
+    /** One finding: {@code length} bytes at {@code position}, and what was (or would be) done about them. */
+    public record Finding(long position, long length, Kind kind, String detail)
+    {
+        @Override
+        public String toString()
+        {
+            return kind + " at position " + position + " (" + length + " bytes): " + detail;
+        }
+    }
+
+    /**
+     * The outcome of a walk.
+     *
+     * @param validEnd   offset just past the last valid frame: the tail after a repair of the last segment.
+     * @param records    DATA frames found valid (records inside batches included).
+     * @param complete   true if valid frames (and set-aside bytes) fill the segment to its end.
+     * @param findings   what was found, in position order.
+     */
+    public record Result(long validEnd, long records, boolean complete, List<Finding> findings)
+    {
+    }
+
+    private final MappedSegment segment;
+    private final MemorySegment data;
+    private final long capacity;
+    private final long base;
+    private final Mode mode;
+    private final Checksummer checksummer = new Checksummer();
+    private final List<Finding> findings = new ArrayList<>();
+    /** Findings past the last valid frame: they become one torn tail if nothing valid follows. */
+    private int tentativeFrom;
+    private long records;
+
+    private SegmentScanner(final MappedSegment segment, final Mode mode)
+    {
+        this.segment = segment;
+        this.data = segment.data();
+        this.capacity = segment.capacity();
+        this.base = segment.basePosition();
+        this.mode = mode;
+    }
+
+    /**
+     * The offset of the first frame at or after {@code fromOffset} (a frame boundary) that is not committed; a
+     * committed BATCH counts as one frame. Read-only and safe while writers append.
+     */
+    public static long committedFrontier(final MappedSegment segment, final long fromOffset)
+    {
+        final MemorySegment data = segment.data();
+        final long capacity = segment.capacity();
+        long offset = fromOffset;
+        try
+        {
+            while (capacity - offset >= FrameDescriptor.MIN_FRAME_LENGTH)
+            {
+                // Acquire load of the commit word; pairs with the writer's release store.
+                final int length = (int)FrameDescriptor.LENGTH.getAcquire(data, offset);
+                if (length <= 0)
+                {
+                    return offset;
+                }
+                offset += FrameDescriptor.align(length);
+            }
+            return capacity;
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
+    }
+
+    /**
+     * Walks {@code segment} from {@code fromOffset} (a frame boundary known to be valid, e.g. 0 or a checkpointed
+     * position).
+     *
+     * @param lastSegment    whether this is the newest segment with data (its damaged end is cut, not set aside).
+     * @param wholeRemainder whether data may lie beyond the persisted tail counter (after an operating-system crash
+     *                       the header page may be older than the data pages): scan to the capacity, not the tail.
+     */
+    public static Result scan(final MappedSegment segment, final long fromOffset, final boolean lastSegment,
+        final boolean wholeRemainder, final Mode mode)
+    {
+        if (mode == Mode.REPAIR && segment.isReadOnly())
+        {
+            throw new IllegalArgumentException("cannot repair read-only segment " + segment.file());
+        }
+        if (fromOffset < 0 || fromOffset > segment.capacity() || (fromOffset & (FrameDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("scan start " + fromOffset + " is not a frame boundary of "
+                + segment.file());
+        }
+        try
+        {
+            return new SegmentScanner(segment, mode).walk(fromOffset, lastSegment, wholeRemainder);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
+    }
+
+    private Result walk(final long fromOffset, final boolean lastSegment, final boolean wholeRemainder)
+    {
+        final long limit = wholeRemainder ? capacity : Math.min(segment.tailAcquire(), capacity);
+        long offset = fromOffset;
+        long validEnd = fromOffset;
+        tentativeFrom = 0;
+        while (capacity - offset >= FrameDescriptor.MIN_FRAME_LENGTH)
+        {
+            final int length = data.get(FrameDescriptor.INT, offset);
+            final long next;
+            if (length == 0)
+            {
+                final long nonZero = nextNonZeroWord(offset, limit);
+                if (nonZero < 0)
+                {
+                    break;
+                }
+                next = nonZero - offset >= FrameDescriptor.MIN_FRAME_LENGTH
+                    ? setAside(offset, nonZero - offset, Kind.ZERO_GAP, "zeros where a frame should start "
+                        + "(a writer stopped between claim and its first store)")
+                    : resynchronise(offset, "frame length 0 with non-zero header bytes");
+            }
+            else if (length < 0)
+            {
+                next = deadClaim(offset, -(long)length);
+            }
+            else
+            {
+                final long span = validate(offset, length);
+                if (span > 0)
+                {
+                    offset += span;
+                    validEnd = offset;
+                    tentativeFrom = findings.size();
+                    continue;
+                }
+                next = damaged(offset, length);
+            }
+            if (next <= offset)
+            {
+                break;
+            }
+            offset = next;
+        }
+        return finish(validEnd, lastSegment, limit);
+    }
+
+    /** Returns the aligned span of a fully valid frame at {@code offset}, or 0 if it is not valid. */
+    private long validate(final long offset, final int length)
+    {
+        final int word = data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET);
+        if (FrameDescriptor.checkFrame(length, word, capacity - offset) != null || !checksumMatches(offset, length, word))
+        {
+            return 0;
+        }
+        final byte type = FrameDescriptor.typeOf(word);
+        if (type == FrameDescriptor.TYPE_DATA)
+        {
+            records++;
+        }
+        else if (type == FrameDescriptor.TYPE_BATCH)
+        {
+            final long inner = validBatchRecords(offset, length);
+            if (inner < 0)
+            {
+                return 0;
+            }
+            records += inner;
+        }
+        return FrameDescriptor.align(length);
+    }
+
+    private boolean checksumMatches(final long offset, final int length, final int word)
+    {
+        final int stored = data.get(FrameDescriptor.INT, offset + FrameDescriptor.CHECKSUM_OFFSET);
+        return stored == FrameChecks.expectedChecksum(data, base, offset, length, word, checksummer);
+    }
+
+    /** Number of records of a batch whose inner frames all validate and tile it exactly, else -1. */
+    private long validBatchRecords(final long offset, final int length)
+    {
+        final int count = data.get(FrameDescriptor.INT, offset + FrameDescriptor.BATCH_COUNT_OFFSET);
+        final long end = offset + length;
+        long at = offset + FrameDescriptor.BATCH_HEADER_LENGTH;
+        int seen = 0;
+        while (at < end)
+        {
+            final int inner = data.get(FrameDescriptor.INT, at);
+            final int word = data.get(FrameDescriptor.INT, at + FrameDescriptor.TYPE_OFFSET);
+            if (inner <= 0 || FrameDescriptor.checkFrame(inner, word, end - at) != null
+                || FrameDescriptor.typeOf(word) != FrameDescriptor.TYPE_DATA || !checksumMatches(at, inner, word))
+            {
+                return -1;
+            }
+            at += FrameDescriptor.align(inner);
+            seen++;
+        }
+        return at == end && seen == count ? seen : -1;
+    }
+
+    private long deadClaim(final long offset, final long claimed)
+    {
+        if (claimed >= FrameDescriptor.HEADER_LENGTH && FrameDescriptor.align(claimed) <= capacity - offset)
+        {
+            return setAside(offset, FrameDescriptor.align(claimed), Kind.DEAD_CLAIM,
+                "claimed for " + claimed + " bytes and never committed (the writer stopped)");
+        }
+        return resynchronise(offset, "negative length " + (-claimed) + " is not a possible claim");
+    }
+
+    /** A committed-looking frame that does not validate. */
+    private long damaged(final long offset, final int length)
+    {
+        final int word = data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET);
+        final String layoutProblem = FrameDescriptor.checkFrame(length, word, capacity - offset);
+        if (layoutProblem == null)
+        {
+            final boolean batch = FrameDescriptor.typeOf(word) == FrameDescriptor.TYPE_BATCH;
+            return setAside(offset, FrameDescriptor.align(length), batch ? Kind.TORN_BATCH : Kind.CHECKSUM_MISMATCH,
+                batch ? "a batch whose header or inner frames fail their checks: all of its records are dropped"
+                    : FrameDescriptor.typeName(FrameDescriptor.typeOf(word)) + " frame of " + length
+                        + " bytes fails its checksum");
+        }
+        return resynchronise(offset, layoutProblem);
+    }
+
+    /**
+     * Sets aside everything from {@code offset} to the next frame that fully validates, searching 8-byte boundaries
+     * up to the capacity (after damage, valid frames may lie anywhere). The search starts one minimal frame further
+     * on, so that what is set aside can always carry a PAD header.
+     */
+    private long resynchronise(final long offset, final String problem)
+    {
+        for (long at = offset + FrameDescriptor.MIN_FRAME_LENGTH; capacity - at >= FrameDescriptor.MIN_FRAME_LENGTH;
+            at += FrameDescriptor.ALIGNMENT)
+        {
+            final int length = data.get(FrameDescriptor.INT, at);
+            if (length > 0)
+            {
+                final int word = data.get(FrameDescriptor.INT, at + FrameDescriptor.TYPE_OFFSET);
+                if (FrameDescriptor.checkFrame(length, word, capacity - at) == null && checksumMatches(at, length, word))
+                {
+                    return setAside(offset, at - offset, Kind.BAD_FRAME, problem + "; next valid frame at position "
+                        + (base + at));
+                }
+            }
+        }
+        final long end = Math.min(capacity, Math.max(lastNonZeroEnd(offset, capacity),
+            offset + FrameDescriptor.MIN_FRAME_LENGTH));
+        setAside(offset, end - offset, Kind.BAD_FRAME, problem + "; no valid frame follows");
+        return -1;
+    }
+
+    private long setAside(final long offset, final long length, final Kind kind, final String detail)
+    {
+        findings.add(new Finding(base + offset, length, kind, detail));
+        if (mode == Mode.REPAIR && length >= FrameDescriptor.MIN_FRAME_LENGTH)
+        {
+            SegmentAppender.writePad(data, base, offset, (int)length, FrameDescriptor.FLAG_SET_ASIDE);
+        }
+        return offset + length;
+    }
+
+    /**
+     * Turns the findings after the last valid frame into a torn tail (last segment: cut and zeroed) or sets the
+     * rest of the segment aside (earlier segment), and resets the tail counter of a repaired last segment.
+     */
+    private Result finish(final long validEnd, final boolean lastSegment, final long limit)
+    {
+        final long garbageEnd = lastNonZeroEnd(validEnd, Math.max(limit, validEnd));
+        final List<Finding> trailing = new ArrayList<>(findings.subList(tentativeFrom, findings.size()));
+        final long trailingEnd = trailing.isEmpty() ? validEnd
+            : trailing.getLast().position() - base + trailing.getLast().length();
+        final long end = Math.max(garbageEnd, Math.min(trailingEnd, capacity));
+        boolean complete = capacity - validEnd < FrameDescriptor.MIN_FRAME_LENGTH;
+        if (lastSegment)
+        {
+            findings.subList(tentativeFrom, findings.size()).clear();
+            if (end > validEnd)
+            {
+                findings.add(new Finding(base + validEnd, end - validEnd, Kind.TORN_TAIL,
+                    describeTail(trailing) + "; cut off" + (mode == Mode.REPAIR ? " and zeroed" : "")));
+                if (mode == Mode.REPAIR)
+                {
+                    data.asSlice(validEnd, end - validEnd).fill((byte)0);
+                }
+            }
+            if (mode == Mode.REPAIR)
+            {
+                segment.setTailVolatile(validEnd);
+            }
+        }
+        else if (!complete)
+        {
+            findings.subList(tentativeFrom, findings.size()).clear();
+            setAside(validEnd, capacity - validEnd, Kind.TORN_TAIL, describeTail(trailing)
+                + "; the rest of this segment is set aside (a later segment continues the log)");
+            complete = true;
+        }
+        return new Result(validEnd, records, complete, List.copyOf(findings));
+    }
+
+    private static String describeTail(final List<Finding> trailing)
+    {
+        if (trailing.isEmpty())
+        {
+            return "bytes after the last valid frame";
+        }
+        final StringBuilder text = new StringBuilder("after the last valid frame: ");
+        for (int i = 0; i < trailing.size(); i++)
+        {
+            text.append(i == 0 ? "" : "; ").append(trailing.get(i).kind()).append(' ').append(trailing.get(i).detail());
+        }
+        return text.toString();
+    }
+
+    /** The first 8-byte aligned offset in {@code [from, limit)} holding a non-zero word, or -1. */
+    private long nextNonZeroWord(final long from, final long limit)
+    {
+        for (long at = from; at < limit; at += FrameDescriptor.ALIGNMENT)
+        {
+            if (data.get(ValueLayout.JAVA_LONG, at) != 0)
+            {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    /** The end (8-aligned) of the last non-zero word in {@code [from, limit)}, or {@code from} if all are zero. */
+    private long lastNonZeroEnd(final long from, final long limit)
+    {
+        for (long at = (limit - FrameDescriptor.ALIGNMENT) & -FrameDescriptor.ALIGNMENT; at >= from;
+            at -= FrameDescriptor.ALIGNMENT)
+        {
+            if (data.get(ValueLayout.JAVA_LONG, at) != 0)
+            {
+                return at + FrameDescriptor.ALIGNMENT;
+            }
+        }
+        return from;
+    }
+}

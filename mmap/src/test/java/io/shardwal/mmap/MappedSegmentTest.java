@@ -1,0 +1,207 @@
+package io.shardwal.mmap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MappedSegmentTest
+{
+    private static final long CAPACITY = 64 * 1024;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldCreateAPreallocatedZeroedSegmentWithAValidHeader() throws IOException
+    {
+        final Path file = dir.resolve("seg.wal");
+        try (MappedSegment segment = MappedSegment.create(file, 1 << 20, CAPACITY, 7))
+        {
+            assertEquals(SegmentDescriptor.DATA_OFFSET + CAPACITY, Files.size(file));
+            assertEquals(1 << 20, segment.basePosition());
+            assertEquals(CAPACITY, segment.capacity());
+            assertEquals((1 << 20) + CAPACITY, segment.endPosition());
+            assertEquals(7, segment.ownerId());
+            assertEquals(0, segment.tailAcquire());
+            for (long offset = 0; offset < CAPACITY; offset += 8)
+            {
+                assertEquals(0, segment.data().get(ValueLayout.JAVA_LONG, offset));
+            }
+        }
+        assertFalse(Files.exists(dir.resolve("seg.wal" + MappedSegment.CREATING_SUFFIX)));
+        try (MappedSegment reopened = MappedSegment.openReadOnly(file))
+        {
+            assertEquals(1 << 20, reopened.basePosition());
+            assertTrue(reopened.isReadOnly());
+        }
+    }
+
+    @Test
+    void shouldRefuseToCreateOverAnExistingFile() throws IOException
+    {
+        final Path file = dir.resolve("seg.wal");
+        Files.write(file, new byte[] {1, 2, 3});
+        final IOException e = assertThrows(IOException.class, () -> MappedSegment.create(file, 0, CAPACITY, 0));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(file));
+    }
+
+    @Test
+    void shouldRejectImpossibleGeometry()
+    {
+        assertThrows(IllegalArgumentException.class, () -> MappedSegment.create(dir.resolve("a"), 0, 100, 0));
+        assertThrows(IllegalArgumentException.class, () -> MappedSegment.create(dir.resolve("b"), 0, 1000, 0));
+        assertThrows(IllegalArgumentException.class,
+            () -> MappedSegment.create(dir.resolve("c"), 0, SegmentDescriptor.MAX_CAPACITY * 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> MappedSegment.create(dir.resolve("d"), -8, CAPACITY, 0));
+        assertThrows(IllegalArgumentException.class, () -> MappedSegment.create(dir.resolve("e"), 12, CAPACITY, 0));
+    }
+
+    @Test
+    void shouldRejectATruncatedFileBeforeMappingIt() throws IOException
+    {
+        final Path file = createSegment();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+        {
+            raf.setLength(SegmentDescriptor.DATA_OFFSET + CAPACITY / 2);
+        }
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> MappedSegment.openReadOnly(file));
+        assertEquals(ShardwalException.Category.FORMAT, e.category());
+        assertEquals(file, e.file());
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectAFileShorterThanItsHeader() throws IOException
+    {
+        final Path file = dir.resolve("short.wal");
+        Files.write(file, new byte[100]);
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> MappedSegment.openReadWrite(file));
+        assertEquals(ShardwalException.Category.FORMAT, e.category());
+        assertEquals(0, e.offset());
+        assertTrue(e.getMessage().contains("100 bytes"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectAForeignFile() throws IOException
+    {
+        final Path file = dir.resolve("foreign.wal");
+        final byte[] bytes = new byte[SegmentDescriptor.DATA_OFFSET + (int)CAPACITY];
+        bytes[0] = 'P';
+        bytes[1] = 'K';
+        Files.write(file, bytes);
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> MappedSegment.openReadOnly(file));
+        assertEquals(ShardwalException.Category.FORMAT, e.category());
+        assertEquals(SegmentDescriptor.MAGIC_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("not a shardwal segment"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectAnUnknownVersion() throws IOException
+    {
+        final Path file = createSegment();
+        patchHeaderInt(file, SegmentDescriptor.VERSION_OFFSET, 99, true);
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> MappedSegment.openReadOnly(file));
+        assertEquals(ShardwalException.Category.FORMAT, e.category());
+        assertEquals(SegmentDescriptor.VERSION_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("version 99"), e.getMessage());
+    }
+
+    @Test
+    void shouldDetectADamagedHeader() throws IOException
+    {
+        final Path file = createSegment();
+        patchHeaderInt(file, SegmentDescriptor.OWNER_ID_OFFSET, 12345, false);
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> MappedSegment.openReadWrite(file));
+        assertEquals(ShardwalException.Category.CORRUPT, e.category());
+        assertEquals(SegmentDescriptor.HEADER_CRC_OFFSET, e.offset());
+    }
+
+    @Test
+    void shouldFailClearlyWhenUsedAfterClose() throws IOException
+    {
+        final MappedSegment segment = MappedSegment.openReadWrite(createSegment());
+        final SegmentAppender appender = new SegmentAppender(segment);
+        final FrameReader reader = new FrameReader(segment, 0, true);
+        segment.close();
+        segment.close();
+        assertTrue(segment.isClosed());
+        final ShardwalException append = assertThrows(ShardwalException.class,
+            () -> appender.append(new byte[1], new byte[1]));
+        assertEquals(ShardwalException.Category.CLOSED, append.category());
+        assertEquals(segment.file(), append.file());
+        final ShardwalException poll = assertThrows(ShardwalException.class, () -> reader.poll(frame -> { }, 10));
+        assertEquals(ShardwalException.Category.CLOSED, poll.category());
+        assertThrows(ShardwalException.class, () -> segment.msync(0, 8));
+    }
+
+    @Test
+    void shouldMsyncAndPretouchRanges() throws IOException
+    {
+        try (MappedSegment segment = MappedSegment.openReadWrite(createSegment()))
+        {
+            final long position = new SegmentAppender(segment).append(new byte[] {1}, new byte[100]);
+            segment.msync(0, 128);
+            segment.msync(0, CAPACITY);
+            segment.msyncHeader();
+            segment.pretouch(0, CAPACITY);
+            assertEquals(0, position);
+            assertEquals(120, segment.tailAcquire());
+            assertThrows(IndexOutOfBoundsException.class, () -> segment.msync(CAPACITY - 8, 16));
+            assertThrows(IndexOutOfBoundsException.class, () -> segment.pretouch(-1, 8));
+        }
+    }
+
+    @Test
+    void shouldNotAllowWritesThroughAReadOnlySegment() throws IOException
+    {
+        try (MappedSegment segment = MappedSegment.openReadOnly(createSegment()))
+        {
+            assertThrows(IllegalArgumentException.class, () -> new SegmentAppender(segment));
+            assertThrows(IllegalStateException.class, () -> segment.msync(0, 8));
+        }
+    }
+
+    private Path createSegment() throws IOException
+    {
+        final Path file = dir.resolve("seg-" + System.nanoTime() + ".wal");
+        MappedSegment.create(file, 0, CAPACITY, 0).close();
+        return file;
+    }
+
+    /** Overwrites one header int; optionally fixes the header checksum so only the field itself is wrong. */
+    static void patchHeaderInt(final Path file, final int offset, final int value, final boolean fixChecksum)
+        throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(header, 0);
+            header.putInt(offset, value);
+            if (fixChecksum)
+            {
+                final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                crc.update(header.duplicate().position(0).limit(SegmentDescriptor.CHECKSUMMED_LENGTH));
+                header.putInt(SegmentDescriptor.HEADER_CRC_OFFSET, (int)crc.getValue());
+            }
+            header.clear();
+            channel.write(header, 0);
+        }
+    }
+}
