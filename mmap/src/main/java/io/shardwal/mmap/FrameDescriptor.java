@@ -45,7 +45,8 @@ import java.nio.ByteOrder;
  *  |                  DATA frame, DATA frame, ...                  | 16
  * </pre>
  *
- * The inner frames are written with positive lengths before the batch's own length is committed, so the single
+ * The inner frames carry {@link #FLAG_BATCH_RECORD} and are written with positive lengths before the batch's own
+ * length is committed, so the single
  * commit store publishes all of them at once, and a crash before it loses all of them: a batch is all or nothing.
  * A reader that meets a committed batch simply steps over its 16-byte header and reads the inner frames as
  * ordinary frames, so every record in a batch has its own position.
@@ -84,6 +85,11 @@ public final class FrameDescriptor
 
     /** Flag of a PAD frame written by recovery over damaged or torn bytes, which it keeps for inspection. */
     public static final int FLAG_SET_ASIDE = 0x01;
+    /**
+     * Flag of a DATA frame inside a BATCH. Readers ignore it; recovery uses it to refuse such a frame when its
+     * batch header is missing, so that a batch can never survive in part.
+     */
+    public static final int FLAG_BATCH_RECORD = 0x02;
 
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -176,7 +182,7 @@ public final class FrameDescriptor
             return "frame length " + length + " runs past the end of the segment (" + remaining + " bytes remain)";
         }
         final byte type = typeOf(headerWord);
-        final int allowedFlags = type == TYPE_PAD ? FLAG_SET_ASIDE : 0;
+        final int allowedFlags = type == TYPE_PAD ? FLAG_SET_ASIDE : type == TYPE_DATA ? FLAG_BATCH_RECORD : 0;
         if ((flagsOf(headerWord) & ~allowedFlags) != 0)
         {
             return "unknown frame flags 0x" + Integer.toHexString(flagsOf(headerWord));

@@ -225,7 +225,8 @@ public final class SegmentAppender
             {
                 final int keyLength = source.keyLength(i);
                 final int length = (int)FrameDescriptor.dataFrameLength(keyLength, source.valueLength(i));
-                final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength);
+                final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA,
+                    FrameDescriptor.FLAG_BATCH_RECORD, keyLength);
                 data.set(FrameDescriptor.INT, at + FrameDescriptor.TYPE_OFFSET, word);
                 source.copyKey(i, data, at + FrameDescriptor.HEADER_LENGTH);
                 source.copyValue(i, data, at + FrameDescriptor.HEADER_LENGTH + keyLength);

@@ -16,10 +16,12 @@ import java.util.List;
  *   <li>a negative length: a {@link Kind#DEAD_CLAIM} — a writer died between claim and commit — set aside;</li>
  *   <li>zeros followed by a frame below the scan limit: a {@link Kind#ZERO_GAP} — a writer died right after its
  *       claim — set aside up to the next frame;</li>
- *   <li>a frame whose checksum fails: {@link Kind#CHECKSUM_MISMATCH}, or a batch with a bad inner frame:
- *       {@link Kind#TORN_BATCH} — set aside whole;</li>
- *   <li>an impossible length, type or flags: {@link Kind#BAD_FRAME} — set aside up to the next frame that
- *       validates (scanning 8-byte boundaries);</li>
+ *   <li>a batch whose header validates but an inner frame does not: {@link Kind#TORN_BATCH} — set aside whole,
+ *       so a batch never survives in part;</li>
+ *   <li>a frame whose checksum fails ({@link Kind#CHECKSUM_MISMATCH}), an impossible length, type or flags
+ *       ({@link Kind#BAD_FRAME}), or a batch record without its batch header ({@link Kind#TORN_BATCH}): set aside
+ *       up to the next frame that validates, found by scanning 8-byte boundaries — the damaged frame's own length
+ *       is not trusted;</li>
  *   <li>whatever follows the last valid frame: in the last segment a {@link Kind#TORN_TAIL}, cut off and zeroed;
  *       in an earlier segment set aside to the end, so readers can move on to the next segment.</li>
  * </ul>
@@ -168,7 +170,7 @@ public final class SegmentScanner
                 next = nonZero - offset >= FrameDescriptor.MIN_FRAME_LENGTH
                     ? setAside(offset, nonZero - offset, Kind.ZERO_GAP, "zeros where a frame should start "
                         + "(a writer stopped between claim and its first store)")
-                    : resynchronise(offset, "frame length 0 with non-zero header bytes");
+                    : resynchronise(offset, Kind.BAD_FRAME, "frame length 0 with non-zero header bytes");
             }
             else if (length < 0)
             {
@@ -199,7 +201,7 @@ public final class SegmentScanner
     private long validate(final long offset, final int length)
     {
         final int word = data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET);
-        if (FrameDescriptor.checkFrame(length, word, capacity - offset) != null || !checksumMatches(offset, length, word))
+        if (!isAnchor(offset, length, word))
         {
             return 0;
         }
@@ -220,6 +222,21 @@ public final class SegmentScanner
         return FrameDescriptor.align(length);
     }
 
+    /**
+     * A frame that may stand at the top level: committed, well formed, checksum valid, and not a batch record
+     * (those are valid only behind their batch header).
+     */
+    private boolean isAnchor(final long offset, final int length, final int word)
+    {
+        return length > 0 && FrameDescriptor.checkFrame(length, word, capacity - offset) == null
+            && !isBatchRecord(word) && checksumMatches(offset, length, word);
+    }
+
+    private static boolean isBatchRecord(final int word)
+    {
+        return (FrameDescriptor.flagsOf(word) & FrameDescriptor.FLAG_BATCH_RECORD) != 0;
+    }
+
     private boolean checksumMatches(final long offset, final int length, final int word)
     {
         final int stored = data.get(FrameDescriptor.INT, offset + FrameDescriptor.CHECKSUM_OFFSET);
@@ -238,7 +255,8 @@ public final class SegmentScanner
             final int inner = data.get(FrameDescriptor.INT, at);
             final int word = data.get(FrameDescriptor.INT, at + FrameDescriptor.TYPE_OFFSET);
             if (inner <= 0 || FrameDescriptor.checkFrame(inner, word, end - at) != null
-                || FrameDescriptor.typeOf(word) != FrameDescriptor.TYPE_DATA || !checksumMatches(at, inner, word))
+                || FrameDescriptor.typeOf(word) != FrameDescriptor.TYPE_DATA || !isBatchRecord(word)
+                || !checksumMatches(at, inner, word))
             {
                 return -1;
             }
@@ -255,7 +273,7 @@ public final class SegmentScanner
             return setAside(offset, FrameDescriptor.align(claimed), Kind.DEAD_CLAIM,
                 "claimed for " + claimed + " bytes and never committed (the writer stopped)");
         }
-        return resynchronise(offset, "negative length " + (-claimed) + " is not a possible claim");
+        return resynchronise(offset, Kind.BAD_FRAME, "negative length " + (-claimed) + " is not a possible claim");
     }
 
     /** A committed-looking frame that does not validate. */
@@ -263,41 +281,45 @@ public final class SegmentScanner
     {
         final int word = data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET);
         final String layoutProblem = FrameDescriptor.checkFrame(length, word, capacity - offset);
-        if (layoutProblem == null)
+        final String type = FrameDescriptor.typeName(FrameDescriptor.typeOf(word));
+        if (layoutProblem != null)
         {
-            final boolean batch = FrameDescriptor.typeOf(word) == FrameDescriptor.TYPE_BATCH;
-            return setAside(offset, FrameDescriptor.align(length), batch ? Kind.TORN_BATCH : Kind.CHECKSUM_MISMATCH,
-                batch ? "a batch whose header or inner frames fail their checks: all of its records are dropped"
-                    : FrameDescriptor.typeName(FrameDescriptor.typeOf(word)) + " frame of " + length
-                        + " bytes fails its checksum");
+            return resynchronise(offset, Kind.BAD_FRAME, layoutProblem);
         }
-        return resynchronise(offset, layoutProblem);
+        if (!checksumMatches(offset, length, word))
+        {
+            return resynchronise(offset, Kind.CHECKSUM_MISMATCH, type + " frame of " + length
+                + " bytes fails its checksum");
+        }
+        if (isBatchRecord(word))
+        {
+            return resynchronise(offset, Kind.TORN_BATCH, "a batch record without its batch header: the batch is "
+                + "dropped whole");
+        }
+        // A batch header that validates (its seal covers its length) with an inner frame that does not.
+        return setAside(offset, FrameDescriptor.align(length), Kind.TORN_BATCH,
+            "a batch with a damaged inner frame: all of its records are dropped");
     }
 
     /**
-     * Sets aside everything from {@code offset} to the next frame that fully validates, searching 8-byte boundaries
-     * up to the capacity (after damage, valid frames may lie anywhere). The search starts one minimal frame further
-     * on, so that what is set aside can always carry a PAD header.
+     * Sets aside everything from {@code offset} to the next frame that may stand at the top level, searching 8-byte
+     * boundaries up to the capacity (after damage, valid frames may lie anywhere). The search starts one minimal
+     * frame further on, so that what is set aside can always carry a PAD header.
      */
-    private long resynchronise(final long offset, final String problem)
+    private long resynchronise(final long offset, final Kind kind, final String problem)
     {
         for (long at = offset + FrameDescriptor.MIN_FRAME_LENGTH; capacity - at >= FrameDescriptor.MIN_FRAME_LENGTH;
             at += FrameDescriptor.ALIGNMENT)
         {
             final int length = data.get(FrameDescriptor.INT, at);
-            if (length > 0)
+            if (length > 0 && isAnchor(at, length, data.get(FrameDescriptor.INT, at + FrameDescriptor.TYPE_OFFSET)))
             {
-                final int word = data.get(FrameDescriptor.INT, at + FrameDescriptor.TYPE_OFFSET);
-                if (FrameDescriptor.checkFrame(length, word, capacity - at) == null && checksumMatches(at, length, word))
-                {
-                    return setAside(offset, at - offset, Kind.BAD_FRAME, problem + "; next valid frame at position "
-                        + (base + at));
-                }
+                return setAside(offset, at - offset, kind, problem + "; next valid frame at position " + (base + at));
             }
         }
         final long end = Math.min(capacity, Math.max(lastNonZeroEnd(offset, capacity),
             offset + FrameDescriptor.MIN_FRAME_LENGTH));
-        setAside(offset, end - offset, Kind.BAD_FRAME, problem + "; no valid frame follows");
+        setAside(offset, end - offset, kind, problem + "; no valid frame follows");
         return -1;
     }
 
@@ -321,7 +343,8 @@ public final class SegmentScanner
         final List<Finding> trailing = new ArrayList<>(findings.subList(tentativeFrom, findings.size()));
         final long trailingEnd = trailing.isEmpty() ? validEnd
             : trailing.getLast().position() - base + trailing.getLast().length();
-        final long end = Math.max(garbageEnd, Math.min(trailingEnd, capacity));
+        final long claimedEnd = Math.max(validEnd, Math.min(segment.tailAcquire(), capacity));
+        final long end = Math.max(Math.max(garbageEnd, claimedEnd), Math.min(trailingEnd, capacity));
         boolean complete = capacity - validEnd < FrameDescriptor.MIN_FRAME_LENGTH;
         if (lastSegment)
         {
@@ -354,7 +377,7 @@ public final class SegmentScanner
     {
         if (trailing.isEmpty())
         {
-            return "bytes after the last valid frame";
+            return "claimed or written after the last valid frame, never completed";
         }
         final StringBuilder text = new StringBuilder("after the last valid frame: ");
         for (int i = 0; i < trailing.size(); i++)

@@ -1,0 +1,324 @@
+package io.shardwal.mmap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SegmentScannerTest
+{
+    private static final int CAPACITY = 16 * 1024;
+    private static final long BASE = 1L << 20;
+
+    @TempDir
+    Path dir;
+
+    private MappedSegment segment;
+    private SegmentAppender appender;
+    private final FrameClaim claim = new FrameClaim();
+
+    @BeforeEach
+    void open() throws IOException
+    {
+        segment = MappedSegment.create(dir.resolve("seg.wal"), BASE, CAPACITY, 0);
+        appender = new SegmentAppender(segment);
+    }
+
+    @AfterEach
+    void close()
+    {
+        segment.close();
+    }
+
+    /** Appends {@code count} records with distinct contents; returns their positions. */
+    private List<Long> appendRecords(final int count, final int first)
+    {
+        final List<Long> positions = new ArrayList<>();
+        for (int i = first; i < first + count; i++)
+        {
+            positions.add(appender.append(("key-" + i).getBytes(), ("value number " + i + " " + "x".repeat(i % 40))
+                .getBytes()));
+        }
+        return positions;
+    }
+
+    private static List<Long> positions(final List<Collected.Frame> frames)
+    {
+        return frames.stream().map(Collected.Frame::position).toList();
+    }
+
+    private SegmentScanner.Result repair(final boolean last)
+    {
+        return SegmentScanner.scan(segment, 0, last, false, SegmentScanner.Mode.REPAIR);
+    }
+
+    @Test
+    void shouldFindNothingToRepairInACleanSegment()
+    {
+        final List<Long> written = appendRecords(20, 0);
+        final long tail = segment.tailAcquire();
+        final SegmentScanner.Result result = repair(true);
+        assertEquals(List.of(), result.findings());
+        assertEquals(tail, result.validEnd());
+        assertEquals(20, result.records());
+        assertFalse(result.complete());
+        assertEquals(written, positions(Collected.readAll(segment)));
+    }
+
+    @Test
+    void shouldStopTheCommittedFrontierAtTheFirstUncommittedFrameAndCountABatchAsOne()
+    {
+        appendRecords(3, 0);
+        final long afterThree = segment.tailAcquire();
+        appender.tryClaim(2, 10, claim);
+        appendRecords(2, 3);
+        assertEquals(afterThree, SegmentScanner.committedFrontier(segment, 0));
+        claim.putKey(new byte[2]);
+        claim.commit();
+        assertEquals(segment.tailAcquire(), SegmentScanner.committedFrontier(segment, 0));
+        appender.appendBatch(new SegmentAppenderTest.TestBatch(List.of(new byte[1], new byte[2]),
+            List.of(new byte[3], new byte[4])), new long[2], claim);
+        assertEquals(segment.tailAcquire(), SegmentScanner.committedFrontier(segment, afterThree));
+    }
+
+    @Test
+    void shouldSetAsideADeadClaimBetweenCommittedFrames()
+    {
+        final List<Long> before = appendRecords(5, 0);
+        final long dead = appender.tryClaim(3, 50, claim);
+        claim.putKey(new byte[] {1, 2, 3});
+        final List<Long> after = appendRecords(5, 10);
+        // the writer of the claim "dies": it never commits
+
+        final SegmentScanner.Result result = repair(true);
+        assertEquals(1, result.findings().size());
+        final SegmentScanner.Finding finding = result.findings().getFirst();
+        assertEquals(SegmentScanner.Kind.DEAD_CLAIM, finding.kind());
+        assertEquals(dead, finding.position());
+        assertEquals(72, finding.length());
+        final List<Long> expected = new ArrayList<>(before);
+        expected.addAll(after);
+        assertEquals(expected, positions(Collected.readAll(segment)), "readers now pass the dead claim");
+        assertEquals(FrameDescriptor.FLAG_SET_ASIDE,
+            segment.data().get(ValueLayout.JAVA_BYTE, dead - BASE + FrameDescriptor.FLAGS_OFFSET));
+        assertEquals(List.of(), repair(true).findings(), "a repaired segment is clean");
+    }
+
+    @Test
+    void shouldSetAsideAZeroGapLeftByAWriterThatDiedRightAfterItsClaim()
+    {
+        final List<Long> before = appendRecords(4, 0);
+        final long gap = BASE + segment.getAndAddTail(64);
+        final List<Long> after = appendRecords(4, 10);
+
+        final SegmentScanner.Result verify = SegmentScanner.scan(segment, 0, true, false, SegmentScanner.Mode.VERIFY);
+        assertEquals(1, verify.findings().size());
+        assertEquals(SegmentScanner.Kind.ZERO_GAP, verify.findings().getFirst().kind());
+        assertEquals(gap, verify.findings().getFirst().position());
+        assertEquals(64, verify.findings().getFirst().length());
+        assertEquals(before, positions(Collected.readAll(segment)), "VERIFY changed nothing: readers still stop");
+
+        repair(true);
+        final List<Long> expected = new ArrayList<>(before);
+        expected.addAll(after);
+        assertEquals(expected, positions(Collected.readAll(segment)));
+    }
+
+    @Test
+    void shouldCutAClaimThatWasNeverWrittenAtTheTail()
+    {
+        final List<Long> written = appendRecords(4, 0);
+        final long validEnd = segment.tailAcquire();
+        segment.getAndAddTail(128);
+        final SegmentScanner.Result result = repair(true);
+        assertEquals(1, result.findings().size());
+        assertEquals(SegmentScanner.Kind.TORN_TAIL, result.findings().getFirst().kind());
+        assertEquals(validEnd, result.validEnd());
+        assertEquals(validEnd, segment.tailAcquire(), "the tail counter is reset to the last valid frame");
+        final long next = appender.append("k".getBytes(), "after recovery".getBytes());
+        assertEquals(BASE + validEnd, next);
+        final List<Long> expected = new ArrayList<>(written);
+        expected.add(next);
+        assertEquals(expected, positions(Collected.readAll(segment)));
+    }
+
+    @Test
+    void shouldCutATornTailAtEveryByteOfTheLastFrameAndKeepEverythingBefore()
+    {
+        final List<Long> kept = appendRecords(6, 0);
+        final long start = segment.tailAcquire();
+        final long last = appender.append("last-key".getBytes(), "the frame that is torn by a crash".getBytes());
+        final long end = segment.tailAcquire();
+        final MemorySegment data = segment.data();
+        final byte[] original = data.asSlice(start, end - start).toArray(ValueLayout.JAVA_BYTE);
+        final int frameLength = data.get(FrameDescriptor.INT, start);
+        assertTrue(frameLength < original.length, "the frame ends in alignment padding");
+        for (int cut = 0; cut <= original.length; cut++)
+        {
+            MemorySegment.copy(original, 0, data, ValueLayout.JAVA_BYTE, start, original.length);
+            data.asSlice(start + cut, original.length - cut).fill((byte)0);
+            segment.setTailVolatile(end);
+
+            final SegmentScanner.Result result = repair(true);
+            final List<Collected.Frame> frames = Collected.readAll(segment);
+            if (cut >= frameLength)
+            {
+                // every byte of the frame survived (only alignment padding was cut)
+                final List<Long> expected = new ArrayList<>(kept);
+                expected.add(last);
+                assertEquals(expected, positions(frames), "cut at " + cut);
+                assertEquals(List.of(), result.findings(), "cut at " + cut);
+            }
+            else
+            {
+                assertEquals(kept, positions(frames), "cut at " + cut);
+                assertEquals(start, result.validEnd(), "cut at " + cut);
+                assertEquals(1, result.findings().size(), "cut at " + cut + ": " + result.findings());
+                assertEquals(SegmentScanner.Kind.TORN_TAIL, result.findings().getFirst().kind());
+                assertEquals(BASE + start, result.findings().getFirst().position());
+                for (long at = start; at < end; at += 8)
+                {
+                    assertEquals(0, data.get(ValueLayout.JAVA_LONG, at), "torn bytes are zeroed (cut " + cut + ")");
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldDetectEveryHeaderBitFlipAndNeverDeliverTheDamagedFrame()
+    {
+        final List<Long> before = appendRecords(3, 0);
+        final long victimOffset = segment.tailAcquire();
+        final long victim = appender.append("victim".getBytes(), "payload of the victim frame".getBytes());
+        final List<Long> after = appendRecords(3, 20);
+        final long end = segment.tailAcquire();
+        final MemorySegment data = segment.data();
+        final byte[] pristine = data.asSlice(0, end).toArray(ValueLayout.JAVA_BYTE);
+        final List<Long> survivors = new ArrayList<>(before);
+        survivors.addAll(after);
+        final int headerAndSome = FrameDescriptor.HEADER_LENGTH + 6 + 8;
+        for (int bit = 0; bit < headerAndSome * 8; bit++)
+        {
+            MemorySegment.copy(pristine, 0, data, ValueLayout.JAVA_BYTE, 0, pristine.length);
+            segment.setTailVolatile(end);
+            final long at = victimOffset + bit / 8;
+            data.set(ValueLayout.JAVA_BYTE, at, (byte)(data.get(ValueLayout.JAVA_BYTE, at) ^ (1 << (bit % 8))));
+
+            final Collected live = new Collected();
+            try
+            {
+                new FrameReader(segment, 0, true).poll(live, 100);
+            }
+            catch (final ShardwalException corrupt)
+            {
+                assertEquals(ShardwalException.Category.CORRUPT, corrupt.category());
+                assertEquals(SegmentDescriptor.DATA_OFFSET + victimOffset, corrupt.offset());
+            }
+            assertEquals(before, positions(live.frames),
+                "bit " + bit + ": a reader stops at the damaged frame (CORRUPT, or an unfinished claim if the "
+                    + "sign bit flipped) and never delivers it");
+
+            final SegmentScanner.Result result = repair(true);
+            assertEquals(1, result.findings().size(), "bit " + bit + ": " + result.findings());
+            assertEquals(victim, result.findings().getFirst().position(), "bit " + bit);
+            final List<Collected.Frame> frames = Collected.readAll(segment);
+            assertEquals(survivors, positions(frames), "bit " + bit + ": the frames around the victim survive");
+        }
+    }
+
+    @Test
+    void shouldDropABatchWholeWhenOneOfItsRecordsIsDamaged()
+    {
+        final List<Long> before = appendRecords(2, 0);
+        final long[] inner = new long[3];
+        final long batch = appender.appendBatch(new SegmentAppenderTest.TestBatch(
+            List.of("a".getBytes(), "b".getBytes(), "c".getBytes()),
+            List.of("one".getBytes(), "two".getBytes(), "three".getBytes())), inner, claim);
+        final List<Long> after = appendRecords(2, 5);
+        final long secondValue = inner[1] - BASE + FrameDescriptor.HEADER_LENGTH + 1;
+        segment.data().set(ValueLayout.JAVA_BYTE, secondValue, (byte)'X');
+
+        final SegmentScanner.Result result = repair(true);
+        assertEquals(1, result.findings().size());
+        assertEquals(SegmentScanner.Kind.TORN_BATCH, result.findings().getFirst().kind());
+        assertEquals(batch, result.findings().getFirst().position());
+        final List<Long> expected = new ArrayList<>(before);
+        expected.addAll(after);
+        assertEquals(expected, positions(Collected.readAll(segment)));
+    }
+
+    @Test
+    void shouldNotLetBatchRecordsSurviveTheirLostBatchHeader()
+    {
+        final List<Long> before = appendRecords(2, 0);
+        final long[] inner = new long[2];
+        final long batch = appender.appendBatch(new SegmentAppenderTest.TestBatch(
+            List.of("a".getBytes(), "b".getBytes()), List.of("one".getBytes(), "two".getBytes())), inner, claim);
+        final List<Long> after = appendRecords(2, 5);
+        segment.data().asSlice(batch - BASE, FrameDescriptor.BATCH_HEADER_LENGTH).fill((byte)0);
+
+        final SegmentScanner.Result result = repair(true);
+        final List<Long> expected = new ArrayList<>(before);
+        expected.addAll(after);
+        assertEquals(expected, positions(Collected.readAll(segment)), "no record of the headless batch survives");
+        assertTrue(result.findings().stream().anyMatch(f -> f.kind() == SegmentScanner.Kind.TORN_BATCH),
+            result.findings().toString());
+    }
+
+    @Test
+    void shouldSetAsideTheUnfinishedEndOfAnEarlierSegmentSoReadersMoveOn()
+    {
+        final List<Long> written = appendRecords(3, 0);
+        final long end = segment.tailAcquire();
+        segment.getAndAddTail(CAPACITY);
+        final SegmentScanner.Result result = repair(false);
+        assertTrue(result.complete());
+        assertEquals(1, result.findings().size());
+        assertEquals(SegmentScanner.Kind.TORN_TAIL, result.findings().getFirst().kind());
+        assertEquals(CAPACITY - end, result.findings().getFirst().length());
+        final FrameReader reader = new FrameReader(segment, 0, true);
+        final Collected collected = new Collected();
+        reader.poll(collected, 100);
+        assertEquals(written, positions(collected.frames));
+        assertTrue(reader.isEndOfSegment());
+    }
+
+    @Test
+    void shouldKeepValidFramesBeyondAStaleTailWhenScanningTheWholeRemainder()
+    {
+        final List<Long> written = appendRecords(5, 0);
+        final long end = segment.tailAcquire();
+        segment.setTailVolatile(end / 2);
+        final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, true, true, SegmentScanner.Mode.REPAIR);
+        assertEquals(List.of(), result.findings());
+        assertEquals(end, result.validEnd());
+        assertEquals(end, segment.tailAcquire());
+        assertEquals(written, positions(Collected.readAll(segment)));
+    }
+
+    @Test
+    void shouldRefuseToRepairAReadOnlySegmentOrToStartOffAFrameBoundary() throws IOException
+    {
+        appendRecords(1, 0);
+        try (MappedSegment readOnly = MappedSegment.openReadOnly(segment.file()))
+        {
+            assertThrows(IllegalArgumentException.class,
+                () -> SegmentScanner.scan(readOnly, 0, true, false, SegmentScanner.Mode.REPAIR));
+            assertEquals(List.of(), SegmentScanner.scan(readOnly, 0, true, false, SegmentScanner.Mode.VERIFY).findings());
+        }
+        assertThrows(IllegalArgumentException.class,
+            () -> SegmentScanner.scan(segment, 4, true, false, SegmentScanner.Mode.VERIFY));
+    }
+}
