@@ -23,6 +23,7 @@ public final class FrameReader
     private final Checksummer checksummer = new Checksummer();
     private final FrameView view = new FrameView();
     private long offset;
+    private long stopOffset;
 
     /**
      * @param offset          where to start: a frame boundary, e.g. 0, a position a reader returned minus the base,
@@ -41,6 +42,23 @@ public final class FrameReader
         this.capacity = segment.capacity();
         this.verifyChecksums = verifyChecksums;
         this.offset = offset;
+        this.stopOffset = segment.capacity();
+    }
+
+    /**
+     * Makes the reader deliver only frames that start before {@code offset} (default: the capacity); frames from
+     * there on are left for another reader.
+     */
+    public FrameReader stopAt(final long offset)
+    {
+        stopOffset = Math.max(0, Math.min(offset, capacity));
+        return this;
+    }
+
+    /** True once the reader reached its {@link #stopAt} offset (false while that is the capacity). */
+    public boolean isAtStop()
+    {
+        return stopOffset < capacity && offset >= stopOffset;
     }
 
     public MappedSegment segment()
@@ -79,7 +97,7 @@ public final class FrameReader
             while (delivered < limit)
             {
                 final long remaining = capacity - offset;
-                if (remaining < FrameDescriptor.MIN_FRAME_LENGTH)
+                if (remaining < FrameDescriptor.MIN_FRAME_LENGTH || offset >= stopOffset)
                 {
                     break;
                 }

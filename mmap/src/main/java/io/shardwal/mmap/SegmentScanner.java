@@ -97,9 +97,33 @@ public final class SegmentScanner
      */
     public static long committedFrontier(final MappedSegment segment, final long fromOffset)
     {
+        final Progress progress = new Progress();
+        progress.offset = fromOffset;
+        advanceCommitted(segment, progress);
+        return progress.offset;
+    }
+
+    /** A committed-frontier walk's state: where it is, and what it passed. Reusable; not thread-safe. */
+    public static final class Progress
+    {
+        /** Offset in the segment of the first frame not known to be committed. */
+        public long offset;
+        /** DATA records passed so far (records inside batches included). */
+        public long records;
+        /** Key and value bytes of those records. */
+        public long payloadBytes;
+    }
+
+    /**
+     * Moves {@code progress.offset} over every committed frame from there on, adding the DATA records and payload
+     * bytes it passes. Stops at the first uncommitted frame or at the segment's end (then
+     * {@code capacity - offset < MIN_FRAME_LENGTH}). Read-only and safe while writers append.
+     */
+    public static void advanceCommitted(final MappedSegment segment, final Progress progress)
+    {
         final MemorySegment data = segment.data();
         final long capacity = segment.capacity();
-        long offset = fromOffset;
+        long offset = progress.offset;
         try
         {
             while (capacity - offset >= FrameDescriptor.MIN_FRAME_LENGTH)
@@ -108,15 +132,43 @@ public final class SegmentScanner
                 final int length = (int)FrameDescriptor.LENGTH.getAcquire(data, offset);
                 if (length <= 0)
                 {
-                    return offset;
+                    break;
+                }
+                final int word = data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET);
+                final byte type = FrameDescriptor.typeOf(word);
+                if (type == FrameDescriptor.TYPE_DATA)
+                {
+                    progress.records++;
+                    progress.payloadBytes += length - FrameDescriptor.HEADER_LENGTH;
+                }
+                else if (type == FrameDescriptor.TYPE_BATCH)
+                {
+                    countBatch(data, offset, length, progress);
                 }
                 offset += FrameDescriptor.align(length);
             }
-            return capacity;
+            progress.offset = Math.min(offset, capacity);
         }
         catch (final IllegalStateException e)
         {
             throw segment.closedOr(e);
+        }
+    }
+
+    private static void countBatch(final MemorySegment data, final long offset, final int length,
+        final Progress progress)
+    {
+        final long end = offset + length;
+        for (long at = offset + FrameDescriptor.BATCH_HEADER_LENGTH; at < end; )
+        {
+            final int inner = data.get(FrameDescriptor.INT, at);
+            if (inner < FrameDescriptor.HEADER_LENGTH)
+            {
+                return;
+            }
+            progress.records++;
+            progress.payloadBytes += inner - FrameDescriptor.HEADER_LENGTH;
+            at += FrameDescriptor.align(inner);
         }
     }
 

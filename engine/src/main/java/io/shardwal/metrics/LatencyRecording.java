@@ -1,0 +1,12 @@
+package io.shardwal.metrics;
+
+/** How much per-append timing the metrics do. */
+public enum LatencyRecording
+{
+    /** Append and msync latency histograms plus all counters (two clock reads per append). */
+    FULL,
+    /** Counters and msync latency only: no clock read on the append path. */
+    COUNTERS_ONLY,
+    /** Nothing on the append path; msyncs are still counted (they are rare and slow). For throughput studies. */
+    OFF
+}

@@ -1,0 +1,135 @@
+package io.shardwal.metrics;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The live metrics of one shard. Writers record into HdrHistogram {@link Recorder}s (wait-free) and
+ * {@link LongAdder}s; records and payload bytes are not counted on the append path at all — the committed-frontier
+ * walk counts them as it passes. {@link #snapshot} moves the interval histograms into cumulative ones.
+ *
+ * <p><b>Threads.</b> Recording methods may be called by any thread; {@link #snapshot} is serialised internally.
+ */
+public final class ShardMetrics
+{
+    /** Latencies are recorded in nanoseconds up to this value (longer ones are clamped, and counted as max). */
+    static final long HIGHEST_TRACKABLE_NANOS = TimeUnit.MINUTES.toNanos(1);
+    static final int SIGNIFICANT_DIGITS = 2;
+
+    private final int shard;
+    private final LatencyRecording recording;
+    private final Recorder appendLatency = new Recorder(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
+    private final Recorder msyncLatency = new Recorder(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
+    private final Recorder rollWaitLatency = new Recorder(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
+    private final Histogram appendTotal = new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
+    private final Histogram msyncTotal = new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
+    private final Histogram rollWaitTotal = new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
+    private Histogram appendInterval;
+    private Histogram msyncInterval;
+    private Histogram rollWaitInterval;
+
+    private final LongAdder rolls = new LongAdder();
+    private final LongAdder inlinePrepares = new LongAdder();
+    private final LongAdder msyncs = new LongAdder();
+    private final LongAdder msyncBytes = new LongAdder();
+    private final LongAdder msyncFailures = new LongAdder();
+    private final LongAdder prepareFailures = new LongAdder();
+    private volatile long records;
+    private volatile long payloadBytes;
+    private volatile long recoveryRepairs;
+
+    public ShardMetrics(final int shard, final LatencyRecording recording)
+    {
+        this.shard = shard;
+        this.recording = recording;
+    }
+
+    public int shard()
+    {
+        return shard;
+    }
+
+    public LatencyRecording recording()
+    {
+        return recording;
+    }
+
+    /** True when appends should read the clock for {@link #recordAppend}. */
+    public boolean timesAppends()
+    {
+        return recording == LatencyRecording.FULL;
+    }
+
+    public void recordAppend(final long nanos)
+    {
+        appendLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+    }
+
+    public void recordMsync(final long nanos, final long bytes)
+    {
+        msyncs.increment();
+        msyncBytes.add(bytes);
+        msyncLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+    }
+
+    public void recordMsyncFailure()
+    {
+        msyncFailures.increment();
+    }
+
+    public void recordRoll(final boolean inlinePrepare)
+    {
+        rolls.increment();
+        if (inlinePrepare)
+        {
+            inlinePrepares.increment();
+        }
+    }
+
+    /** A writer waited {@code nanos} for the next segment (inline preparation or the preparer's lock). */
+    public void recordRollWait(final long nanos)
+    {
+        rollWaitLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+    }
+
+    public void recordPrepareFailure()
+    {
+        prepareFailures.increment();
+    }
+
+    /** Called by the committed-frontier walk (under the shard's frontier lock) with what it passed. */
+    public void addCommitted(final long newRecords, final long newPayloadBytes)
+    {
+        records += newRecords;
+        payloadBytes += newPayloadBytes;
+    }
+
+    public void setRecoveryRepairs(final long repairs)
+    {
+        recoveryRepairs = repairs;
+    }
+
+    /**
+     * A consistent picture of this shard's metrics: counters now, latency percentiles over everything recorded
+     * since the shard was opened.
+     *
+     * @param committedPosition the shard's committed frontier (the caller advances it first).
+     */
+    public synchronized ShardStats snapshot(final long committedPosition, final long durablePosition,
+        final int segmentCount)
+    {
+        appendInterval = appendLatency.getIntervalHistogram(appendInterval);
+        msyncInterval = msyncLatency.getIntervalHistogram(msyncInterval);
+        rollWaitInterval = rollWaitLatency.getIntervalHistogram(rollWaitInterval);
+        appendTotal.add(appendInterval);
+        msyncTotal.add(msyncInterval);
+        rollWaitTotal.add(rollWaitInterval);
+        return new ShardStats(shard, records, payloadBytes, committedPosition, durablePosition, segmentCount,
+            rolls.sum(), inlinePrepares.sum(), msyncs.sum(), msyncBytes.sum(), msyncFailures.sum(),
+            prepareFailures.sum(), recoveryRepairs, LatencySummary.of(appendTotal), LatencySummary.of(msyncTotal),
+            LatencySummary.of(rollWaitTotal));
+    }
+}

@@ -1,0 +1,168 @@
+package io.shardwal.wal;
+
+import java.io.IOException;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Leader/follower group commit for one shard: many threads ask "make what I committed durable", one of them (the
+ * leader) runs the sync action, the others park until a sync that started after their request has completed.
+ * While one msync runs, every commit that arrives queues behind it and the next leader's single msync covers all
+ * of them.
+ *
+ * <p>Followers are unparked one by one by the leader, never through a lock hand-off, so a burst of followers wakes
+ * in parallel instead of in a chain.
+ *
+ * <p><b>Threads.</b> {@link #await} and {@link #fail} may be called by any thread.
+ *
+ * <p><b>Assumptions and guarantees.</b>
+ * <ul>
+ *   <li>{@link #await} returns only after an action that <em>started after the call began</em> completed; an
+ *       action reads the shard's claim position after starting, so it covers every frame committed before the
+ *       call.</li>
+ *   <li>Actions never overlap; each runs on the thread of a waiting caller.</li>
+ *   <li>Once an action fails, or {@link #fail} is called, every current and future {@link #await} throws that
+ *       failure: a shard whose msync failed is not durable and says so.</li>
+ * </ul>
+ */
+final class GroupCommit
+{
+    /** The sync itself: runs with no other action running. */
+    @FunctionalInterface
+    interface Action
+    {
+        void run() throws IOException;
+    }
+
+    /** Turns an action's IOException into the shard's failure. */
+    @FunctionalInterface
+    interface FailureFactory
+    {
+        RuntimeException failure(IOException cause);
+    }
+
+    private final AtomicBoolean leading = new AtomicBoolean();
+    private final Object waitersLock = new Object();
+    private Thread[] waiters = new Thread[8];
+    private int waiterCount;
+    private volatile long startedGeneration;
+    private volatile long completedGeneration;
+    private volatile RuntimeException failure;
+
+    /** Blocks until an action that started after this call has completed; the caller may become the leader. */
+    void await(final Action action, final FailureFactory failures)
+    {
+        // Full fence: the caller's commit store must be visible before we read which syncs have started,
+        // or a leader could msync the page before the commit reaches it.
+        VarHandle.fullFence();
+        final long after = startedGeneration;
+        while (completedGeneration <= after)
+        {
+            checkFailure();
+            if (leading.compareAndSet(false, true))
+            {
+                try
+                {
+                    if (completedGeneration <= after)
+                    {
+                        lead(action, failures);
+                    }
+                }
+                finally
+                {
+                    leading.set(false);
+                    wakeAll();
+                }
+            }
+            else
+            {
+                park(after);
+            }
+        }
+    }
+
+    private void lead(final Action action, final FailureFactory failures)
+    {
+        final long generation = startedGeneration + 1;
+        startedGeneration = generation;
+        // Full fence: the action's reads of claim and commit positions must not move before the generation store.
+        VarHandle.fullFence();
+        try
+        {
+            action.run();
+            completedGeneration = generation;
+        }
+        catch (final IOException e)
+        {
+            failure = failures.failure(e);
+            throw failure;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            failure = e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+            throw e;
+        }
+    }
+
+    /** Fails every current and future waiter with {@code cause} (used on close and on shard failure). */
+    void fail(final RuntimeException cause)
+    {
+        if (failure == null)
+        {
+            failure = cause;
+        }
+        wakeAll();
+    }
+
+    RuntimeException failure()
+    {
+        return failure;
+    }
+
+    long completedGeneration()
+    {
+        return completedGeneration;
+    }
+
+    private void checkFailure()
+    {
+        final RuntimeException current = failure;
+        if (current != null)
+        {
+            throw current;
+        }
+    }
+
+    private void park(final long after)
+    {
+        synchronized (waitersLock)
+        {
+            // Re-checked under the lock: the leader clears "leading" before it takes the lock to wake waiters.
+            if (completedGeneration > after || failure != null || !leading.get())
+            {
+                return;
+            }
+            if (waiterCount == waiters.length)
+            {
+                waiters = Arrays.copyOf(waiters, waiterCount * 2);
+            }
+            waiters[waiterCount++] = Thread.currentThread();
+        }
+        LockSupport.park(this);
+    }
+
+    private void wakeAll()
+    {
+        synchronized (waitersLock)
+        {
+            for (int i = 0; i < waiterCount; i++)
+            {
+                LockSupport.unpark(waiters[i]);
+                waiters[i] = null;
+            }
+            waiterCount = 0;
+        }
+    }
+}

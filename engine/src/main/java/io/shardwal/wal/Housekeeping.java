@@ -1,0 +1,163 @@
+package io.shardwal.wal;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The log's two background threads: the <b>preparer</b> keeps each shard's next segments created, preallocated
+ * and pretouched, so writers roll without waiting; the <b>syncer</b> (ASYNC mode only) msyncs every shard each
+ * sync interval. A failure in either is counted in the shard's metrics and logged once; the preparer backs off and
+ * retries (writers then prepare inline and get the error themselves), a failed msync fails its shard.
+ *
+ * <p><b>Threads.</b> {@link #wakePreparer} may be called from any thread; {@link #close} stops and joins both.
+ */
+final class Housekeeping implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger("io.shardwal");
+    private static final long PREPARER_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long PREPARER_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Shard[] shards;
+    private final String name;
+    private final Thread preparer;
+    private final Thread syncer;
+    private final long syncIntervalNanos;
+    private final boolean[] preparerFailing;
+    private final boolean[] syncerFailing;
+    private volatile boolean running = true;
+
+    Housekeeping(final Shard[] shards, final String name, final boolean prepare, final Duration syncInterval)
+    {
+        this.shards = shards;
+        this.name = name;
+        this.preparerFailing = new boolean[shards.length];
+        this.syncerFailing = new boolean[shards.length];
+        this.syncIntervalNanos = syncInterval == null ? 0 : syncInterval.toNanos();
+        this.preparer = prepare ? Thread.ofPlatform().daemon().name("shardwal-preparer " + name).unstarted(this::prepareLoop)
+            : null;
+        this.syncer = syncInterval != null
+            ? Thread.ofPlatform().daemon().name("shardwal-syncer " + name).unstarted(this::syncLoop) : null;
+    }
+
+    void start()
+    {
+        if (preparer != null)
+        {
+            preparer.start();
+        }
+        if (syncer != null)
+        {
+            syncer.start();
+        }
+    }
+
+    void wakePreparer()
+    {
+        if (preparer != null)
+        {
+            LockSupport.unpark(preparer);
+        }
+    }
+
+    private void prepareLoop()
+    {
+        while (running)
+        {
+            boolean failed = false;
+            for (int i = 0; i < shards.length && running; i++)
+            {
+                try
+                {
+                    while (running && shards[i].prepareOne())
+                    {
+                        // keep preparing until the shard has enough
+                    }
+                    if (preparerFailing[i])
+                    {
+                        preparerFailing[i] = false;
+                        LOG.log(System.Logger.Level.INFO, "shardwal: preparer of " + name + " shard " + i
+                            + " works again");
+                    }
+                }
+                catch (final RuntimeException e)
+                {
+                    if (!running)
+                    {
+                        return;
+                    }
+                    failed = true;
+                    if (!preparerFailing[i])
+                    {
+                        preparerFailing[i] = true;
+                        LOG.log(System.Logger.Level.WARNING, "shardwal: preparer of " + name + " shard " + i
+                            + " cannot prepare the next segment (writers will try inline and see the error): "
+                            + e.getMessage());
+                    }
+                }
+            }
+            LockSupport.parkNanos(this, failed ? PREPARER_BACKOFF_NANOS : PREPARER_IDLE_NANOS);
+        }
+    }
+
+    private void syncLoop()
+    {
+        long next = System.nanoTime() + syncIntervalNanos;
+        while (running)
+        {
+            final long wait = next - System.nanoTime();
+            if (wait > 0)
+            {
+                LockSupport.parkNanos(this, wait);
+                continue;
+            }
+            next += syncIntervalNanos;
+            if (next < System.nanoTime())
+            {
+                next = System.nanoTime() + syncIntervalNanos;
+            }
+            for (int i = 0; i < shards.length && running; i++)
+            {
+                if (shards[i].isFailed())
+                {
+                    continue;
+                }
+                try
+                {
+                    shards[i].awaitDurable();
+                }
+                catch (final RuntimeException e)
+                {
+                    if (running && !syncerFailing[i])
+                    {
+                        syncerFailing[i] = true;
+                        LOG.log(System.Logger.Level.ERROR, "shardwal: syncer of " + name + " shard " + i + ": "
+                            + e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        running = false;
+        for (final Thread thread : new Thread[] {preparer, syncer})
+        {
+            if (thread != null)
+            {
+                LockSupport.unpark(thread);
+                try
+                {
+                    thread.join(TimeUnit.SECONDS.toMillis(30));
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,473 @@
+package io.shardwal.wal;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.shardwal.metrics.ShardMetrics;
+import io.shardwal.metrics.ShardStats;
+import io.shardwal.mmap.BatchSource;
+import io.shardwal.mmap.FrameClaim;
+import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentAppender;
+import io.shardwal.mmap.SegmentScanner;
+import io.shardwal.mmap.ShardwalException;
+
+/**
+ * One shard of a writable log: its chain of segments, the lock-free append path, rolling to the next segment,
+ * the committed and durable frontiers, and msync through {@link GroupCommit}.
+ *
+ * <p><b>Threads.</b> Any number of writer threads append concurrently; the preparer thread calls
+ * {@link #prepareOne}; any thread may sync, read the frontiers or take stats. Appends never take a lock: a roll
+ * takes this shard's roll lock (and, only if the next segment is not ready, its prepare lock), never another
+ * shard's.
+ *
+ * <p><b>Assumptions and guarantees.</b>
+ * <ul>
+ *   <li>{@link #committedPosition()} and {@link #durablePosition()} only grow; every frame below the committed
+ *       frontier is committed, every frame below the durable frontier is committed and msynced.</li>
+ *   <li>{@link #awaitDurable()} returns only after an msync covering every frame committed before the call
+ *       succeeded; if an msync fails, it and every later append throw FAILED.</li>
+ *   <li>Bytes ahead of the tail are zero: segments are created zero, recovery zeroes what it cuts.</li>
+ * </ul>
+ */
+final class Shard
+{
+    final int id;
+    final ShardMetrics metrics;
+    private final ShardSegments segments;
+    private final long segmentSize;
+    private final int prepareAhead;
+    private final Runnable wakePreparer;
+
+    private volatile SegmentAppender active;
+    private final ConcurrentLinkedDeque<MappedSegment> prepared = new ConcurrentLinkedDeque<>();
+    private final ReentrantLock rollLock = new ReentrantLock();
+    private final ReentrantLock prepareLock = new ReentrantLock();
+    /** Base of the next segment file to create; guarded by prepareLock. */
+    private long nextCreateBase;
+
+    private final ReentrantLock frontierLock = new ReentrantLock();
+    private final SegmentScanner.Progress progress = new SegmentScanner.Progress();
+    private volatile long committed;
+    private volatile long durable;
+    /** Oldest segment the writer still pins (all older ones are durable and released). */
+    private long oldestPinnedBase;
+    private final GroupCommit groupCommit = new GroupCommit();
+    private volatile RuntimeException failure;
+    private volatile boolean closed;
+
+    Shard(final int id, final ShardSegments segments, final long segmentSize, final int prepareAhead,
+        final ShardMetrics metrics, final Runnable wakePreparer)
+    {
+        this.id = id;
+        this.segments = segments;
+        this.segmentSize = segmentSize;
+        this.prepareAhead = prepareAhead;
+        this.metrics = metrics;
+        this.wakePreparer = wakePreparer;
+    }
+
+    /**
+     * Starts appending after recovery: {@code activeSegment} holds the last valid frame, which ends at
+     * {@code validEnd} (everything below is committed and durable); {@code preparedSegments} follow it.
+     */
+    void start(final MappedSegment activeSegment, final long validEnd, final List<MappedSegment> preparedSegments,
+        final long nextBase)
+    {
+        active = new SegmentAppender(activeSegment);
+        prepared.addAll(preparedSegments);
+        committed = validEnd;
+        durable = validEnd;
+        oldestPinnedBase = activeSegment.basePosition();
+        nextCreateBase = nextBase;
+    }
+
+    ShardSegments segments()
+    {
+        return segments;
+    }
+
+    long segmentSize()
+    {
+        return segmentSize;
+    }
+
+    // ---------------------------------------------------------------------------------------------- append path
+
+    long append(final byte[] key, final byte[] value, final FrameClaim workspace)
+    {
+        checkWritable();
+        while (true)
+        {
+            final SegmentAppender appender = active;
+            final long position = appender.append(key, value, workspace);
+            if (position >= 0)
+            {
+                return position;
+            }
+            roll(appender);
+        }
+    }
+
+    long append(final MemorySegment key, final MemorySegment value, final FrameClaim workspace)
+    {
+        checkWritable();
+        while (true)
+        {
+            final SegmentAppender appender = active;
+            final long position = appender.append(key, value, workspace);
+            if (position >= 0)
+            {
+                return position;
+            }
+            roll(appender);
+        }
+    }
+
+    /** Appends all of {@code source} as one contiguous batch; returns its header position. */
+    long appendBatch(final BatchSource source, final long[] positions, final FrameClaim workspace)
+    {
+        checkWritable();
+        while (true)
+        {
+            final SegmentAppender appender = active;
+            final long position = appender.appendBatch(source, positions, workspace);
+            if (position >= 0)
+            {
+                return position;
+            }
+            roll(appender);
+        }
+    }
+
+    long tryClaim(final int keyLength, final int valueLength, final FrameClaim claim)
+    {
+        checkWritable();
+        while (true)
+        {
+            final SegmentAppender appender = active;
+            final long position = appender.tryClaim(keyLength, valueLength, claim);
+            if (position >= 0)
+            {
+                return position;
+            }
+            roll(appender);
+        }
+    }
+
+    /** Blocks until an msync covering every frame committed before this call has succeeded (group commit). */
+    void awaitDurable()
+    {
+        groupCommit.await(this::syncAction, this::failWith);
+    }
+
+    /** Moves the writer to the next segment, unless another writer already did. */
+    private void roll(final SegmentAppender full)
+    {
+        final long start = System.nanoTime();
+        rollLock.lock();
+        try
+        {
+            checkWritable();
+            if (active != full)
+            {
+                return;
+            }
+            final long nextBase = full.segment().endPosition();
+            if (nextBase + segmentSize > RecordAddress.MAX_POSITION)
+            {
+                throw new ShardwalException(ShardwalException.Category.FAILED, "shard " + id + " reached the "
+                    + "largest position a record address can carry (" + RecordAddress.MAX_POSITION + ")",
+                    segments.directory(), nextBase);
+            }
+            MappedSegment next = takePrepared(nextBase);
+            boolean inline = false;
+            if (next == null)
+            {
+                prepareLock.lock();
+                try
+                {
+                    next = takePrepared(nextBase);
+                    if (next == null)
+                    {
+                        next = create(nextBase);
+                        inline = true;
+                    }
+                }
+                finally
+                {
+                    prepareLock.unlock();
+                }
+                metrics.recordRollWait(System.nanoTime() - start);
+            }
+            active = new SegmentAppender(next);
+            metrics.recordRoll(inline);
+        }
+        finally
+        {
+            rollLock.unlock();
+        }
+        wakePreparer.run();
+    }
+
+    private MappedSegment takePrepared(final long base)
+    {
+        final MappedSegment first = prepared.peekFirst();
+        if (first == null)
+        {
+            return null;
+        }
+        if (first.basePosition() != base)
+        {
+            throw new IllegalStateException("shard " + id + " expected its next segment at " + base + " but the "
+                + "prepared one starts at " + first.basePosition());
+        }
+        return prepared.pollFirst();
+    }
+
+    /** Creates the segment at {@code base}, which must be the next one; call with the prepare lock held. */
+    private MappedSegment create(final long base)
+    {
+        if (base != nextCreateBase)
+        {
+            throw new IllegalStateException("shard " + id + " was asked to create segment " + base
+                + " but the next one to create is " + nextCreateBase);
+        }
+        try
+        {
+            final MappedSegment segment = MappedSegment.create(segments.fileFor(base), base, segmentSize, id);
+            segments.addCreated(segment);
+            nextCreateBase = base + segmentSize;
+            return segment;
+        }
+        catch (final IOException e)
+        {
+            throw new ShardwalException(ShardwalException.Category.IO, "shard " + id + " could not create segment "
+                + ShardSegments.fileName(base) + ": " + e.getMessage(), segments.fileFor(base),
+                ShardwalException.NO_OFFSET, e);
+        }
+    }
+
+    /**
+     * Preparer thread: creates, preallocates and pretouches one more segment if fewer than the configured number
+     * are ready.
+     *
+     * @return true if it created one (call again), false if enough are ready.
+     */
+    boolean prepareOne()
+    {
+        if (closed || failure != null || prepared.size() >= prepareAhead)
+        {
+            return false;
+        }
+        final MappedSegment created;
+        prepareLock.lock();
+        try
+        {
+            if (closed || prepared.size() >= prepareAhead)
+            {
+                return false;
+            }
+            created = create(nextCreateBase);
+            prepared.addLast(created);
+        }
+        catch (final ShardwalException e)
+        {
+            metrics.recordPrepareFailure();
+            throw e;
+        }
+        finally
+        {
+            prepareLock.unlock();
+        }
+        // Outside the lock, and safe if a writer already rolled into it: pretouching never overwrites a byte.
+        created.pretouch(0, created.capacity());
+        return true;
+    }
+
+    int preparedCount()
+    {
+        return prepared.size();
+    }
+
+    // -------------------------------------------------------------------------------------- frontiers and sync
+
+    /** Advances and returns the committed frontier: the end of the longest prefix of committed frames. */
+    long advanceCommitted()
+    {
+        frontierLock.lock();
+        try
+        {
+            long position = committed;
+            while (true)
+            {
+                final long base = position - position % segmentSize;
+                final MappedSegment segment = segments.pinned(base);
+                if (segment == null)
+                {
+                    break;
+                }
+                progress.offset = position - base;
+                progress.records = 0;
+                progress.payloadBytes = 0;
+                SegmentScanner.advanceCommitted(segment, progress);
+                metrics.addCommitted(progress.records, progress.payloadBytes);
+                position = base + progress.offset;
+                if (segment.capacity() - progress.offset >= FrameDescriptor.MIN_FRAME_LENGTH)
+                {
+                    break;
+                }
+                position = segment.endPosition();
+            }
+            committed = position;
+            return position;
+        }
+        finally
+        {
+            frontierLock.unlock();
+        }
+    }
+
+    long committedPosition()
+    {
+        return committed;
+    }
+
+    long durablePosition()
+    {
+        return durable;
+    }
+
+    /** End of the bytes claimed so far (committed or not). */
+    long claimedPosition()
+    {
+        final MappedSegment segment = active.segment();
+        return segment.basePosition() + segment.claimedLimit();
+    }
+
+    long firstPosition()
+    {
+        return segments.firstBase();
+    }
+
+    /** The group-commit action: msync everything claimed so far, then advance the durable frontier. */
+    private void syncAction() throws IOException
+    {
+        final long frontier = advanceCommitted();
+        final long claimed = claimedPosition();
+        final long from = durable;
+        if (claimed > from)
+        {
+            final long start = System.nanoTime();
+            try
+            {
+                msyncRange(from, claimed);
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                metrics.recordMsyncFailure();
+                throw e;
+            }
+            metrics.recordMsync(System.nanoTime() - start, claimed - from);
+        }
+        if (frontier > durable)
+        {
+            durable = frontier;
+            releaseDurableSegments();
+        }
+    }
+
+    private void msyncRange(final long from, final long to) throws IOException
+    {
+        for (long base = from - from % segmentSize; base < to; base += segmentSize)
+        {
+            final MappedSegment segment = segments.pinned(base);
+            if (segment == null)
+            {
+                throw new IllegalStateException("shard " + id + " has no mapped segment at " + base
+                    + " to msync [" + from + ", " + to + ")");
+            }
+            final long start = Math.max(from, base) - base;
+            final long end = Math.min(to, segment.endPosition()) - base;
+            segment.msync(start, end - start);
+        }
+    }
+
+    /** Unpins segments that lie wholly below the durable frontier and are not the active one. */
+    private void releaseDurableSegments()
+    {
+        final long activeBase = active.segment().basePosition();
+        while (oldestPinnedBase < activeBase && oldestPinnedBase + segmentSize <= durable)
+        {
+            segments.unpin(oldestPinnedBase);
+            oldestPinnedBase += segmentSize;
+        }
+    }
+
+    private RuntimeException failWith(final IOException cause)
+    {
+        final ShardwalException failed = new ShardwalException(ShardwalException.Category.FAILED, "shard " + id
+            + " failed to msync and refuses appends from now on: " + cause.getMessage(), segments.directory(),
+            durable, cause);
+        failure = failed;
+        return failed;
+    }
+
+    /** Throws if this shard is closed or failed. One volatile read on the append path. */
+    void checkWritable()
+    {
+        final RuntimeException cause = failure;
+        if (cause != null || closed)
+        {
+            throw closed ? closedError() : new ShardwalException(ShardwalException.Category.FAILED, "shard " + id
+                + " refuses appends after an earlier failure: " + cause.getMessage(), segments.directory(),
+                ShardwalException.NO_OFFSET, cause);
+        }
+    }
+
+    boolean isFailed()
+    {
+        return failure != null;
+    }
+
+    private ShardwalException closedError()
+    {
+        return new ShardwalException(ShardwalException.Category.CLOSED, "the log is closed (shard " + id + ")",
+            segments.directory(), ShardwalException.NO_OFFSET);
+    }
+
+    ShardStats stats()
+    {
+        final long position = closed ? committed : advanceCommitted();
+        return metrics.snapshot(position, durable, segments.count());
+    }
+
+    /**
+     * Closes the shard: optionally a final sync of everything committed, then every waiter and later call fails
+     * with CLOSED and the mappings are released (writers racing the close get CLOSED, never a crash).
+     */
+    void close(final boolean syncFirst)
+    {
+        if (closed)
+        {
+            return;
+        }
+        try
+        {
+            if (syncFirst && failure == null)
+            {
+                awaitDurable();
+            }
+        }
+        finally
+        {
+            closed = true;
+            groupCommit.fail(closedError());
+            segments.close();
+        }
+    }
+}

@@ -1,0 +1,406 @@
+package io.shardwal.wal;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.ShardwalException;
+
+/**
+ * The segment files of one shard and their mappings. A segment is mapped while the writer pins it (the active
+ * segment, the prepared ones, and every one the durable frontier has not passed yet) or a reader holds it; a
+ * bounded number of unused mappings is kept for readers that come back, the least recently used beyond that are
+ * unmapped.
+ *
+ * <p><b>Threads.</b> All methods are synchronized; none is on the append path (the writer appends through its
+ * active appender, readers only come here when they change segments).
+ */
+final class ShardSegments implements AutoCloseable
+{
+    static final String SUFFIX = ".wal";
+
+    private final int shard;
+    private final Path directory;
+    private final long segmentSize;
+    private final boolean writable;
+    private final int maxUnusedMappings;
+    private final TreeMap<Long, Entry> entries = new TreeMap<>();
+    /** Removed (pruned) segments that readers still hold; unmapped when the last reader releases them. */
+    private final List<Entry> orphans = new ArrayList<>();
+    private long useClock;
+    private boolean closed;
+    /** Committed frontier last seen by a read-only open (a cache for {@link ReadOnlyFrontier}). */
+    private long readOnlyFrontier;
+
+    private static final class Entry
+    {
+        final long base;
+        final Path file;
+        MappedSegment mapping;
+        int readers;
+        boolean pinned;
+        long lastUse;
+
+        Entry(final long base, final Path file)
+        {
+            this.base = base;
+            this.file = file;
+        }
+    }
+
+    ShardSegments(final int shard, final Path directory, final long segmentSize, final boolean writable,
+        final int maxUnusedMappings)
+    {
+        this.shard = shard;
+        this.directory = directory;
+        this.segmentSize = segmentSize;
+        this.writable = writable;
+        this.maxUnusedMappings = maxUnusedMappings;
+    }
+
+    static String fileName(final long base)
+    {
+        return String.format("%020d%s", base, SUFFIX);
+    }
+
+    Path fileFor(final long base)
+    {
+        return directory.resolve(fileName(base));
+    }
+
+    Path directory()
+    {
+        return directory;
+    }
+
+    long segmentSize()
+    {
+        return segmentSize;
+    }
+
+    synchronized long readOnlyFrontier()
+    {
+        return readOnlyFrontier;
+    }
+
+    synchronized void readOnlyFrontier(final long position)
+    {
+        readOnlyFrontier = Math.max(readOnlyFrontier, position);
+    }
+
+    /**
+     * Lists the segment files on disk (ignoring other files) and checks that they form one unbroken chain.
+     *
+     * @return names of leftover files of interrupted segment creations, which the caller reports and deletes.
+     */
+    synchronized List<Path> discover() throws IOException
+    {
+        final List<Path> leftovers = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory))
+        {
+            for (final Path file : files)
+            {
+                final String name = file.getFileName().toString();
+                if (name.endsWith(SUFFIX + MappedSegment.CREATING_SUFFIX))
+                {
+                    leftovers.add(file);
+                    continue;
+                }
+                final long base = parseBase(name);
+                if (base >= 0 && !entries.containsKey(base))
+                {
+                    entries.put(base, new Entry(base, file));
+                }
+            }
+        }
+        catch (final NoSuchFileException e)
+        {
+            return leftovers;
+        }
+        long expected = -1;
+        for (final long base : entries.keySet())
+        {
+            if (base % segmentSize != 0)
+            {
+                throw new ShardwalException(ShardwalException.Category.CORRUPT, "shard " + shard + " has segment "
+                    + fileName(base) + " whose base is not a multiple of the segment size " + segmentSize,
+                    fileFor(base), ShardwalException.NO_OFFSET);
+            }
+            if (expected >= 0 && base != expected)
+            {
+                throw new ShardwalException(ShardwalException.Category.CORRUPT, "shard " + shard + " is missing "
+                    + "segment " + fileName(expected) + " between " + fileName(expected - segmentSize) + " and "
+                    + fileName(base) + ": positions [" + expected + ", " + base + ") are gone",
+                    fileFor(expected), ShardwalException.NO_OFFSET);
+            }
+            expected = base + segmentSize;
+        }
+        return leftovers;
+    }
+
+    /** Base position of a segment file name, or -1 if the name is not one. */
+    static long parseBase(final String name)
+    {
+        if (name.length() != 20 + SUFFIX.length() || !name.endsWith(SUFFIX))
+        {
+            return -1;
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            if (!Character.isDigit(name.charAt(i)))
+            {
+                return -1;
+            }
+        }
+        return Long.parseLong(name.substring(0, 20));
+    }
+
+    synchronized boolean isEmpty()
+    {
+        return entries.isEmpty();
+    }
+
+    synchronized long firstBase()
+    {
+        return entries.isEmpty() ? -1 : entries.firstKey();
+    }
+
+    synchronized long lastBase()
+    {
+        return entries.isEmpty() ? -1 : entries.lastKey();
+    }
+
+    synchronized int count()
+    {
+        return entries.size();
+    }
+
+    synchronized List<Long> bases()
+    {
+        return new ArrayList<>(entries.keySet());
+    }
+
+    /** Registers a segment the writer just created; it starts pinned. */
+    synchronized void addCreated(final MappedSegment segment)
+    {
+        final Entry entry = new Entry(segment.basePosition(), segment.file());
+        entry.mapping = segment;
+        entry.pinned = true;
+        entries.put(segment.basePosition(), entry);
+    }
+
+    /** Maps (if needed) and pins the segment at {@code base} for the writer. */
+    synchronized MappedSegment pin(final long base) throws IOException
+    {
+        final Entry entry = entry(base);
+        entry.pinned = true;
+        return map(entry);
+    }
+
+    /** The writer no longer needs {@code base}; it stays mapped while readers hold it. */
+    synchronized void unpin(final long base)
+    {
+        final Entry entry = entries.get(base);
+        if (entry != null)
+        {
+            entry.pinned = false;
+            trim();
+        }
+    }
+
+    /** The writer's mapping of a pinned segment, or null. */
+    synchronized MappedSegment pinned(final long base)
+    {
+        final Entry entry = entries.get(base);
+        return entry != null && entry.pinned ? entry.mapping : null;
+    }
+
+    /**
+     * Maps the segment starting at {@code base} for a reader, who must {@link #release} it.
+     *
+     * @return the segment, or null if no such file exists (yet).
+     * @throws ShardwalException PRUNED if {@code base} lies below the oldest segment.
+     */
+    synchronized MappedSegment acquire(final long base) throws IOException
+    {
+        checkOpen();
+        Entry entry = entries.get(base);
+        if (entry == null)
+        {
+            if (!entries.isEmpty() && base < entries.firstKey())
+            {
+                throw new ShardwalException(ShardwalException.Category.PRUNED, "shard " + shard + " position " + base
+                    + " lies in a segment that was pruned; the oldest segment starts at " + entries.firstKey(),
+                    fileFor(base), ShardwalException.NO_OFFSET);
+            }
+            final Path file = fileFor(base);
+            if (writable || !Files.exists(file))
+            {
+                return null;
+            }
+            entry = new Entry(base, file);
+            entries.put(base, entry);
+        }
+        entry.readers++;
+        try
+        {
+            return map(entry);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            entry.readers--;
+            throw e;
+        }
+    }
+
+    synchronized void release(final MappedSegment segment)
+    {
+        final Entry entry = entries.get(segment.basePosition());
+        if (entry != null && entry.mapping == segment && entry.readers > 0)
+        {
+            entry.readers--;
+            trim();
+            return;
+        }
+        for (int i = 0; i < orphans.size(); i++)
+        {
+            final Entry orphan = orphans.get(i);
+            if (orphan.mapping == segment && --orphan.readers == 0)
+            {
+                orphan.mapping.close();
+                orphans.remove(i);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Forgets the segment at {@code base} (pruning); its mapping stays valid for readers that hold it and is
+     * closed when the registry closes.
+     */
+    synchronized Path remove(final long base)
+    {
+        final Entry entry = entries.remove(base);
+        if (entry == null)
+        {
+            return null;
+        }
+        if (entry.mapping != null && entry.readers == 0)
+        {
+            entry.mapping.close();
+        }
+        else if (entry.mapping != null)
+        {
+            orphans.add(entry);
+        }
+        return entry.file;
+    }
+
+    synchronized int mappedCount()
+    {
+        int mapped = 0;
+        for (final Entry entry : entries.values())
+        {
+            mapped += entry.mapping != null ? 1 : 0;
+        }
+        return mapped;
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        closed = true;
+        for (final Entry entry : entries.values())
+        {
+            if (entry.mapping != null)
+            {
+                entry.mapping.close();
+                entry.mapping = null;
+            }
+        }
+        orphans.forEach(orphan -> orphan.mapping.close());
+        orphans.clear();
+    }
+
+    private Entry entry(final long base)
+    {
+        final Entry entry = entries.get(base);
+        if (entry == null)
+        {
+            throw new ShardwalException(ShardwalException.Category.NOT_FOUND, "shard " + shard + " has no segment at "
+                + base, fileFor(base), ShardwalException.NO_OFFSET);
+        }
+        return entry;
+    }
+
+    private MappedSegment map(final Entry entry) throws IOException
+    {
+        checkOpen();
+        entry.lastUse = ++useClock;
+        if (entry.mapping == null)
+        {
+            entry.mapping = writable ? MappedSegment.openReadWrite(entry.file) : MappedSegment.openReadOnly(entry.file);
+            if (entry.mapping.basePosition() != entry.base || entry.mapping.capacity() != segmentSize)
+            {
+                final MappedSegment wrong = entry.mapping;
+                entry.mapping = null;
+                wrong.close();
+                throw new ShardwalException(ShardwalException.Category.CORRUPT, "segment file " + entry.file
+                    + " declares base " + wrong.basePosition() + " and capacity " + wrong.capacity()
+                    + " but its name and the manifest say " + entry.base + " and " + segmentSize, entry.file, 0);
+            }
+            trim();
+        }
+        return entry.mapping;
+    }
+
+    /** Unmaps the least recently used unused mappings beyond the limit. */
+    private void trim()
+    {
+        int unused = 0;
+        for (final Entry entry : entries.values())
+        {
+            unused += entry.mapping != null && !entry.pinned && entry.readers == 0 ? 1 : 0;
+        }
+        while (unused > maxUnusedMappings)
+        {
+            Entry oldest = null;
+            for (final Entry entry : entries.values())
+            {
+                if (entry.mapping != null && !entry.pinned && entry.readers == 0
+                    && (oldest == null || entry.lastUse < oldest.lastUse))
+                {
+                    oldest = entry;
+                }
+            }
+            oldest.mapping.close();
+            oldest.mapping = null;
+            unused--;
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new ShardwalException(ShardwalException.Category.CLOSED, "shard " + shard + " is closed", directory,
+                ShardwalException.NO_OFFSET);
+        }
+    }
+
+    /** Mapped segment bases and their state, for tests and diagnostics. */
+    synchronized Map<Long, String> describe()
+    {
+        final Map<Long, String> out = new TreeMap<>();
+        entries.forEach((base, entry) -> out.put(base, (entry.mapping != null ? "mapped" : "unmapped")
+            + (entry.pinned ? ",pinned" : "") + (entry.readers > 0 ? ",readers=" + entry.readers : "")));
+        return out;
+    }
+}

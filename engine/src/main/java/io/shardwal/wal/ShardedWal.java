@@ -1,0 +1,570 @@
+package io.shardwal.wal;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.shardwal.metrics.ShardMetrics;
+import io.shardwal.metrics.ShardStats;
+import io.shardwal.mmap.FrameClaim;
+import io.shardwal.mmap.ShardwalException;
+import io.shardwal.route.Router;
+
+/**
+ * A sharded, memory-mapped write-ahead log. Keys are routed to shards by a stable hash ({@link Router}); each
+ * shard is a chain of preallocated segment files written lock-free by any number of threads; durability follows
+ * the {@link SyncMode}. Readers ({@link Tailer}, {@link #iterShard}, {@link #replay}) read committed records
+ * zero-copy, in this process or — through {@link #openReadOnly} — in another.
+ *
+ * <p><b>Threads.</b> Every method is thread-safe. Appends on different shards never contend; appends on one
+ * shard share one atomic add per record. {@link #close()} may race with appends and reads: they fail with a
+ * CLOSED {@link ShardwalException}, never crash the JVM.
+ *
+ * <p><b>Assumptions and guarantees.</b>
+ * <ul>
+ *   <li>An append returns only when its record is committed (visible to every reader) and, per the sync mode,
+ *       msynced. What each mode survives is in {@link SyncMode}.</li>
+ *   <li>Positions are per shard, only grow, and are returned packed with the shard as a {@link RecordAddress}.
+ *       Records of one key are in append order within their shard.</li>
+ *   <li>Opening a log recovers it: nothing acknowledged under the mode's promise is lost, nothing damaged is
+ *       delivered, and every repair is in {@link #recoveryReport()}.</li>
+ *   <li>One writer per log: a second writer, in this JVM or another process, is refused (LOCKED).</li>
+ * </ul>
+ */
+public final class ShardedWal implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger("io.shardwal");
+    private static final ThreadLocal<FrameClaim> WORKSPACE = ThreadLocal.withInitial(FrameClaim::new);
+
+    private final WalOptions options;
+    private final Path directory;
+    private final Router router;
+    private final ShardSegments[] segments;
+    private final Shard[] shards;
+    private final ShardMetrics[] metrics;
+    private final WalLock lock;
+    private final Housekeeping housekeeping;
+    private final RecoveryReport recoveryReport;
+    private final boolean strict;
+    private final boolean durableBatches;
+    private final boolean timing;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ShardedWal(final WalOptions options, final Router router, final ShardSegments[] segments,
+        final Shard[] shards, final ShardMetrics[] metrics, final WalLock lock, final Housekeeping housekeeping,
+        final RecoveryReport recoveryReport)
+    {
+        this.options = options;
+        this.directory = options.directory();
+        this.router = router;
+        this.segments = segments;
+        this.shards = shards;
+        this.metrics = metrics;
+        this.lock = lock;
+        this.housekeeping = housekeeping;
+        this.recoveryReport = recoveryReport;
+        this.strict = options.syncMode() == SyncMode.STRICT;
+        this.durableBatches = options.syncMode() != SyncMode.ASYNC;
+        this.timing = !options.readOnly() && metrics[0].timesAppends();
+    }
+
+    /**
+     * Opens (or creates, if allowed) the log in {@code options.directory()} for writing, recovering it first.
+     *
+     * @throws ShardwalException MISMATCH if the directory holds a log with other settings (nothing is touched),
+     *                           LOCKED if another writer holds it, FORMAT/CORRUPT for damage recovery cannot take
+     *                           on itself, IO for the file system's refusals.
+     */
+    public static ShardedWal open(final WalOptions options)
+    {
+        if (options.readOnly())
+        {
+            return openReadOnly(options.directory());
+        }
+        try
+        {
+            return WalOpener.openWritable(options);
+        }
+        catch (final IOException e)
+        {
+            throw new ShardwalException(ShardwalException.Category.IO, "cannot open " + options.directory() + ": "
+                + e, options.directory(), ShardwalException.NO_OFFSET, e);
+        }
+    }
+
+    /**
+     * Opens an existing log for reading only: no lock, no recovery, no background threads. Tailers may follow a
+     * writer running in another process.
+     */
+    public static ShardedWal openReadOnly(final Path directory)
+    {
+        try
+        {
+            final Manifest manifest = Manifest.read(directory);
+            final WalOptions options = WalOptions.builder(directory).shardCount(manifest.shardCount())
+                .segmentSize(manifest.segmentSize()).router(manifest.router()).routerSeed(manifest.seed())
+                .readOnly(true).createIfMissing(false).maxKeySize(0).maxValueSize(0).build();
+            final ShardSegments[] segments = new ShardSegments[options.shardCount()];
+            final ShardMetrics[] metrics = new ShardMetrics[options.shardCount()];
+            for (int i = 0; i < segments.length; i++)
+            {
+                segments[i] = new ShardSegments(i, shardDirectory(directory, i), options.segmentSize(), false,
+                    options.maxOpenReaderSegments());
+                segments[i].discover();
+                metrics[i] = new ShardMetrics(i, options.latencyRecording());
+            }
+            return new ShardedWal(options, new Router(options.router(), options.routerSeed(), options.shardCount()),
+                segments, null, metrics, null, null, null);
+        }
+        catch (final NoSuchFileException e)
+        {
+            throw new ShardwalException(ShardwalException.Category.NOT_FOUND, "no shardwal log in " + directory
+                + " (no " + Manifest.FILE_NAME + ")", directory, ShardwalException.NO_OFFSET, e);
+        }
+        catch (final IOException e)
+        {
+            throw new ShardwalException(ShardwalException.Category.IO, "cannot open " + directory + " read-only: "
+                + e, directory, ShardwalException.NO_OFFSET, e);
+        }
+    }
+
+    static ShardedWal assemble(final WalOptions options, final Router router, final ShardSegments[] segments,
+        final Shard[] shards, final ShardMetrics[] metrics, final WalLock lock, final Housekeeping housekeeping,
+        final RecoveryReport report)
+    {
+        return new ShardedWal(options, router, segments, shards, metrics, lock, housekeeping, report);
+    }
+
+    static Path shardDirectory(final Path directory, final int shard)
+    {
+        return directory.resolve(String.format("shard_%02d", shard));
+    }
+
+    public WalOptions options()
+    {
+        return options;
+    }
+
+    public Path directory()
+    {
+        return directory;
+    }
+
+    public int shardCount()
+    {
+        return segments.length;
+    }
+
+    public boolean isReadOnly()
+    {
+        return shards == null;
+    }
+
+    /** What recovery found when this log was opened for writing (null for read-only opens). */
+    public RecoveryReport recoveryReport()
+    {
+        return recoveryReport;
+    }
+
+    public int shardFor(final byte[] key)
+    {
+        return router.shard(key);
+    }
+
+    public int shardFor(final ByteBuffer key)
+    {
+        return router.shard(key);
+    }
+
+    public int shardFor(final MemorySegment key)
+    {
+        return router.shard(key);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- appends
+
+    /**
+     * Appends one record; returns its {@link RecordAddress} (shard and position). Allocates nothing.
+     *
+     * @throws IllegalArgumentException if the key or value exceeds the configured maximum.
+     * @throws ShardwalException        CLOSED, FAILED (an earlier msync failed), IO (the next segment could not be
+     *                                  created, e.g. disk full: the append did not happen; a later one may succeed).
+     */
+    public long append(final byte[] key, final byte[] value)
+    {
+        checkSizes(key.length, value.length);
+        final long start = timing ? System.nanoTime() : 0;
+        final int shardId = router.shard(key);
+        final Shard shard = writable(shardId);
+        final long position = shard.append(key, value, WORKSPACE.get());
+        return finish(shard, shardId, position, start);
+    }
+
+    /** Appends the remaining bytes of {@code key} and {@code value} (their positions are not changed). */
+    public long append(final ByteBuffer key, final ByteBuffer value)
+    {
+        return append(MemorySegment.ofBuffer(key), MemorySegment.ofBuffer(value));
+    }
+
+    public long append(final MemorySegment key, final MemorySegment value)
+    {
+        checkSizes(key.byteSize(), value.byteSize());
+        final long start = timing ? System.nanoTime() : 0;
+        final int shardId = router.shard(key);
+        final Shard shard = writable(shardId);
+        final long position = shard.append(key, value, WORKSPACE.get());
+        return finish(shard, shardId, position, start);
+    }
+
+    private long finish(final Shard shard, final int shardId, final long position, final long start)
+    {
+        if (strict)
+        {
+            shard.awaitDurable();
+        }
+        if (timing)
+        {
+            shard.metrics.recordAppend(System.nanoTime() - start);
+        }
+        return ((long)shardId << 48) | position;
+    }
+
+    /**
+     * Claims a record for {@code key} with a value of {@code valueLength} bytes, for zero-copy writing: the key is
+     * written, the value is the caller's to write through {@code claim}, then {@link WalClaim#commit()}.
+     *
+     * @return the record's address.
+     */
+    public long tryClaim(final byte[] key, final int valueLength, final WalClaim claim)
+    {
+        checkSizes(key.length, valueLength);
+        if (claim.isActive())
+        {
+            throw new IllegalStateException("the claim is still open: commit or abort it first");
+        }
+        final int shardId = router.shard(key);
+        final Shard shard = writable(shardId);
+        final long position = shard.tryClaim(key.length, valueLength, claim.frame);
+        claim.frame.putKey(key);
+        claim.bind(shard, strict);
+        return ((long)shardId << 48) | position;
+    }
+
+    /** A reusable batch for {@link #appendBatch}. */
+    public WalBatch newBatch()
+    {
+        return new WalBatch(this);
+    }
+
+    /**
+     * Appends every record of {@code batch}: each shard's records as one contiguous batch with one commit (all or
+     * nothing within a shard after a crash; not atomic across shards). In STRICT and BATCH_ONLY mode it returns
+     * after every involved shard's part is msynced. Addresses are in {@link WalBatch#address(int)}.
+     */
+    public void appendBatch(final WalBatch batch)
+    {
+        if (batch.wal() != this)
+        {
+            throw new IllegalArgumentException("the batch was made by another log");
+        }
+        if (batch.size() == 0)
+        {
+            return;
+        }
+        final WalBatch.Part part = batch.new Part();
+        final long[] positions = new long[batch.size()];
+        final boolean[] touched = new boolean[shards.length];
+        for (int shardId = 0; shardId < shards.length; shardId++)
+        {
+            if (batch.selectShard(shardId, part) == 0)
+            {
+                continue;
+            }
+            final Shard shard = writable(shardId);
+            try
+            {
+                shard.appendBatch(part, positions, WORKSPACE.get());
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new IllegalArgumentException("the " + part.size() + " records of this batch for shard "
+                    + shardId + " cannot be written as one batch: " + e.getMessage(), e);
+            }
+            batch.setAddresses(shardId, part, positions);
+            touched[shardId] = true;
+        }
+        batch.markAppended();
+        if (durableBatches)
+        {
+            for (int shardId = 0; shardId < shards.length; shardId++)
+            {
+                if (touched[shardId])
+                {
+                    shards[shardId].awaitDurable();
+                }
+            }
+        }
+    }
+
+    /** Makes every record committed before this call durable (msync of every shard), whatever the mode. */
+    public void sync()
+    {
+        checkWritable();
+        for (final Shard shard : shards)
+        {
+            shard.awaitDurable();
+        }
+    }
+
+    void checkSizes(final long keyLength, final long valueLength)
+    {
+        if (keyLength > options.maxKeySize() || valueLength > options.maxValueSize() || valueLength < 0)
+        {
+            throw new IllegalArgumentException("record with a " + keyLength + "-byte key and a " + valueLength
+                + "-byte value exceeds the limits of this log (maxKeySize " + options.maxKeySize() + ", maxValueSize "
+                + options.maxValueSize() + ")");
+        }
+    }
+
+    private Shard writable(final int shardId)
+    {
+        if (shards == null)
+        {
+            throw new IllegalStateException("the log in " + directory + " is open read-only");
+        }
+        return shards[shardId];
+    }
+
+    private void checkWritable()
+    {
+        if (shards == null)
+        {
+            throw new IllegalStateException("the log in " + directory + " is open read-only");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- reading
+
+    /** A live reader of {@code shard} starting at {@code fromPosition} (a record position, a checkpoint, or 0). */
+    public Tailer tailer(final int shard, final long fromPosition)
+    {
+        checkShard(shard);
+        checkOpen();
+        return new Tailer(shard, segments[shard], options.segmentSize(), Math.max(fromPosition, 0));
+    }
+
+    /**
+     * Reads the records of {@code shard} with positions in {@code [from, to)} that are committed now, in order.
+     * {@code to} may be {@code Long.MAX_VALUE} for "up to the committed frontier".
+     *
+     * @return the number of records delivered.
+     */
+    public long iterShard(final int shard, final long from, final long to, final RecordHandler handler)
+    {
+        checkShard(shard);
+        final long end = Math.min(to, committedPosition(shard));
+        long delivered = 0;
+        try (Tailer tailer = tailer(shard, Math.max(from, firstPosition(shard))).stopAt(end))
+        {
+            while (tailer.position() < end)
+            {
+                final int read = tailer.poll(handler, 4096);
+                delivered += read;
+                if (read == 0 && tailer.position() < end)
+                {
+                    break;
+                }
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * Reads every shard from its first record to its committed frontier, shards in parallel on
+     * {@code parallelism} threads. {@code handler} is called concurrently for different shards (in order within a
+     * shard), so it must be thread-safe.
+     *
+     * @return the number of records delivered.
+     */
+    public long replay(final RecordHandler handler, final int parallelism)
+    {
+        if (parallelism < 1)
+        {
+            throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
+        }
+        final long[] ends = new long[segments.length];
+        for (int i = 0; i < ends.length; i++)
+        {
+            ends[i] = committedPosition(i);
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, segments.length),
+            Thread.ofPlatform().name("shardwal-replay-", 0).daemon().factory()))
+        {
+            final List<Future<Long>> results = new ArrayList<>();
+            for (int i = 0; i < segments.length; i++)
+            {
+                final int shard = i;
+                results.add(pool.submit(() -> iterShard(shard, 0, ends[shard], handler)));
+            }
+            long total = 0;
+            for (final Future<Long> result : results)
+            {
+                total += WalOpener.join(result);
+            }
+            return total;
+        }
+    }
+
+    /** End of the longest prefix of committed records of {@code shard} (advanced by this call). */
+    public long committedPosition(final int shard)
+    {
+        checkShard(shard);
+        checkOpen();
+        return shards != null ? shards[shard].advanceCommitted() : ReadOnlyFrontier.committed(segments[shard]);
+    }
+
+    /** End of the prefix of {@code shard} known to be msynced (for read-only opens: unknown, -1). */
+    public long durablePosition(final int shard)
+    {
+        checkShard(shard);
+        return shards != null ? shards[shard].durablePosition() : -1;
+    }
+
+    /** Position of the oldest record still on disk in {@code shard} (segments below it were pruned). */
+    public long firstPosition(final int shard)
+    {
+        checkShard(shard);
+        return Math.max(0, segments[shard].firstBase());
+    }
+
+    /** Per-shard metrics now. */
+    public List<ShardStats> shardStats()
+    {
+        final List<ShardStats> stats = new ArrayList<>(segments.length);
+        for (int i = 0; i < segments.length; i++)
+        {
+            stats.add(shards != null ? shards[i].stats()
+                : metrics[i].snapshot(committedPosition(i), -1, segments[i].count()));
+        }
+        return stats;
+    }
+
+    Shard shard(final int shard)
+    {
+        return shards[shard];
+    }
+
+    ShardSegments segments(final int shard)
+    {
+        return segments[shard];
+    }
+
+    private void checkShard(final int shard)
+    {
+        if (shard < 0 || shard >= segments.length)
+        {
+            throw new IllegalArgumentException("shard " + shard + " does not exist: this log has " + segments.length
+                + " shards (0.." + (segments.length - 1) + ")");
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed.get())
+        {
+            throw new ShardwalException(ShardwalException.Category.CLOSED, "the log is closed", directory,
+                ShardwalException.NO_OFFSET);
+        }
+    }
+
+    /**
+     * Closes the log: stops the background threads, msyncs everything committed (in every mode), records a clean
+     * stop in {@code LOCK}, releases every mapping and the lock. Idempotent. Appends and reads racing the close
+     * fail with CLOSED.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
+        RuntimeException failure = null;
+        if (housekeeping != null)
+        {
+            housekeeping.close();
+        }
+        if (shards != null)
+        {
+            boolean allSynced = true;
+            for (final Shard shard : shards)
+            {
+                try
+                {
+                    shard.close(true);
+                }
+                catch (final RuntimeException e)
+                {
+                    allSynced = false;
+                    failure = failure == null ? e : failure;
+                }
+            }
+            try
+            {
+                if (allSynced)
+                {
+                    lock.markClean();
+                }
+                lock.close();
+            }
+            catch (final IOException e)
+            {
+                failure = failure == null ? new ShardwalException(ShardwalException.Category.IO, "cannot release "
+                    + "the lock of " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e) : failure;
+            }
+        }
+        else
+        {
+            for (final ShardSegments shard : segments)
+            {
+                shard.close();
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "ShardedWal{" + directory + ", " + segments.length + " shards, " + options.syncMode()
+            + (isReadOnly() ? ", read-only" : "") + (closed.get() ? ", closed" : "") + '}';
+    }
+
+    static void logRecovery(final RecoveryReport report)
+    {
+        LOG.log(report.clean() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, report.summary());
+    }
+
+    static boolean exists(final Path directory)
+    {
+        return Files.exists(directory.resolve(Manifest.FILE_NAME));
+    }
+
+    static Duration since(final long startNanos)
+    {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+}

@@ -1,0 +1,246 @@
+package io.shardwal.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.shardwal.mmap.ShardwalException;
+
+/**
+ * The {@code LOCK} file: an exclusive, process-wide writer lock ({@code fcntl} through {@link FileLock}, released by
+ * the kernel when the holder dies), plus a registry that also refuses a second writer in the same JVM. The file's
+ * text names the holder (pid, boot id, start time) and whether it closed cleanly:
+ *
+ * <pre>
+ * pid=4242
+ * boot=0b6f2f8e-...
+ * started=2026-11-22T10:00:00Z
+ * state=open
+ * </pre>
+ *
+ * On open, the previous text tells recovery what kind of stop preceded it: {@code state=closed} a clean close;
+ * {@code open} with the same boot id a process crash (the page cache survived: nothing lies past a segment's tail
+ * counter); anything else a possible operating-system crash (scan whole segments). Read-only openers take no lock.
+ */
+final class WalLock implements AutoCloseable
+{
+    static final String FILE_NAME = "LOCK";
+    private static final Set<Path> HELD_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
+
+    /** How the previous writer stopped. */
+    enum PreviousStop
+    {
+        /** No previous writer (new log). */
+        NONE,
+        /** Closed cleanly. */
+        CLEAN,
+        /** Crashed, same boot: the page cache survived. */
+        PROCESS_CRASH,
+        /** Crashed in a way the page cache may not have survived (another boot, or unknown). */
+        POSSIBLE_OS_CRASH
+    }
+
+    private final Path file;
+    private final Path key;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final PreviousStop previousStop;
+    private final String startedAt = Instant.now().toString();
+
+    private WalLock(final Path file, final Path key, final FileChannel channel, final FileLock lock,
+        final PreviousStop previousStop)
+    {
+        this.file = file;
+        this.key = key;
+        this.channel = channel;
+        this.lock = lock;
+        this.previousStop = previousStop;
+    }
+
+    static WalLock acquire(final Path directory) throws IOException
+    {
+        final Path key = directory.toRealPath();
+        final Path file = directory.resolve(FILE_NAME);
+        if (!HELD_IN_THIS_JVM.add(key))
+        {
+            throw new ShardwalException(ShardwalException.Category.LOCKED, "the log is already open for writing "
+                + "in this JVM (close that ShardedWal first, or open read-only)", file, ShardwalException.NO_OFFSET);
+        }
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+            final FileLock lock;
+            try
+            {
+                lock = channel.tryLock();
+            }
+            catch (final OverlappingFileLockException e)
+            {
+                throw locked(file, "by this JVM");
+            }
+            if (lock == null)
+            {
+                throw locked(file, "by another process (" + describeHolder(readText(channel)) + ")");
+            }
+            final String previous = readText(channel);
+            final WalLock walLock = new WalLock(file, key, channel, lock, classify(previous));
+            walLock.write("open");
+            return walLock;
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            if (channel != null)
+            {
+                channel.close();
+            }
+            HELD_IN_THIS_JVM.remove(key);
+            throw e;
+        }
+    }
+
+    /**
+     * Who holds the lock of {@code directory} right now, or null if nobody does (probes with a shared lock, so it
+     * needs no write permission and never blocks).
+     */
+    static String holder(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(FILE_NAME);
+        if (!Files.exists(file))
+        {
+            return null;
+        }
+        if (HELD_IN_THIS_JVM.contains(directory.toRealPath()))
+        {
+            return "this JVM (pid " + ProcessHandle.current().pid() + ")";
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
+            if (probe != null)
+            {
+                probe.release();
+                return null;
+            }
+            return describeHolder(readText(channel));
+        }
+    }
+
+    PreviousStop previousStop()
+    {
+        return previousStop;
+    }
+
+    /** Records a clean close; the caller has synced everything first. */
+    void markClean() throws IOException
+    {
+        write("closed");
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        try
+        {
+            lock.release();
+            channel.close();
+        }
+        finally
+        {
+            HELD_IN_THIS_JVM.remove(key);
+        }
+    }
+
+    private void write(final String state) throws IOException
+    {
+        final String text = "pid=" + ProcessHandle.current().pid() + "\nboot=" + bootId() + "\nstarted=" + startedAt
+            + "\nstate=" + state + "\n";
+        final ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        channel.truncate(0);
+        long position = 0;
+        while (bytes.hasRemaining())
+        {
+            position += channel.write(bytes, position);
+        }
+        channel.force(true);
+    }
+
+    private static PreviousStop classify(final String previous)
+    {
+        if (previous.isBlank())
+        {
+            return PreviousStop.NONE;
+        }
+        final Properties fields = parse(previous);
+        if ("closed".equals(fields.getProperty("state")))
+        {
+            return PreviousStop.CLEAN;
+        }
+        final String boot = bootId();
+        return boot != null && boot.equals(fields.getProperty("boot")) ? PreviousStop.PROCESS_CRASH
+            : PreviousStop.POSSIBLE_OS_CRASH;
+    }
+
+    private static String describeHolder(final String text)
+    {
+        final Properties fields = parse(text);
+        return "pid " + fields.getProperty("pid", "?") + ", writing since " + fields.getProperty("started", "?");
+    }
+
+    private static Properties parse(final String text)
+    {
+        final Properties fields = new Properties();
+        for (final String line : text.split("\n"))
+        {
+            final int equals = line.indexOf('=');
+            if (equals > 0)
+            {
+                fields.setProperty(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
+            }
+        }
+        return fields;
+    }
+
+    private static String readText(final FileChannel channel) throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate((int)Math.min(channel.size(), 4096));
+        channel.read(buffer, 0);
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+    }
+
+    /** The kernel's boot id, or null where there is none (not Linux). */
+    static String bootId()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            return null;
+        }
+    }
+
+    private static ShardwalException locked(final Path file, final String holder)
+    {
+        return new ShardwalException(ShardwalException.Category.LOCKED, "the log is locked for writing " + holder
+            + "; a log has one writer at a time (open it read-only to tail it)", file, ShardwalException.NO_OFFSET);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "WalLock{" + file + '}';
+    }
+}

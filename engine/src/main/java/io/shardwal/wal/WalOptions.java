@@ -1,0 +1,323 @@
+package io.shardwal.wal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.mmap.SegmentDescriptor;
+import io.shardwal.metrics.LatencyRecording;
+import io.shardwal.route.RouterKind;
+
+/**
+ * Everything {@link ShardedWal#open(WalOptions)} needs, immutable and validated in one place ({@link Builder#build}).
+ * Defaults are the documented constants below. Shard count, router and segment size are persisted in
+ * {@code wal.manifest} on creation; reopening with different values is refused.
+ */
+public final class WalOptions
+{
+    public static final int DEFAULT_SHARD_COUNT = 4;
+    public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
+    public static final SyncMode DEFAULT_SYNC_MODE = SyncMode.STRICT;
+    public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(10);
+    public static final RouterKind DEFAULT_ROUTER = RouterKind.JUMP;
+    public static final long DEFAULT_ROUTER_SEED = 0;
+    public static final int DEFAULT_MAX_KEY_SIZE = 1024;
+    /** 1 MiB, or the largest value one segment can hold if that is smaller. */
+    public static final int DEFAULT_MAX_VALUE_SIZE = 1 << 20;
+    public static final int DEFAULT_PREPARE_AHEAD = 1;
+    public static final int DEFAULT_MAX_OPEN_READER_SEGMENTS = 64;
+    public static final LatencyRecording DEFAULT_LATENCY_RECORDING = LatencyRecording.FULL;
+    public static final Duration DEFAULT_COMMIT_WAIT_TIMEOUT = Duration.ofSeconds(10);
+    /** Segment sizes are whole pages. */
+    public static final long SEGMENT_SIZE_GRANULE = 4096;
+
+    private final Path directory;
+    private final int shardCount;
+    private final long segmentSize;
+    private final SyncMode syncMode;
+    private final Duration syncInterval;
+    private final RouterKind router;
+    private final long routerSeed;
+    private final int maxKeySize;
+    private final int maxValueSize;
+    private final int prepareAhead;
+    private final int maxOpenReaderSegments;
+    private final LatencyRecording latencyRecording;
+    private final boolean createIfMissing;
+    private final boolean readOnly;
+    private final Duration commitWaitTimeout;
+
+    private WalOptions(final Builder builder)
+    {
+        directory = builder.directory;
+        shardCount = builder.shardCount;
+        segmentSize = builder.segmentSize;
+        syncMode = builder.syncMode;
+        syncInterval = builder.syncInterval;
+        router = builder.router;
+        routerSeed = builder.routerSeed;
+        maxKeySize = builder.maxKeySize;
+        maxValueSize = builder.maxValueSize;
+        prepareAhead = builder.prepareAhead;
+        maxOpenReaderSegments = builder.maxOpenReaderSegments;
+        latencyRecording = builder.latencyRecording;
+        createIfMissing = builder.createIfMissing;
+        readOnly = builder.readOnly;
+        commitWaitTimeout = builder.commitWaitTimeout;
+    }
+
+    public static Builder builder(final Path directory)
+    {
+        return new Builder(directory);
+    }
+
+    /** A builder preset with these options (to derive variants). */
+    public Builder toBuilder()
+    {
+        return new Builder(directory).shardCount(shardCount).segmentSize(segmentSize).syncMode(syncMode)
+            .syncInterval(syncInterval).router(router).routerSeed(routerSeed).maxKeySize(maxKeySize)
+            .maxValueSize(maxValueSize).prepareAhead(prepareAhead).maxOpenReaderSegments(maxOpenReaderSegments)
+            .latencyRecording(latencyRecording).createIfMissing(createIfMissing).readOnly(readOnly)
+            .commitWaitTimeout(commitWaitTimeout);
+    }
+
+    public Path directory()
+    {
+        return directory;
+    }
+
+    public int shardCount()
+    {
+        return shardCount;
+    }
+
+    /** Data bytes per segment file (the file is one 4 KiB header page longer). */
+    public long segmentSize()
+    {
+        return segmentSize;
+    }
+
+    public SyncMode syncMode()
+    {
+        return syncMode;
+    }
+
+    /** How often the ASYNC syncer msyncs. */
+    public Duration syncInterval()
+    {
+        return syncInterval;
+    }
+
+    public RouterKind router()
+    {
+        return router;
+    }
+
+    public long routerSeed()
+    {
+        return routerSeed;
+    }
+
+    public int maxKeySize()
+    {
+        return maxKeySize;
+    }
+
+    public int maxValueSize()
+    {
+        return maxValueSize;
+    }
+
+    /** Segments the background preparer keeps created, preallocated and pretouched ahead of each shard. */
+    public int prepareAhead()
+    {
+        return prepareAhead;
+    }
+
+    /** Upper bound on segments mapped for readers at once (beyond the writer's own). */
+    public int maxOpenReaderSegments()
+    {
+        return maxOpenReaderSegments;
+    }
+
+    public LatencyRecording latencyRecording()
+    {
+        return latencyRecording;
+    }
+
+    public boolean createIfMissing()
+    {
+        return createIfMissing;
+    }
+
+    public boolean readOnly()
+    {
+        return readOnly;
+    }
+
+    /** How long a checkpoint waits for appends claimed before it to commit before it fails with TIMEOUT. */
+    public Duration commitWaitTimeout()
+    {
+        return commitWaitTimeout;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "WalOptions{directory=" + directory + ", shards=" + shardCount + ", segmentSize=" + segmentSize
+            + ", sync=" + syncMode + (syncMode == SyncMode.ASYNC ? " every " + syncInterval : "") + ", router="
+            + router + "(seed " + routerSeed + "), maxKey=" + maxKeySize + ", maxValue=" + maxValueSize
+            + ", prepareAhead=" + prepareAhead + ", readerSegments=" + maxOpenReaderSegments + ", latency="
+            + latencyRecording + (readOnly ? ", read-only" : "") + (createIfMissing ? "" : ", must exist") + '}';
+    }
+
+    /** Mutable, not thread-safe; {@link #build()} validates everything and names the first bad value. */
+    public static final class Builder
+    {
+        private final Path directory;
+        private int shardCount = DEFAULT_SHARD_COUNT;
+        private long segmentSize = DEFAULT_SEGMENT_SIZE;
+        private SyncMode syncMode = DEFAULT_SYNC_MODE;
+        private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
+        private RouterKind router = DEFAULT_ROUTER;
+        private long routerSeed = DEFAULT_ROUTER_SEED;
+        private int maxKeySize = DEFAULT_MAX_KEY_SIZE;
+        /** -1: not set, i.e. {@link #DEFAULT_MAX_VALUE_SIZE} or the largest value a segment holds, if smaller. */
+        private int maxValueSize = -1;
+        private int prepareAhead = DEFAULT_PREPARE_AHEAD;
+        private int maxOpenReaderSegments = DEFAULT_MAX_OPEN_READER_SEGMENTS;
+        private LatencyRecording latencyRecording = DEFAULT_LATENCY_RECORDING;
+        private boolean createIfMissing = true;
+        private boolean readOnly;
+        private Duration commitWaitTimeout = DEFAULT_COMMIT_WAIT_TIMEOUT;
+
+        private Builder(final Path directory)
+        {
+            this.directory = Objects.requireNonNull(directory, "directory");
+        }
+
+        public Builder shardCount(final int value)
+        {
+            shardCount = value;
+            return this;
+        }
+
+        public Builder segmentSize(final long value)
+        {
+            segmentSize = value;
+            return this;
+        }
+
+        public Builder syncMode(final SyncMode value)
+        {
+            syncMode = Objects.requireNonNull(value, "syncMode");
+            return this;
+        }
+
+        public Builder syncInterval(final Duration value)
+        {
+            syncInterval = Objects.requireNonNull(value, "syncInterval");
+            return this;
+        }
+
+        public Builder router(final RouterKind value)
+        {
+            router = Objects.requireNonNull(value, "router");
+            return this;
+        }
+
+        public Builder routerSeed(final long value)
+        {
+            routerSeed = value;
+            return this;
+        }
+
+        public Builder maxKeySize(final int value)
+        {
+            maxKeySize = value;
+            return this;
+        }
+
+        public Builder maxValueSize(final int value)
+        {
+            maxValueSize = value;
+            return this;
+        }
+
+        public Builder prepareAhead(final int value)
+        {
+            prepareAhead = value;
+            return this;
+        }
+
+        public Builder maxOpenReaderSegments(final int value)
+        {
+            maxOpenReaderSegments = value;
+            return this;
+        }
+
+        public Builder latencyRecording(final LatencyRecording value)
+        {
+            latencyRecording = Objects.requireNonNull(value, "latencyRecording");
+            return this;
+        }
+
+        public Builder createIfMissing(final boolean value)
+        {
+            createIfMissing = value;
+            return this;
+        }
+
+        public Builder readOnly(final boolean value)
+        {
+            readOnly = value;
+            return this;
+        }
+
+        public Builder commitWaitTimeout(final Duration value)
+        {
+            commitWaitTimeout = Objects.requireNonNull(value, "commitWaitTimeout");
+            return this;
+        }
+
+        public WalOptions build()
+        {
+            check(shardCount >= 1 && shardCount < RecordAddress.MAX_SHARDS,
+                "shardCount must be in [1, " + (RecordAddress.MAX_SHARDS - 1) + "], not " + shardCount);
+            check(segmentSize >= SegmentDescriptor.MIN_CAPACITY && segmentSize <= SegmentDescriptor.MAX_CAPACITY
+                && segmentSize % SEGMENT_SIZE_GRANULE == 0, "segmentSize must be a multiple of "
+                + SEGMENT_SIZE_GRANULE + " in [" + SegmentDescriptor.MIN_CAPACITY + ", "
+                + SegmentDescriptor.MAX_CAPACITY + "], not " + segmentSize);
+            check(!syncInterval.isNegative() && !syncInterval.isZero() && syncInterval.compareTo(Duration.ofHours(1)) <= 0,
+                "syncInterval must be positive and at most 1 hour, not " + syncInterval);
+            check(maxKeySize >= 0 && maxKeySize <= FrameDescriptor.MAX_KEY_LENGTH,
+                "maxKeySize must be in [0, " + FrameDescriptor.MAX_KEY_LENGTH + "], not " + maxKeySize);
+            if (maxValueSize == -1)
+            {
+                final long fits = segmentSize - FrameDescriptor.dataFrameLength(maxKeySize, 0);
+                maxValueSize = (int)Math.max(0, Math.min(DEFAULT_MAX_VALUE_SIZE, fits - fits % FrameDescriptor.ALIGNMENT));
+            }
+            check(maxValueSize >= 0, "maxValueSize must not be negative, not " + maxValueSize);
+            final long largestFrame = FrameDescriptor.align(
+                FrameDescriptor.dataFrameLength(maxKeySize, maxValueSize));
+            check(largestFrame <= segmentSize, "the largest record (" + maxKeySize + "-byte key, " + maxValueSize
+                + "-byte value: " + largestFrame + " bytes framed) must fit one segment of " + segmentSize
+                + " bytes; lower maxKeySize/maxValueSize or raise segmentSize");
+            check(prepareAhead >= 0 && prepareAhead <= 16, "prepareAhead must be in [0, 16], not " + prepareAhead);
+            check(maxOpenReaderSegments >= 1, "maxOpenReaderSegments must be at least 1, not "
+                + maxOpenReaderSegments);
+            check(!commitWaitTimeout.isNegative() && !commitWaitTimeout.isZero(),
+                "commitWaitTimeout must be positive, not " + commitWaitTimeout);
+            return new WalOptions(this);
+        }
+
+        private static void check(final boolean condition, final String message)
+        {
+            if (!condition)
+            {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.shardwal.wal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentScanner;
+import io.shardwal.mmap.ShardwalException;
+
+/**
+ * Recovery of one shard when a writer opens the log. Starting at the shard's checkpointed position (or its first
+ * segment), it walks every segment up to the newest one holding data with the {@link SegmentScanner} in REPAIR
+ * mode: committed, checksum-valid frames stay where they are; dead claims, gaps, damaged frames and torn batches
+ * are set aside; the torn end of the newest segment is cut and zeroed. Every repair becomes a
+ * {@link RecoveryReport.Repair}. Segments below the start are not even mapped, so opening costs what was written
+ * after the last checkpoint.
+ *
+ * <p>After a crash the scanned range is msynced before appends start, so the recovered state is the durable one.
+ */
+final class WalRecovery
+{
+    private WalRecovery()
+    {
+    }
+
+    /**
+     * @param startPosition  where the scan starts: the latest checkpoint's position for this shard, or 0.
+     * @param previousStop   how the last writer stopped; decides whether data may lie past tail counters.
+     */
+    static RecoveryReport.ShardRecovery recover(final Shard shard, final long startPosition,
+        final WalLock.PreviousStop previousStop, final List<RecoveryReport.Repair> repairs) throws IOException
+    {
+        final ShardSegments segments = shard.segments();
+        final long size = shard.segmentSize();
+        Files.createDirectories(segments.directory());
+        for (final Path leftover : segments.discover())
+        {
+            repairs.add(new RecoveryReport.Repair(shard.id, ShardSegments.parseBase(
+                leftover.getFileName().toString().replace(MappedSegment.CREATING_SUFFIX, "")), Files.size(leftover),
+                "INTERRUPTED_CREATION", "a segment file the writer was still creating when it stopped; deleted",
+                leftover));
+            Files.delete(leftover);
+        }
+        if (segments.isEmpty())
+        {
+            if (startPosition > 0)
+            {
+                throw new ShardwalException(ShardwalException.Category.NOT_FOUND, "shard " + shard.id + " has no "
+                    + "segment files, but the latest checkpoint puts its data up to position " + startPosition,
+                    segments.directory(), startPosition);
+            }
+            final MappedSegment first = MappedSegment.create(segments.fileFor(0), 0, size, shard.id);
+            segments.addCreated(first);
+            shard.start(first, 0, List.of(), size);
+            return new RecoveryReport.ShardRecovery(shard.id, 0, 0, 0, 0);
+        }
+        final List<Long> bases = segments.bases();
+        final long lastEnd = bases.getLast() + size;
+        if (startPosition > lastEnd)
+        {
+            throw new ShardwalException(ShardwalException.Category.CORRUPT, "the latest checkpoint puts shard "
+                + shard.id + " at position " + startPosition + ", past the end of its segments (" + lastEnd + ")",
+                segments.fileFor(bases.getLast()), startPosition);
+        }
+        final long start = Math.max(startPosition, bases.getFirst());
+        final int startIndex = Math.min(bases.size() - 1, bases.indexOf(start - start % size) < 0 ? 0
+            : bases.indexOf(start - start % size));
+        final boolean wholeRemainder = previousStop == WalLock.PreviousStop.POSSIBLE_OS_CRASH;
+        final int last = lastWithData(segments, bases, startIndex, wholeRemainder);
+
+        long records = 0;
+        long validEnd = start;
+        for (int i = startIndex; i <= last; i++)
+        {
+            final MappedSegment segment = segments.pinned(bases.get(i));
+            final long from = Math.max(0, Math.min(start - segment.basePosition(), segment.capacity()));
+            final SegmentScanner.Result result = SegmentScanner.scan(segment, from, i == last, wholeRemainder,
+                SegmentScanner.Mode.REPAIR);
+            records += result.records();
+            for (final SegmentScanner.Finding finding : result.findings())
+            {
+                repairs.add(new RecoveryReport.Repair(shard.id, finding.position(), finding.length(),
+                    finding.kind().name(), finding.detail(), segment.file()));
+            }
+            if (previousStop != WalLock.PreviousStop.CLEAN || !result.findings().isEmpty())
+            {
+                segment.msync(from, segment.capacity() - from);
+                segment.msyncHeader();
+            }
+            if (i == last)
+            {
+                validEnd = segment.basePosition() + result.validEnd();
+            }
+        }
+        for (int i = startIndex; i < last; i++)
+        {
+            segments.unpin(bases.get(i));
+        }
+        final List<MappedSegment> prepared = new ArrayList<>();
+        for (int i = last + 1; i < bases.size(); i++)
+        {
+            prepared.add(segments.pinned(bases.get(i)));
+        }
+        shard.start(segments.pinned(bases.get(last)), validEnd, prepared, lastEnd);
+        return new RecoveryReport.ShardRecovery(shard.id, start, validEnd, records, last - startIndex + 1);
+    }
+
+    /** Index of the newest segment holding data (claims, or after an OS crash any bytes), pinning all from start. */
+    private static int lastWithData(final ShardSegments segments, final List<Long> bases, final int startIndex,
+        final boolean wholeRemainder) throws IOException
+    {
+        int last = startIndex;
+        for (int i = startIndex; i < bases.size(); i++)
+        {
+            final MappedSegment segment = segments.pin(bases.get(i));
+            if (segment.tailAcquire() > 0)
+            {
+                last = i;
+            }
+            else if (wholeRemainder)
+            {
+                final SegmentScanner.Result probe = SegmentScanner.scan(segment, 0, true, true,
+                    SegmentScanner.Mode.VERIFY);
+                if (probe.validEnd() > 0 || !probe.findings().isEmpty())
+                {
+                    last = i;
+                }
+            }
+        }
+        return last;
+    }
+}
