@@ -59,6 +59,15 @@ final class Shard
     private final GroupCommit groupCommit = new GroupCommit();
     private volatile RuntimeException failure;
     private volatile boolean closed;
+    /** Test seam: runs before each msync and may throw, standing in for a device error. Null in production. */
+    private volatile MsyncFault msyncFault;
+
+    /** Stands in for a failing device in tests. */
+    @FunctionalInterface
+    interface MsyncFault
+    {
+        void beforeMsync(long from, long to) throws IOException;
+    }
 
     Shard(final int id, final ShardSegments segments, final long segmentSize, final int prepareAhead,
         final ShardMetrics metrics, final Runnable wakePreparer)
@@ -381,8 +390,18 @@ final class Shard
         }
     }
 
+    void msyncFault(final MsyncFault fault)
+    {
+        msyncFault = fault;
+    }
+
     private void msyncRange(final long from, final long to) throws IOException
     {
+        final MsyncFault fault = msyncFault;
+        if (fault != null)
+        {
+            fault.beforeMsync(from, to);
+        }
         for (long base = from - from % segmentSize; base < to; base += segmentSize)
         {
             final MappedSegment segment = segments.pinned(base);

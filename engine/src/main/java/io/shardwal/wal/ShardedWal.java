@@ -202,6 +202,7 @@ public final class ShardedWal implements AutoCloseable
      */
     public long append(final byte[] key, final byte[] value)
     {
+        checkWritable();
         checkSizes(key.length, value.length);
         final long start = timing ? System.nanoTime() : 0;
         final int shardId = router.shard(key);
@@ -218,6 +219,7 @@ public final class ShardedWal implements AutoCloseable
 
     public long append(final MemorySegment key, final MemorySegment value)
     {
+        checkWritable();
         checkSizes(key.byteSize(), value.byteSize());
         final long start = timing ? System.nanoTime() : 0;
         final int shardId = router.shard(key);
@@ -247,6 +249,7 @@ public final class ShardedWal implements AutoCloseable
      */
     public long tryClaim(final byte[] key, final int valueLength, final WalClaim claim)
     {
+        checkWritable();
         checkSizes(key.length, valueLength);
         if (claim.isActive())
         {
@@ -324,6 +327,12 @@ public final class ShardedWal implements AutoCloseable
         {
             shard.awaitDurable();
         }
+    }
+
+    void checkBatchable(final long keyLength, final long valueLength)
+    {
+        checkWritable();
+        checkSizes(keyLength, valueLength);
     }
 
     void checkSizes(final long keyLength, final long valueLength)
@@ -433,7 +442,12 @@ public final class ShardedWal implements AutoCloseable
         return shards != null ? shards[shard].advanceCommitted() : ReadOnlyFrontier.committed(segments[shard]);
     }
 
-    /** End of the prefix of {@code shard} known to be msynced (for read-only opens: unknown, -1). */
+    /**
+     * End of the longest prefix of {@code shard} known to be committed and msynced (for read-only opens: unknown,
+     * -1). Records above it may be durable too: a STRICT append returns once an msync covering its own frame has
+     * succeeded, even while an earlier, slower append below it is still being written (no writer waits for
+     * another); the prefix catches up at the next sync.
+     */
     public long durablePosition(final int shard)
     {
         checkShard(shard);

@@ -51,7 +51,7 @@ public final class WalBatch
         {
             throw new IllegalStateException("this batch was appended: clear() it before adding to it again");
         }
-        wal.checkSizes(key.byteSize(), value.byteSize());
+        wal.checkBatchable(key.byteSize(), value.byteSize());
         if (size == keys.length)
         {
             final int capacity = size * 2;

@@ -1,0 +1,274 @@
+package io.shardwal.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.mmap.ShardwalException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Recovery of crash images: everything acknowledged survives, damage is reported, nothing damaged is delivered. */
+class RecoveryTest
+{
+    private static final long SEGMENT = 16 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private WalOptions options(final Path log)
+    {
+        return WalOptions.builder(log).shardCount(1).segmentSize(SEGMENT).syncMode(SyncMode.ASYNC).prepareAhead(0)
+            .build();
+    }
+
+    /** Appends {@code count} records to a new one-shard log and closes it cleanly; returns the acks. */
+    private List<Records.Ack> writeAndClose(final Path log, final int count)
+    {
+        final List<Records.Ack> acks = new ArrayList<>();
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] key = Records.key(0, i, 7);
+                final byte[] value = Records.value(0, i, 40);
+                acks.add(new Records.Ack(wal.append(key, value), key, value));
+            }
+        }
+        return acks;
+    }
+
+    private static int frameLength(final Records.Ack ack)
+    {
+        return (int)FrameDescriptor.dataFrameLength(ack.key().length, ack.value().length);
+    }
+
+    @Test
+    void shouldSetAsideADeadClaimAndKeepEveryRecordAroundIt()
+    {
+        final Path log = dir.resolve("log");
+        final List<Records.Ack> acks = new ArrayList<>();
+        final Path image;
+        try (ShardedWal wal = ShardedWal.open(options(log)); WalClaim claim = new WalClaim())
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                acks.add(new Records.Ack(wal.append(Records.key(0, i, 3), Records.value(0, i, 0)),
+                    Records.key(0, i, 3), Records.value(0, i, 0)));
+            }
+            final long dead = wal.tryClaim(new byte[] {'d'}, 40, claim);
+            for (int i = 10; i < 20; i++)
+            {
+                acks.add(new Records.Ack(wal.append(Records.key(0, i, 3), Records.value(0, i, 0)),
+                    Records.key(0, i, 3), Records.value(0, i, 0)));
+            }
+            image = CrashImages.copy(log, dir.resolve("image"));
+            try (ShardedWal recovered = ShardedWal.open(options(image)))
+            {
+                final RecoveryReport report = recovered.recoveryReport();
+                assertEquals("PROCESS_CRASH", report.previousStop());
+                assertEquals(1, report.repairs().size(), report.summary());
+                assertEquals("DEAD_CLAIM", report.repairs().getFirst().kind());
+                assertEquals(RecordAddress.position(dead), report.repairs().getFirst().position());
+                final Map<Long, Records.WalRecordCopy> found = Records.readAll(recovered);
+                assertEquals(20, found.size());
+                Records.assertAllPresent(acks, found);
+            }
+        }
+    }
+
+    @Test
+    void shouldCutATornLastRecordAtEveryByteAndKeepAllBefore()
+    {
+        final Path pristine = dir.resolve("pristine");
+        final List<Records.Ack> acks = writeAndClose(pristine, 30);
+        final Records.Ack last = acks.getLast();
+        final int length = frameLength(last);
+        final long start = RecordAddress.position(last.address());
+        for (int cut = 0; cut < FrameDescriptor.align(length); cut++)
+        {
+            final Path image = CrashImages.copy(pristine, dir.resolve("cut-" + cut));
+            CrashImages.markCrashed(image, true);
+            final Path segment = CrashImages.segmentFile(image, 0, start - start % SEGMENT);
+            CrashImages.zero(segment, CrashImages.fileOffset(start, SEGMENT) + cut, FrameDescriptor.align(length) - cut);
+            try (ShardedWal wal = ShardedWal.open(options(image)))
+            {
+                final Map<Long, Records.WalRecordCopy> found = Records.readAll(wal);
+                final RecoveryReport report = wal.recoveryReport();
+                if (cut >= length)
+                {
+                    assertEquals(30, found.size(), "cut " + cut + " removed only padding");
+                    assertTrue(report.clean(), report.summary());
+                }
+                else
+                {
+                    Records.assertAllPresent(acks.subList(0, 29), found);
+                    assertEquals(29, found.size(), "cut " + cut);
+                    assertEquals(1, report.repairs().size(), "cut " + cut + ": " + report.summary());
+                    assertEquals("TORN_TAIL", report.repairs().getFirst().kind());
+                    assertEquals(start, report.repairs().getFirst().position());
+                    assertEquals(start, wal.committedPosition(0), "appends continue where the torn record began");
+                    final long next = wal.append(new byte[] {1}, new byte[] {2});
+                    assertEquals(start, RecordAddress.position(next));
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldDetectEveryHeaderBitFlipAndSomePayloadFlipsWithoutDeliveringTheRecord()
+    {
+        final Path pristine = dir.resolve("pristine");
+        final List<Records.Ack> acks = writeAndClose(pristine, 12);
+        final Records.Ack victim = acks.get(6);
+        final long position = RecordAddress.position(victim.address());
+        final List<Records.Ack> others = new ArrayList<>(acks);
+        others.remove(6);
+        final int frame = frameLength(victim);
+        final List<Integer> bits = new ArrayList<>();
+        for (int bit = 0; bit < FrameDescriptor.HEADER_LENGTH * 8; bit++)
+        {
+            bits.add(bit);
+        }
+        for (int bit = FrameDescriptor.HEADER_LENGTH * 8; bit < frame * 8; bit += 37)
+        {
+            bits.add(bit);
+        }
+        for (final int bit : bits)
+        {
+            final Path image = CrashImages.copy(pristine, dir.resolve("flip-" + bit));
+            final Path segment = CrashImages.segmentFile(image, 0, 0);
+            CrashImages.flipBit(segment, CrashImages.fileOffset(position, SEGMENT) + bit / 8, bit % 8);
+            try (ShardedWal wal = ShardedWal.open(options(image)))
+            {
+                final RecoveryReport report = wal.recoveryReport();
+                assertEquals(1, report.repairs().size(), "bit " + bit + ": " + report.summary());
+                assertEquals(position, report.repairs().getFirst().position(), "bit " + bit);
+                final Map<Long, Records.WalRecordCopy> found = Records.readAll(wal);
+                assertFalse(found.containsKey(victim.address()), "bit " + bit + ": the damaged record is dropped");
+                Records.assertAllPresent(others, found);
+                assertEquals(others.size(), found.size(), "bit " + bit);
+            }
+        }
+    }
+
+    @Test
+    void shouldRepairAZeroGapLeftByAWriterThatStoppedRightAfterItsClaim()
+    {
+        final Path pristine = dir.resolve("pristine");
+        final List<Records.Ack> acks = writeAndClose(pristine, 10);
+        final Records.Ack gone = acks.get(4);
+        final Path image = CrashImages.copy(pristine, dir.resolve("gap"));
+        CrashImages.markCrashed(image, true);
+        final long position = RecordAddress.position(gone.address());
+        CrashImages.zero(CrashImages.segmentFile(image, 0, 0), CrashImages.fileOffset(position, SEGMENT),
+            FrameDescriptor.align(frameLength(gone)));
+        try (ShardedWal wal = ShardedWal.open(options(image)))
+        {
+            final RecoveryReport report = wal.recoveryReport();
+            assertEquals(1, report.repairs().size(), report.summary());
+            assertEquals("ZERO_GAP", report.repairs().getFirst().kind());
+            final List<Records.Ack> rest = new ArrayList<>(acks);
+            rest.remove(4);
+            Records.assertAllPresent(rest, Records.readAll(wal));
+        }
+    }
+
+    @Test
+    void shouldDropABatchWholeWhenOneOfItsRecordsIsTorn()
+    {
+        final Path log = dir.resolve("log");
+        final long[] addresses = new long[5];
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            wal.append(new byte[] {1}, new byte[] {1});
+            final WalBatch batch = wal.newBatch();
+            for (int i = 0; i < 5; i++)
+            {
+                batch.add(Records.key(1, i, 9), Records.value(1, i, 10));
+            }
+            wal.appendBatch(batch);
+            for (int i = 0; i < 5; i++)
+            {
+                addresses[i] = batch.address(i);
+            }
+            wal.append(new byte[] {2}, new byte[] {2});
+        }
+        final Path image = CrashImages.copy(log, dir.resolve("image"));
+        CrashImages.markCrashed(image, false);
+        CrashImages.flipBit(CrashImages.segmentFile(image, 0, 0),
+            CrashImages.fileOffset(RecordAddress.position(addresses[3]), SEGMENT) + 20, 2);
+        try (ShardedWal wal = ShardedWal.open(options(image)))
+        {
+            assertEquals("POSSIBLE_OS_CRASH", wal.recoveryReport().previousStop());
+            assertEquals("TORN_BATCH", wal.recoveryReport().repairs().getFirst().kind());
+            final Map<Long, Records.WalRecordCopy> found = Records.readAll(wal);
+            assertEquals(2, found.size(), "the records around the batch survive, none of the batch");
+            for (final long address : addresses)
+            {
+                assertFalse(found.containsKey(address));
+            }
+        }
+    }
+
+    @Test
+    void shouldFindRecordsPastAStaleTailCounterAfterAnOperatingSystemCrash()
+    {
+        final Path pristine = dir.resolve("pristine");
+        final List<Records.Ack> acks = writeAndClose(pristine, 20);
+        final Path image = CrashImages.copy(pristine, dir.resolve("stale"));
+        CrashImages.markCrashed(image, false);
+        CrashImages.setTail(CrashImages.segmentFile(image, 0, 0), 64);
+        try (ShardedWal wal = ShardedWal.open(options(image)))
+        {
+            assertEquals("POSSIBLE_OS_CRASH", wal.recoveryReport().previousStop());
+            assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
+            Records.assertAllPresent(acks, Records.readAll(wal));
+            final long next = RecordAddress.position(wal.append(new byte[] {1}, new byte[] {1}));
+            assertTrue(next > RecordAddress.position(acks.getLast().address()), "appends go after the records");
+        }
+    }
+
+    @Test
+    void shouldReportAndDeleteAnInterruptedSegmentCreation() throws IOException
+    {
+        final Path pristine = dir.resolve("pristine");
+        writeAndClose(pristine, 3);
+        final Path leftover = ShardedWal.shardDirectory(pristine, 0).resolve(ShardSegments.fileName(SEGMENT)
+            + io.shardwal.mmap.MappedSegment.CREATING_SUFFIX);
+        Files.write(leftover, new byte[100]);
+        try (ShardedWal wal = ShardedWal.open(options(pristine)))
+        {
+            assertEquals("INTERRUPTED_CREATION", wal.recoveryReport().repairs().getFirst().kind());
+            assertFalse(Files.exists(leftover));
+        }
+    }
+
+    @Test
+    void shouldRefuseALogWithAMissingSegmentInTheMiddleNamingIt() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                wal.append(Records.key(0, i, 3), Records.value(0, i, 40));
+            }
+        }
+        final Path missing = CrashImages.segmentFile(log, 0, SEGMENT);
+        Files.delete(missing);
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> ShardedWal.open(options(log)));
+        assertEquals(ShardwalException.Category.CORRUPT, e.category());
+        assertTrue(e.getMessage().contains(ShardSegments.fileName(SEGMENT)), e.getMessage());
+        assertTrue(e.getMessage().contains("shard 0"), e.getMessage());
+    }
+}

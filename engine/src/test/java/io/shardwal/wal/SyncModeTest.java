@@ -1,0 +1,260 @@
+package io.shardwal.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.shardwal.metrics.ShardStats;
+import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.mmap.ShardwalException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What each sync mode promises at the moment an append returns, group commit, and msync failure. */
+class SyncModeTest
+{
+    @TempDir
+    Path dir;
+
+    private static long end(final long address, final byte[] key, final byte[] value)
+    {
+        return RecordAddress.position(address) + FrameDescriptor.align(
+            (int)FrameDescriptor.dataFrameLength(key.length, value.length));
+    }
+
+    @Test
+    void shouldReturnStrictAppendsOnlyWhenDurableAndShareMsyncsAmongWriters() throws Exception
+    {
+        final int threads = 16;
+        final int perThread = 150;
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(2).segmentSize(1 << 20)
+            .syncMode(SyncMode.STRICT).build()))
+        {
+            final List<List<long[]>> msynced = List.of(new java.util.concurrent.CopyOnWriteArrayList<>(),
+                new java.util.concurrent.CopyOnWriteArrayList<>());
+            for (int shard = 0; shard < 2; shard++)
+            {
+                final List<long[]> ranges = msynced.get(shard);
+                wal.shard(shard).msyncFault((from, to) -> ranges.add(new long[] {from, to}));
+            }
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final CountDownLatch done = new CountDownLatch(threads);
+            for (int t = 0; t < threads; t++)
+            {
+                final int writer = t;
+                Thread.ofPlatform().start(() ->
+                {
+                    try
+                    {
+                        for (int i = 0; i < perThread; i++)
+                        {
+                            final byte[] key = Records.key(writer, i, 100);
+                            final byte[] value = Records.value(writer, i, 64);
+                            final long address = wal.append(key, value);
+                            final long start = RecordAddress.position(address);
+                            final long end = end(address, key, value);
+                            if (msynced.get(RecordAddress.shard(address)).stream()
+                                .noneMatch(range -> range[0] <= start && range[1] >= end))
+                            {
+                                throw new AssertionError("STRICT append returned before an msync covered it: "
+                                    + RecordAddress.toString(address));
+                            }
+                        }
+                    }
+                    catch (final Throwable e)
+                    {
+                        failure.compareAndSet(null, e);
+                    }
+                    finally
+                    {
+                        done.countDown();
+                    }
+                });
+            }
+            assertTrue(done.await(3, TimeUnit.MINUTES));
+            if (failure.get() != null)
+            {
+                throw new AssertionError(failure.get());
+            }
+            long msyncs = 0;
+            long records = 0;
+            for (final ShardStats stats : wal.shardStats())
+            {
+                msyncs += stats.msyncs();
+                records += stats.records();
+            }
+            assertEquals(threads * perThread, records);
+            assertTrue(msyncs < records, "concurrent STRICT appends share msyncs: " + msyncs + " msyncs for "
+                + records + " appends");
+            wal.sync();
+            for (int shard = 0; shard < 2; shard++)
+            {
+                assertEquals(wal.committedPosition(shard), wal.durablePosition(shard), "the prefix caught up");
+            }
+        }
+    }
+
+    @Test
+    void shouldLeaveAsyncAppendsToTheSyncerAndMakeThemDurableOnSync() throws Exception
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).syncMode(SyncMode.ASYNC)
+            .syncInterval(Duration.ofMillis(20)).build()))
+        {
+            final byte[] key = {1};
+            final byte[] value = new byte[100];
+            final long address = wal.append(key, value);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (wal.durablePosition(0) < end(address, key, value) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+            }
+            assertTrue(wal.durablePosition(0) >= end(address, key, value), "the background syncer caught up");
+            final long second = wal.append(key, value);
+            wal.sync();
+            assertTrue(wal.durablePosition(0) >= end(second, key, value), "sync() forces it");
+        }
+    }
+
+    @Test
+    void shouldMakeBatchesButNotSinglesDurableInBatchOnlyMode()
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).syncMode(SyncMode.BATCH_ONLY)
+            .build()))
+        {
+            final long single = wal.append(new byte[] {1}, new byte[8]);
+            assertTrue(wal.durablePosition(0) <= RecordAddress.position(single), "a single append is not synced");
+            final WalBatch batch = wal.newBatch().add(new byte[] {2}, new byte[8]).add(new byte[] {3}, new byte[8]);
+            wal.appendBatch(batch);
+            assertTrue(wal.durablePosition(0) > RecordAddress.position(batch.address(1)));
+        }
+    }
+
+    @Test
+    void shouldFailTheWaitingAppendAndEveryLaterOneOfAShardWhoseMsyncFails()
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(2).syncMode(SyncMode.STRICT)
+            .build()))
+        {
+            final byte[] key = keyFor(wal, 1);
+            final AtomicInteger attempts = new AtomicInteger();
+            wal.shard(1).msyncFault((from, to) ->
+            {
+                attempts.incrementAndGet();
+                throw new IOException("Input/output error (errno 5) [injected]");
+            });
+            final ShardwalException failed = assertThrows(ShardwalException.class, () -> wal.append(key, new byte[8]));
+            assertEquals(ShardwalException.Category.FAILED, failed.category());
+            assertInstanceOf(IOException.class, failed.getCause());
+            assertTrue(failed.getMessage().contains("shard 1"), failed.getMessage());
+            assertTrue(failed.getMessage().contains("Input/output error"), failed.getMessage());
+
+            wal.shard(1).msyncFault(null);
+            final ShardwalException later = assertThrows(ShardwalException.class, () -> wal.append(key, new byte[8]));
+            assertEquals(ShardwalException.Category.FAILED, later.category());
+            assertTrue(later.getMessage().contains("refuses appends"), later.getMessage());
+            assertEquals(1, attempts.get());
+
+            final long other = wal.append(keyFor(wal, 0), new byte[8]);
+            assertEquals(0, RecordAddress.shard(other), "the other shard is not affected");
+            assertEquals(1, wal.shardStats().get(1).msyncFailures());
+        }
+    }
+
+    @Test
+    void shouldCloseWhileWritersAndReadersRunWithoutCrashAndKeepEveryAcknowledgedRecord() throws Exception
+    {
+        final WalOptions options = WalOptions.builder(dir).shardCount(3).segmentSize(8192).syncMode(SyncMode.ASYNC)
+            .build();
+        final List<Records.Ack> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+        final ShardedWal wal = ShardedWal.open(options);
+        final List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++)
+        {
+            final int writer = t;
+            threads.add(Thread.ofPlatform().start(() ->
+            {
+                try
+                {
+                    for (long i = 0; ; i++)
+                    {
+                        final byte[] key = Records.key(writer, i, 10);
+                        final byte[] value = Records.value(writer, i, 300);
+                        acks.add(new Records.Ack(wal.append(key, value), key, value));
+                    }
+                }
+                catch (final ShardwalException e)
+                {
+                    if (e.category() != ShardwalException.Category.CLOSED)
+                    {
+                        unexpected.add(e);
+                    }
+                }
+                catch (final Throwable e)
+                {
+                    unexpected.add(e);
+                }
+            }));
+        }
+        for (int shard = 0; shard < 3; shard++)
+        {
+            final Tailer tailer = wal.tailer(shard, 0);
+            threads.add(Thread.ofPlatform().start(() ->
+            {
+                try
+                {
+                    while (true)
+                    {
+                        tailer.poll(record -> Records.check(record.valueBytes()), 64);
+                    }
+                }
+                catch (final ShardwalException e)
+                {
+                    if (e.category() != ShardwalException.Category.CLOSED)
+                    {
+                        unexpected.add(e);
+                    }
+                }
+                catch (final Throwable e)
+                {
+                    unexpected.add(e);
+                }
+            }));
+        }
+        Thread.sleep(300);
+        wal.close();
+        for (final Thread thread : threads)
+        {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertEquals(List.of(), unexpected, "racing a close gives CLOSED and nothing else");
+        assertTrue(acks.size() > 100, "writers were running: " + acks.size());
+        try (ShardedWal reopened = ShardedWal.open(options))
+        {
+            Records.assertAllPresent(acks, Records.readAll(reopened));
+        }
+    }
+
+    private static byte[] keyFor(final ShardedWal wal, final int shard)
+    {
+        for (int i = 0; ; i++)
+        {
+            final byte[] key = ("probe-" + i).getBytes();
+            if (wal.shardFor(key) == shard)
+            {
+                return key;
+            }
+        }
+    }
+}
