@@ -16,13 +16,21 @@ import java.util.List;
 public record RecoveryReport(Path directory, String previousStop, List<Repair> repairs, List<ShardRecovery> shards,
     Duration took)
 {
-    /** One thing recovery did. {@code kind} is one of the scanner's kinds or INTERRUPTED_CREATION. */
+    /** The {@link Repair#shard()} of repairs of {@code checkpoints.log}, where the position is a file offset. */
+    public static final int CHECKPOINT_LOG = -1;
+
+    /**
+     * One thing recovery did. {@code kind} is one of the scanner's kinds, INTERRUPTED_CREATION, or (with shard
+     * {@link #CHECKPOINT_LOG}) a checkpoint-log kind: TORN_TAIL, DAMAGED_ENTRY, DUPLICATE_ID, STALE_HEAD,
+     * INTERRUPTED_COMPACTION.
+     */
     public record Repair(int shard, long position, long bytes, String kind, String detail, Path file)
     {
         @Override
         public String toString()
         {
-            return "shard " + shard + " " + kind + " at position " + position + " (" + bytes + " bytes, "
+            return (shard == CHECKPOINT_LOG ? "checkpoints.log " + kind + " at offset "
+                : "shard " + shard + " " + kind + " at position ") + position + " (" + bytes + " bytes, "
                 + file.getFileName() + "): " + detail;
         }
     }

@@ -3,17 +3,16 @@ package io.shardwal.wal;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.metrics.ShardStats;
 import io.shardwal.mmap.FrameClaim;
@@ -43,7 +42,6 @@ import io.shardwal.route.Router;
  */
 public final class ShardedWal implements AutoCloseable
 {
-    private static final System.Logger LOG = System.getLogger("io.shardwal");
     private static final ThreadLocal<FrameClaim> WORKSPACE = ThreadLocal.withInitial(FrameClaim::new);
 
     private final WalOptions options;
@@ -55,6 +53,8 @@ public final class ShardedWal implements AutoCloseable
     private final WalLock lock;
     private final Housekeeping housekeeping;
     private final RecoveryReport recoveryReport;
+    private final CheckpointLog checkpointLog;
+    private final WalCheckpoints checkpoints;
     private final boolean strict;
     private final boolean durableBatches;
     private final boolean timing;
@@ -62,8 +62,10 @@ public final class ShardedWal implements AutoCloseable
 
     private ShardedWal(final WalOptions options, final Router router, final ShardSegments[] segments,
         final Shard[] shards, final ShardMetrics[] metrics, final WalLock lock, final Housekeeping housekeeping,
-        final RecoveryReport recoveryReport)
+        final RecoveryReport recoveryReport, final CheckpointLog checkpointLog, final WalCheckpoints checkpoints)
     {
+        this.checkpointLog = checkpointLog;
+        this.checkpoints = checkpoints;
         this.options = options;
         this.directory = options.directory();
         this.router = router;
@@ -93,7 +95,7 @@ public final class ShardedWal implements AutoCloseable
         }
         try
         {
-            return WalOpener.openWritable(options);
+            return WalLifecycle.openWritable(options);
         }
         catch (final IOException e)
         {
@@ -110,21 +112,7 @@ public final class ShardedWal implements AutoCloseable
     {
         try
         {
-            final Manifest manifest = Manifest.read(directory);
-            final WalOptions options = WalOptions.builder(directory).shardCount(manifest.shardCount())
-                .segmentSize(manifest.segmentSize()).router(manifest.router()).routerSeed(manifest.seed())
-                .readOnly(true).createIfMissing(false).maxKeySize(0).maxValueSize(0).build();
-            final ShardSegments[] segments = new ShardSegments[options.shardCount()];
-            final ShardMetrics[] metrics = new ShardMetrics[options.shardCount()];
-            for (int i = 0; i < segments.length; i++)
-            {
-                segments[i] = new ShardSegments(i, shardDirectory(directory, i), options.segmentSize(), false,
-                    options.maxOpenReaderSegments());
-                segments[i].discover();
-                metrics[i] = new ShardMetrics(i, options.latencyRecording());
-            }
-            return new ShardedWal(options, new Router(options.router(), options.routerSeed(), options.shardCount()),
-                segments, null, metrics, null, null, null);
+            return WalLifecycle.openReadOnly(directory);
         }
         catch (final NoSuchFileException e)
         {
@@ -140,9 +128,10 @@ public final class ShardedWal implements AutoCloseable
 
     static ShardedWal assemble(final WalOptions options, final Router router, final ShardSegments[] segments,
         final Shard[] shards, final ShardMetrics[] metrics, final WalLock lock, final Housekeeping housekeeping,
-        final RecoveryReport report)
+        final RecoveryReport report, final CheckpointLog checkpointLog, final WalCheckpoints checkpoints)
     {
-        return new ShardedWal(options, router, segments, shards, metrics, lock, housekeeping, report);
+        return new ShardedWal(options, router, segments, shards, metrics, lock, housekeeping, report, checkpointLog,
+            checkpoints);
     }
 
     static Path shardDirectory(final Path directory, final int shard)
@@ -206,7 +195,7 @@ public final class ShardedWal implements AutoCloseable
         checkSizes(key.length, value.length);
         final long start = timing ? System.nanoTime() : 0;
         final int shardId = router.shard(key);
-        final Shard shard = writable(shardId);
+        final Shard shard = shards[shardId];
         final long position = shard.append(key, value, WORKSPACE.get());
         return finish(shard, shardId, position, start);
     }
@@ -223,7 +212,7 @@ public final class ShardedWal implements AutoCloseable
         checkSizes(key.byteSize(), value.byteSize());
         final long start = timing ? System.nanoTime() : 0;
         final int shardId = router.shard(key);
-        final Shard shard = writable(shardId);
+        final Shard shard = shards[shardId];
         final long position = shard.append(key, value, WORKSPACE.get());
         return finish(shard, shardId, position, start);
     }
@@ -256,7 +245,7 @@ public final class ShardedWal implements AutoCloseable
             throw new IllegalStateException("the claim is still open: commit or abort it first");
         }
         final int shardId = router.shard(key);
-        final Shard shard = writable(shardId);
+        final Shard shard = shards[shardId];
         final long position = shard.tryClaim(key.length, valueLength, claim.frame);
         claim.frame.putKey(key);
         claim.bind(shard, strict);
@@ -293,7 +282,7 @@ public final class ShardedWal implements AutoCloseable
             {
                 continue;
             }
-            final Shard shard = writable(shardId);
+            final Shard shard = shards[shardId];
             try
             {
                 shard.appendBatch(part, positions, WORKSPACE.get());
@@ -345,15 +334,6 @@ public final class ShardedWal implements AutoCloseable
         }
     }
 
-    private Shard writable(final int shardId)
-    {
-        if (shards == null)
-        {
-            throw new IllegalStateException("the log in " + directory + " is open read-only");
-        }
-        return shards[shardId];
-    }
-
     private void checkWritable()
     {
         if (shards == null)
@@ -381,21 +361,7 @@ public final class ShardedWal implements AutoCloseable
     public long iterShard(final int shard, final long from, final long to, final RecordHandler handler)
     {
         checkShard(shard);
-        final long end = Math.min(to, committedPosition(shard));
-        long delivered = 0;
-        try (Tailer tailer = tailer(shard, Math.max(from, firstPosition(shard))).stopAt(end))
-        {
-            while (tailer.position() < end)
-            {
-                final int read = tailer.poll(handler, 4096);
-                delivered += read;
-                if (read == 0 && tailer.position() < end)
-                {
-                    break;
-                }
-            }
-        }
-        return delivered;
+        return WalReads.iterShard(this, shard, from, to, handler);
     }
 
     /**
@@ -407,31 +373,7 @@ public final class ShardedWal implements AutoCloseable
      */
     public long replay(final RecordHandler handler, final int parallelism)
     {
-        if (parallelism < 1)
-        {
-            throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
-        }
-        final long[] ends = new long[segments.length];
-        for (int i = 0; i < ends.length; i++)
-        {
-            ends[i] = committedPosition(i);
-        }
-        try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, segments.length),
-            Thread.ofPlatform().name("shardwal-replay-", 0).daemon().factory()))
-        {
-            final List<Future<Long>> results = new ArrayList<>();
-            for (int i = 0; i < segments.length; i++)
-            {
-                final int shard = i;
-                results.add(pool.submit(() -> iterShard(shard, 0, ends[shard], handler)));
-            }
-            long total = 0;
-            for (final Future<Long> result : results)
-            {
-                total += WalOpener.join(result);
-            }
-            return total;
-        }
+        return WalReads.replay(this, handler, parallelism);
     }
 
     /** End of the longest prefix of committed records of {@code shard} (advanced by this call). */
@@ -473,6 +415,139 @@ public final class ShardedWal implements AutoCloseable
         return stats;
     }
 
+    // ------------------------------------------------------------------------------------------------ checkpoints
+
+    /**
+     * Creates a consistent checkpoint across all shards: every append that returned before this call lies at or
+     * below the recorded positions, which are msynced (in every mode) before the entry is appended to
+     * {@code checkpoints.log} and HEAD is replaced. Ids are 1..65535 bytes and unique: an id the log already holds
+     * is refused.
+     *
+     * @throws IllegalArgumentException for an empty, too long or existing id.
+     * @throws ShardwalException        TIMEOUT if an append claimed before the call does not commit within the
+     *                                  commit-wait timeout; IO if the checkpoint log cannot be written.
+     */
+    public Checkpoint createCheckpoint(final byte[] id)
+    {
+        checkWritable();
+        checkOpen();
+        try
+        {
+            return checkpoints.create(id);
+        }
+        catch (final IOException e)
+        {
+            throw checkpointIo("create checkpoint " + Checkpoint.idText(id), e);
+        }
+    }
+
+    /** {@link #createCheckpoint(byte[])} with the UTF-8 bytes of {@code id}. */
+    public Checkpoint createCheckpoint(final String id)
+    {
+        return createCheckpoint(id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** @throws ShardwalException NOT_FOUND if the log holds no such checkpoint. */
+    public Checkpoint loadCheckpoint(final byte[] id)
+    {
+        return checkpointLog.require(id);
+    }
+
+    public Checkpoint loadCheckpoint(final String id)
+    {
+        return loadCheckpoint(id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The newest checkpoint in log order (the one recovery starts from), if any. */
+    public Optional<Checkpoint> loadLatestCheckpoint()
+    {
+        return checkpointLog.latest();
+    }
+
+    /** Every checkpoint, oldest first. */
+    public List<Checkpoint> listCheckpoints()
+    {
+        return checkpointLog.list();
+    }
+
+    public int checkpointCount()
+    {
+        return checkpointLog.count();
+    }
+
+    /**
+     * Reads every shard from the checkpoint's position to its committed frontier, shard after shard.
+     *
+     * @return the number of records delivered.
+     */
+    public long replayFrom(final byte[] checkpointId, final RecordHandler handler)
+    {
+        final Checkpoint checkpoint = loadCheckpoint(checkpointId);
+        long delivered = 0;
+        for (int shard = 0; shard < segments.length; shard++)
+        {
+            delivered += iterShard(shard, checkpoint.position(shard), Long.MAX_VALUE, handler);
+        }
+        return delivered;
+    }
+
+    /** The records of {@code shard} written between two checkpoints: {@code [from's position, to's position)}. */
+    public long iterShard(final int shard, final byte[] fromCheckpoint, final byte[] toCheckpoint,
+        final RecordHandler handler)
+    {
+        checkShard(shard);
+        final Checkpoint from = loadCheckpoint(fromCheckpoint);
+        final Checkpoint to = loadCheckpoint(toCheckpoint);
+        if (from.position(shard) > to.position(shard))
+        {
+            throw new IllegalArgumentException("checkpoint " + from.idText() + " lies after " + to.idText()
+                + " in shard " + shard + " (" + from.position(shard) + " > " + to.position(shard) + ")");
+        }
+        return iterShard(shard, from.position(shard), to.position(shard), handler);
+    }
+
+    /**
+     * Deletes, in every shard, the whole segments below the checkpoint (never the active or a prepared one) and
+     * syncs the directories. A tailer reading a pruned segment keeps its mapping and moves on; opening a pruned
+     * segment afterwards fails with PRUNED.
+     *
+     * @return the number of segment files deleted and their bytes.
+     */
+    public PruneResult pruneBefore(final byte[] checkpointId)
+    {
+        checkWritable();
+        checkOpen();
+        try
+        {
+            return checkpoints.pruneBefore(checkpointId);
+        }
+        catch (final IOException e)
+        {
+            throw checkpointIo("prune before checkpoint " + Checkpoint.idText(checkpointId), e);
+        }
+    }
+
+    /** Rewrites {@code checkpoints.log} keeping its newest {@code keep} entries; concurrent creations are kept. */
+    public CheckpointLog.Compaction compactCheckpoints(final int keep)
+    {
+        checkWritable();
+        checkOpen();
+        try
+        {
+            return checkpoints.compact(keep);
+        }
+        catch (final IOException e)
+        {
+            throw checkpointIo("compact " + CheckpointLog.FILE_NAME, e);
+        }
+    }
+
+    private ShardwalException checkpointIo(final String what, final IOException e)
+    {
+        return new ShardwalException(ShardwalException.Category.IO, "cannot " + what + ": " + e.getMessage(),
+            directory.resolve(CheckpointLog.FILE_NAME), ShardwalException.NO_OFFSET, e);
+    }
+
     Shard shard(final int shard)
     {
         return shards[shard];
@@ -483,7 +558,7 @@ public final class ShardedWal implements AutoCloseable
         return segments[shard];
     }
 
-    private void checkShard(final int shard)
+    void checkShard(final int shard)
     {
         if (shard < 0 || shard >= segments.length)
         {
@@ -509,54 +584,9 @@ public final class ShardedWal implements AutoCloseable
     @Override
     public void close()
     {
-        if (!closed.compareAndSet(false, true))
+        if (closed.compareAndSet(false, true))
         {
-            return;
-        }
-        RuntimeException failure = null;
-        if (housekeeping != null)
-        {
-            housekeeping.close();
-        }
-        if (shards != null)
-        {
-            boolean allSynced = true;
-            for (final Shard shard : shards)
-            {
-                try
-                {
-                    shard.close(true);
-                }
-                catch (final RuntimeException e)
-                {
-                    allSynced = false;
-                    failure = failure == null ? e : failure;
-                }
-            }
-            try
-            {
-                if (allSynced)
-                {
-                    lock.markClean();
-                }
-                lock.close();
-            }
-            catch (final IOException e)
-            {
-                failure = failure == null ? new ShardwalException(ShardwalException.Category.IO, "cannot release "
-                    + "the lock of " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e) : failure;
-            }
-        }
-        else
-        {
-            for (final ShardSegments shard : segments)
-            {
-                shard.close();
-            }
-        }
-        if (failure != null)
-        {
-            throw failure;
+            WalLifecycle.close(shards, segments, lock, housekeeping, checkpointLog, directory);
         }
     }
 
@@ -565,20 +595,5 @@ public final class ShardedWal implements AutoCloseable
     {
         return "ShardedWal{" + directory + ", " + segments.length + " shards, " + options.syncMode()
             + (isReadOnly() ? ", read-only" : "") + (closed.get() ? ", closed" : "") + '}';
-    }
-
-    static void logRecovery(final RecoveryReport report)
-    {
-        LOG.log(report.clean() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, report.summary());
-    }
-
-    static boolean exists(final Path directory)
-    {
-        return Files.exists(directory.resolve(Manifest.FILE_NAME));
-    }
-
-    static Duration since(final long startNanos)
-    {
-        return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 }

@@ -4,23 +4,29 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
+import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.route.Router;
 
 /**
- * Opening a log for writing: check the manifest before touching anything, take the lock, create the log if
- * asked, recover every shard from its latest checkpoint, start the background threads. Undoes everything it did
- * if any step fails.
+ * Opening and closing a log. Opening for writing checks the manifest before touching anything, takes the lock,
+ * creates the log if asked, reads the checkpoint log, recovers every shard from the latest checkpoint and starts
+ * the background threads, undoing everything if any step fails. Closing stops the threads, syncs every shard,
+ * records a clean stop and releases mappings and lock.
  */
-final class WalOpener
+final class WalLifecycle
 {
-    private WalOpener()
+    private static final System.Logger LOG = System.getLogger("io.shardwal");
+
+    private WalLifecycle()
     {
     }
 
@@ -28,7 +34,7 @@ final class WalOpener
     {
         final long started = System.nanoTime();
         final Path directory = options.directory();
-        final boolean existed = ShardedWal.exists(directory);
+        final boolean existed = exists(directory);
         if (existed)
         {
             Manifest.read(directory).check(options, directory);
@@ -44,9 +50,10 @@ final class WalOpener
         final Shard[] shards = new Shard[count];
         final ShardMetrics[] metrics = new ShardMetrics[count];
         Housekeeping housekeeping = null;
+        CheckpointLog checkpoints = null;
         try
         {
-            if (ShardedWal.exists(directory))
+            if (exists(directory))
             {
                 Manifest.read(directory).check(options, directory);
             }
@@ -66,8 +73,14 @@ final class WalOpener
             housekeeping = new Housekeeping(shards, directory.toString(), options.prepareAhead() > 0,
                 options.syncMode() == SyncMode.ASYNC ? options.syncInterval() : null);
             late[0] = housekeeping;
-            final long[] startPositions = CheckpointStarts.load(directory, count);
+            checkpoints = CheckpointLog.open(directory, count, true);
+            final long[] startPositions = checkpoints.latest().map(Checkpoint::positions).orElse(new long[count]);
             final List<RecoveryReport.Repair> repairs = new ArrayList<>();
+            for (final CheckpointLog.Problem problem : checkpoints.problems())
+            {
+                repairs.add(new RecoveryReport.Repair(RecoveryReport.CHECKPOINT_LOG, problem.offset(), problem.bytes(),
+                    problem.kind(), problem.detail(), directory.resolve(CheckpointLog.FILE_NAME)));
+            }
             final List<RecoveryReport.ShardRecovery> recovered = new ArrayList<>();
             for (int i = 0; i < count; i++)
             {
@@ -76,17 +89,22 @@ final class WalOpener
                 metrics[i].setRecoveryRepairs(repairs.size() - before);
             }
             final RecoveryReport report = new RecoveryReport(directory, lock.previousStop().name(),
-                List.copyOf(repairs), List.copyOf(recovered), ShardedWal.since(started));
-            ShardedWal.logRecovery(report);
+                List.copyOf(repairs), List.copyOf(recovered), Duration.ofNanos(System.nanoTime() - started));
+            logRecovery(report);
             housekeeping.start();
             return ShardedWal.assemble(options, new Router(options.router(), options.routerSeed(), count), segments,
-                shards, metrics, lock, housekeeping, report);
+                shards, metrics, lock, housekeeping, report, checkpoints,
+                new WalCheckpoints(directory, shards, checkpoints, options.commitWaitTimeout()));
         }
         catch (final IOException | RuntimeException | Error e)
         {
             if (housekeeping != null)
             {
                 housekeeping.close();
+            }
+            if (checkpoints != null)
+            {
+                checkpoints.close();
             }
             for (final ShardSegments shard : segments)
             {
@@ -104,6 +122,81 @@ final class WalOpener
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    static ShardedWal openReadOnly(final Path directory) throws IOException
+    {
+        final Manifest manifest = Manifest.read(directory);
+        final WalOptions options = WalOptions.builder(directory).shardCount(manifest.shardCount())
+            .segmentSize(manifest.segmentSize()).router(manifest.router()).routerSeed(manifest.seed())
+            .readOnly(true).createIfMissing(false).maxKeySize(0).maxValueSize(0).build();
+        final ShardSegments[] segments = new ShardSegments[options.shardCount()];
+        final ShardMetrics[] metrics = new ShardMetrics[options.shardCount()];
+        for (int i = 0; i < segments.length; i++)
+        {
+            segments[i] = new ShardSegments(i, ShardedWal.shardDirectory(directory, i), options.segmentSize(), false,
+                options.maxOpenReaderSegments());
+            segments[i].discover();
+            metrics[i] = new ShardMetrics(i, options.latencyRecording());
+        }
+        final CheckpointLog checkpoints = CheckpointLog.open(directory, options.shardCount(), false);
+        return ShardedWal.assemble(options, new Router(options.router(), options.routerSeed(), options.shardCount()),
+            segments, null, metrics, null, null, null, checkpoints, null);
+    }
+
+    /**
+     * Stops the background threads, syncs and closes every shard, records a clean stop (only if every shard synced)
+     * and releases the lock; the first failure is rethrown after everything was released.
+     */
+    static void close(final Shard[] shards, final ShardSegments[] segments, final WalLock lock,
+        final Housekeeping housekeeping, final CheckpointLog checkpoints, final Path directory)
+    {
+        RuntimeException failure = null;
+        if (housekeeping != null)
+        {
+            housekeeping.close();
+        }
+        boolean allSynced = true;
+        if (shards != null)
+        {
+            for (final Shard shard : shards)
+            {
+                try
+                {
+                    shard.close(true);
+                }
+                catch (final RuntimeException e)
+                {
+                    allSynced = false;
+                    failure = failure == null ? e : failure;
+                }
+            }
+        }
+        for (final ShardSegments shard : segments)
+        {
+            shard.close();
+        }
+        try
+        {
+            checkpoints.close();
+            if (lock != null)
+            {
+                if (allSynced)
+                {
+                    lock.markClean();
+                }
+                lock.close();
+            }
+        }
+        catch (final IOException e)
+        {
+            failure = failure == null ? new ShardwalException(ShardwalException.Category.IO, "cannot release the "
+                + "lock of " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e) : failure;
+        }
+        if (failure != null)
+        {
+            throw failure;
         }
     }
 
@@ -139,6 +232,16 @@ final class WalOpener
                 }
             }
         }
+    }
+
+    private static void logRecovery(final RecoveryReport report)
+    {
+        LOG.log(report.clean() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, report.summary());
+    }
+
+    private static boolean exists(final Path directory)
+    {
+        return Files.exists(directory.resolve(Manifest.FILE_NAME));
     }
 
     static long join(final Future<Long> result)

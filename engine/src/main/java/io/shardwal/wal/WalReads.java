@@ -1,0 +1,67 @@
+package io.shardwal.wal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** The bounded reads of {@link ShardedWal}: a range of one shard, and every shard in parallel. */
+final class WalReads
+{
+    private static final int POLL_LIMIT = 4096;
+
+    private WalReads()
+    {
+    }
+
+    static long iterShard(final ShardedWal wal, final int shard, final long from, final long to,
+        final RecordHandler handler)
+    {
+        final long end = Math.min(to, wal.committedPosition(shard));
+        long delivered = 0;
+        try (Tailer tailer = wal.tailer(shard, Math.max(from, wal.firstPosition(shard))).stopAt(end))
+        {
+            while (tailer.position() < end)
+            {
+                final int read = tailer.poll(handler, POLL_LIMIT);
+                delivered += read;
+                if (read == 0 && tailer.position() < end)
+                {
+                    break;
+                }
+            }
+        }
+        return delivered;
+    }
+
+    static long replay(final ShardedWal wal, final RecordHandler handler, final int parallelism)
+    {
+        if (parallelism < 1)
+        {
+            throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
+        }
+        final int shards = wal.shardCount();
+        final long[] ends = new long[shards];
+        for (int i = 0; i < shards; i++)
+        {
+            ends[i] = wal.committedPosition(i);
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, shards),
+            Thread.ofPlatform().name("shardwal-replay-", 0).daemon().factory()))
+        {
+            final List<Future<Long>> results = new ArrayList<>();
+            for (int i = 0; i < shards; i++)
+            {
+                final int shard = i;
+                results.add(pool.submit(() -> iterShard(wal, shard, 0, ends[shard], handler)));
+            }
+            long total = 0;
+            for (final Future<Long> result : results)
+            {
+                total += WalLifecycle.join(result);
+            }
+            return total;
+        }
+    }
+}
