@@ -7,6 +7,6 @@ public enum LatencyRecording
     FULL,
     /** Counters and msync latency only: no clock read on the append path. */
     COUNTERS_ONLY,
-    /** Nothing on the append path; msyncs are still counted (they are rare and slow). For throughput studies. */
+    /** No clock reads and no histograms at all; counters only. For pure throughput studies. */
     OFF
 }

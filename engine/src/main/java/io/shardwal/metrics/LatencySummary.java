@@ -7,7 +7,7 @@ public record LatencySummary(long count, long p50, long p90, long p99, long p999
 {
     public static final LatencySummary EMPTY = new LatencySummary(0, 0, 0, 0, 0, 0, 0);
 
-    static LatencySummary of(final Histogram histogram)
+    public static LatencySummary of(final Histogram histogram)
     {
         if (histogram.getTotalCount() == 0)
         {

@@ -72,7 +72,10 @@ public final class ShardMetrics
     {
         msyncs.increment();
         msyncBytes.add(bytes);
-        msyncLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+        if (recording != LatencyRecording.OFF)
+        {
+            msyncLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+        }
     }
 
     public void recordMsyncFailure()
@@ -131,5 +134,18 @@ public final class ShardMetrics
             rolls.sum(), inlinePrepares.sum(), msyncs.sum(), msyncBytes.sum(), msyncFailures.sum(),
             prepareFailures.sum(), recoveryRepairs, LatencySummary.of(appendTotal), LatencySummary.of(msyncTotal),
             LatencySummary.of(rollWaitTotal));
+    }
+
+    /** Adds everything recorded up to the last {@link #snapshot} to the given all-shard histograms. */
+    public synchronized void addTotalsTo(final Histogram appends, final Histogram msyncs)
+    {
+        appends.add(appendTotal);
+        msyncs.add(msyncTotal);
+    }
+
+    /** An empty histogram of the kind this class records into, for merging totals across shards. */
+    public static Histogram newTotal()
+    {
+        return new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
     }
 }

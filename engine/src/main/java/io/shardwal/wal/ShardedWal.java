@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.metrics.ShardMetrics;
-import io.shardwal.metrics.ShardStats;
+import io.shardwal.metrics.WalStats;
 import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.route.Router;
@@ -403,16 +403,14 @@ public final class ShardedWal implements AutoCloseable
         return Math.max(0, segments[shard].firstBase());
     }
 
-    /** Per-shard metrics now. */
-    public List<ShardStats> shardStats()
+    /**
+     * One snapshot of the log's metrics: per shard (records, bytes, positions, segments, rolls, msyncs, latency
+     * percentiles since open), totals, latency over all shards and record skew. For read-only opens only what the
+     * files tell: positions, segments, records walked.
+     */
+    public WalStats stats()
     {
-        final List<ShardStats> stats = new ArrayList<>(segments.length);
-        for (int i = 0; i < segments.length; i++)
-        {
-            stats.add(shards != null ? shards[i].stats()
-                : metrics[i].snapshot(committedPosition(i), -1, segments[i].count()));
-        }
-        return stats;
+        return WalReads.stats(this, shards, metrics, segments);
     }
 
     // ------------------------------------------------------------------------------------------------ checkpoints

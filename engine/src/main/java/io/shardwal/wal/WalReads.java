@@ -1,12 +1,19 @@
 package io.shardwal.wal;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** The bounded reads of {@link ShardedWal}: a range of one shard, and every shard in parallel. */
+import io.shardwal.metrics.LatencySummary;
+import io.shardwal.metrics.ShardMetrics;
+import io.shardwal.metrics.ShardStats;
+import io.shardwal.metrics.WalStats;
+import org.HdrHistogram.Histogram;
+
+/** The bounded reads of {@link ShardedWal}: a range of one shard, every shard in parallel, and the stats. */
 final class WalReads
 {
     private static final int POLL_LIMIT = 4096;
@@ -63,5 +70,21 @@ final class WalReads
             }
             return total;
         }
+    }
+
+    static WalStats stats(final ShardedWal wal, final Shard[] shards, final ShardMetrics[] metrics,
+        final ShardSegments[] segments)
+    {
+        final List<ShardStats> perShard = new ArrayList<>(segments.length);
+        final Histogram appends = ShardMetrics.newTotal();
+        final Histogram msyncs = ShardMetrics.newTotal();
+        for (int i = 0; i < segments.length; i++)
+        {
+            perShard.add(shards != null ? shards[i].stats()
+                : metrics[i].snapshot(wal.committedPosition(i), -1, segments[i].count()));
+            metrics[i].addTotalsTo(appends, msyncs);
+        }
+        return new WalStats(Instant.now(), wal.directory().toString(), wal.options().syncMode().name(),
+            wal.options().latencyRecording(), perShard, LatencySummary.of(appends), LatencySummary.of(msyncs));
     }
 }

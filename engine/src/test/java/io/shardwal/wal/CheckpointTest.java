@@ -146,11 +146,11 @@ class CheckpointTest
             reading.poll(r -> { }, 3);
             final Checkpoint checkpoint = wal.createCheckpoint("prune-here");
             final List<Records.Ack> young = append(wal, 0, 600, 100);
-            final int segmentsBefore = wal.shardStats().stream().mapToInt(s -> s.segmentCount()).sum();
+            final int segmentsBefore = wal.stats().shards().stream().mapToInt(s -> s.segmentCount()).sum();
             final PruneResult pruned = wal.pruneBefore("prune-here".getBytes());
             assertTrue(pruned.segments() > 3, "several segments were pruned: " + pruned);
             assertEquals(segmentsBefore - pruned.segments(),
-                wal.shardStats().stream().mapToInt(s -> s.segmentCount()).sum());
+                wal.stats().shards().stream().mapToInt(s -> s.segmentCount()).sum());
             for (int shard = 0; shard < 3; shard++)
             {
                 assertTrue(wal.firstPosition(shard) <= checkpoint.position(shard));

@@ -95,7 +95,7 @@ class RollingTailerTest
                 assertEquals(expected, seenReadOnly.get(shard), "read-only tailer of shard " + shard);
             }
             long rolls = 0;
-            for (final ShardStats stats : wal.shardStats())
+            for (final ShardStats stats : wal.stats().shards())
             {
                 rolls += stats.rolls();
             }

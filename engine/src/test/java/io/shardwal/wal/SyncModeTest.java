@@ -89,7 +89,7 @@ class SyncModeTest
             }
             long msyncs = 0;
             long records = 0;
-            for (final ShardStats stats : wal.shardStats())
+            for (final ShardStats stats : wal.stats().shards())
             {
                 msyncs += stats.msyncs();
                 records += stats.records();
@@ -167,7 +167,7 @@ class SyncModeTest
 
             final long other = wal.append(keyFor(wal, 0), new byte[8]);
             assertEquals(0, RecordAddress.shard(other), "the other shard is not affected");
-            assertEquals(1, wal.shardStats().get(1).msyncFailures());
+            assertEquals(1, wal.stats().shards().get(1).msyncFailures());
         }
     }
 
