@@ -1,0 +1,87 @@
+package io.shardwal.readme;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.mmap.FrameClaim;
+import io.shardwal.mmap.FrameReader;
+import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentAppender;
+import io.shardwal.wal.RecordAddress;
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.Tailer;
+import io.shardwal.wal.WalOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's examples, compiled and run, so the README cannot drift from the API. */
+class ReadmeExampleTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldRunTheEmbeddingExample()
+    {
+        final Path directory = dir.resolve("orders");
+        // --- README: embedding example ---
+        final WalOptions options = WalOptions.builder(directory)
+            .shardCount(8)
+            .syncMode(SyncMode.STRICT)           // an append returns once it is msynced (group commit)
+            .build();
+        try (ShardedWal wal = ShardedWal.open(options))
+        {
+            final byte[] key = "order-42".getBytes(StandardCharsets.UTF_8);
+            final long address = wal.append(key, "BUY 100 @ 17.25".getBytes(StandardCharsets.UTF_8));
+            final int shard = RecordAddress.shard(address);          // where it went
+            final long position = RecordAddress.position(address);   // its position in that shard
+
+            final Checkpoint checkpoint = wal.createCheckpoint("raft-1001");
+
+            try (Tailer tailer = wal.tailer(shard, 0))               // zero-copy, live across segment rolls
+            {
+                tailer.poll(record -> System.out.println(record.position() + " "
+                    + new String(record.valueBytes(), StandardCharsets.UTF_8)), 100);
+            }
+            // --- end of example ---
+            assertEquals(0, position);
+            assertEquals(checkpoint, wal.loadLatestCheckpoint().orElseThrow());
+        }
+    }
+
+    @Test
+    void shouldRunTheSegmentAppenderExample() throws Exception
+    {
+        final Path file = dir.resolve("00000000000000000000.wal");
+        // --- README: mmap example ---
+        try (MappedSegment segment = MappedSegment.create(file, 0, 64L << 20, 0))
+        {
+            final SegmentAppender appender = new SegmentAppender(segment);   // any number of threads
+            final FrameClaim claim = new FrameClaim();                       // one per thread, reused
+
+            long position = appender.append("k".getBytes(), "copied value".getBytes(), claim);
+
+            if (appender.tryClaim(1, 8, claim) >= 0)                         // zero-copy: write in place
+            {
+                claim.putKey("z".getBytes());
+                claim.buffer().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, claim.valueOffset(), 42L);
+                claim.commit();                                              // or abort(); close() aborts
+            }
+            segment.msync(0, segment.claimedLimit());                        // durability is explicit
+
+            final FrameReader reader = new FrameReader(segment, 0, true);    // CRC-checked, committed frames only
+            reader.poll(frame -> System.out.println(frame.position() + ": " + frame.valueLength() + " bytes"), 10);
+            // --- end of example ---
+            assertEquals(0, position);
+            final List<Long> positions = new ArrayList<>();
+            new FrameReader(segment, 0, true).poll(frame -> positions.add(frame.position()), 10);
+            assertEquals(2, positions.size());
+        }
+    }
+}
