@@ -416,12 +416,21 @@ final class Shard
         }
     }
 
-    /** Unpins segments that lie wholly below the durable frontier and are not the active one. */
-    private void releaseDurableSegments()
+    /**
+     * Unpins segments that lie wholly below the durable frontier and are not the active one, after forcing their
+     * header page: a segment's final tail counter must reach the disk before the writer lets go of it, so recovery
+     * after a clean stop can trust it.
+     */
+    private void releaseDurableSegments() throws IOException
     {
         final long activeBase = active.segment().basePosition();
         while (oldestPinnedBase < activeBase && oldestPinnedBase + segmentSize <= durable)
         {
+            final MappedSegment full = segments.pinned(oldestPinnedBase);
+            if (full != null)
+            {
+                full.msyncHeader();
+            }
             segments.unpin(oldestPinnedBase);
             oldestPinnedBase += segmentSize;
         }
@@ -459,6 +468,27 @@ final class Shard
             segments.directory(), ShardwalException.NO_OFFSET);
     }
 
+    /** Forces the header pages (tail counters) of every segment the writer still holds. */
+    private void syncHeaders()
+    {
+        for (long base = oldestPinnedBase; ; base += segmentSize)
+        {
+            final MappedSegment segment = segments.pinned(base);
+            if (segment == null)
+            {
+                return;
+            }
+            try
+            {
+                segment.msyncHeader();
+            }
+            catch (final IOException e)
+            {
+                throw failWith(e);
+            }
+        }
+    }
+
     ShardStats stats()
     {
         final long position = closed ? committed : advanceCommitted();
@@ -480,6 +510,7 @@ final class Shard
             if (syncFirst && failure == null)
             {
                 awaitDurable();
+                syncHeaders();
             }
         }
         finally

@@ -44,7 +44,7 @@ final class WalLifecycle
             refuseToCreate(options, directory);
             Files.createDirectories(directory);
         }
-        final WalLock lock = WalLock.acquire(directory);
+        final WalLock lock = WalLock.acquire(directory, existed);
         final int count = options.shardCount();
         final ShardSegments[] segments = new ShardSegments[count];
         final Shard[] shards = new Shard[count];

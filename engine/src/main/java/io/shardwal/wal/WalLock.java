@@ -67,7 +67,11 @@ final class WalLock implements AutoCloseable
         this.previousStop = previousStop;
     }
 
-    static WalLock acquire(final Path directory) throws IOException
+    /**
+     * @param existing whether the directory held a log before this open; an existing log whose LOCK is empty or
+     *                 missing may have lost it in a crash, so its stop is treated as a possible OS crash.
+     */
+    static WalLock acquire(final Path directory, final boolean existing) throws IOException
     {
         final Path key = directory.toRealPath();
         final Path file = directory.resolve(FILE_NAME);
@@ -95,7 +99,7 @@ final class WalLock implements AutoCloseable
                 throw locked(file, "by another process (" + describeHolder(readText(channel)) + ")");
             }
             final String previous = readText(channel);
-            final WalLock walLock = new WalLock(file, key, channel, lock, classify(previous));
+            final WalLock walLock = new WalLock(file, key, channel, lock, classify(previous, existing));
             walLock.write("open");
             return walLock;
         }
@@ -176,11 +180,11 @@ final class WalLock implements AutoCloseable
         channel.force(true);
     }
 
-    private static PreviousStop classify(final String previous)
+    private static PreviousStop classify(final String previous, final boolean existing)
     {
         if (previous.isBlank())
         {
-            return PreviousStop.NONE;
+            return existing ? PreviousStop.POSSIBLE_OS_CRASH : PreviousStop.NONE;
         }
         final Properties fields = parse(previous);
         if ("closed".equals(fields.getProperty("state")))

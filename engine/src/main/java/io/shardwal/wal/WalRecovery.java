@@ -1,6 +1,7 @@
 package io.shardwal.wal;
 
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +117,9 @@ final class WalRecovery
         for (int i = startIndex; i < bases.size(); i++)
         {
             final MappedSegment segment = segments.pin(bases.get(i));
-            if (segment.tailAcquire() > 0)
+            // The tail counter lives on the header page, which may be older than the data on disk: a non-zero
+            // first frame word also means data (frames start at offset 0).
+            if (segment.tailAcquire() > 0 || segment.data().get(ValueLayout.JAVA_LONG, 0) != 0)
             {
                 last = i;
             }

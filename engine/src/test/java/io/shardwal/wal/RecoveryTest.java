@@ -238,6 +238,51 @@ class RecoveryTest
         }
     }
 
+    /**
+     * After a clean close, a power loss may leave the newest segment's header page (its tail counter) older than
+     * its msynced data. Recovery must not take such a segment for an empty one and append over it.
+     */
+    @Test
+    void shouldKeepAcknowledgedRecordsWhenTheNewestSegmentHeaderMissedTheDisk() throws IOException
+    {
+        for (final boolean emptyLock : new boolean[] {false, true})
+        {
+            final Path log = dir.resolve("stale-header-" + emptyLock);
+            final WalOptions strict = options(log).toBuilder().syncMode(SyncMode.STRICT).prepareAhead(1).build();
+            final List<Records.Ack> acks = new ArrayList<>();
+            try (ShardedWal wal = ShardedWal.open(strict))
+            {
+                for (int i = 0; i < 700; i++)
+                {
+                    final byte[] key = Records.key(0, i, 7);
+                    final byte[] value = Records.value(0, i, 40);
+                    acks.add(new Records.Ack(wal.append(key, value), key, value));
+                }
+            }
+            final long newest = RecordAddress.position(acks.getLast().address());
+            CrashImages.setTail(CrashImages.segmentFile(log, 0, newest - newest % SEGMENT), 0);
+            if (emptyLock)
+            {
+                Files.write(log.resolve(WalLock.FILE_NAME), new byte[0]);
+            }
+            try (ShardedWal wal = ShardedWal.open(strict))
+            {
+                for (int i = 700; i < 900; i++)
+                {
+                    final byte[] key = Records.key(0, i, 7);
+                    final byte[] value = Records.value(0, i, 40);
+                    acks.add(new Records.Ack(wal.append(key, value), key, value));
+                }
+            }
+            try (ShardedWal wal = ShardedWal.open(strict))
+            {
+                final Map<Long, Records.WalRecordCopy> found = Records.readAll(wal);
+                Records.assertAllPresent(acks, found);
+                assertEquals(acks.size(), found.size(), "empty LOCK " + emptyLock);
+            }
+        }
+    }
+
     @Test
     void shouldReportAndDeleteAnInterruptedSegmentCreation() throws IOException
     {

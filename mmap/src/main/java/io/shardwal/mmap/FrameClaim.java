@@ -134,6 +134,10 @@ public final class FrameClaim implements AutoCloseable
         {
             throw segment.closedOr(e);
         }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
+        }
     }
 
     /** Turns the claimed frame into padding that readers skip. */
@@ -148,6 +152,10 @@ public final class FrameClaim implements AutoCloseable
         catch (final IllegalStateException e)
         {
             throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
         }
     }
 

@@ -133,6 +133,10 @@ public final class FrameReader
         {
             throw segment.closedOr(e);
         }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
+        }
         return delivered;
     }
 

@@ -278,6 +278,10 @@ public final class MappedSegment implements AutoCloseable
         {
             throw closedOr(e);
         }
+        catch (final InternalError e)
+        {
+            throw truncated(e);
+        }
     }
 
     /** Forces the header page (and with it the tail counter) to the device. */
@@ -297,6 +301,10 @@ public final class MappedSegment implements AutoCloseable
         catch (final IllegalStateException e)
         {
             throw closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw truncated(e);
         }
     }
 
@@ -328,6 +336,10 @@ public final class MappedSegment implements AutoCloseable
         catch (final IllegalStateException e)
         {
             throw closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw truncated(e);
         }
     }
 
@@ -379,6 +391,26 @@ public final class MappedSegment implements AutoCloseable
                 ShardwalException.NO_OFFSET, e);
         }
         return e;
+    }
+
+    /**
+     * Translates the JVM's {@link InternalError} for a fault inside a mapped access — the file was cut shorter than
+     * its mapping by something other than shardwal — into a FORMAT error naming the file and its size now.
+     */
+    ShardwalException truncated(final InternalError e)
+    {
+        long size;
+        try
+        {
+            size = java.nio.file.Files.size(file);
+        }
+        catch (final IOException | RuntimeException unknown)
+        {
+            size = -1;
+        }
+        return new ShardwalException(ShardwalException.Category.FORMAT, "segment file is now " + size + " bytes, "
+            + "shorter than its " + (SegmentDescriptor.DATA_OFFSET + capacity) + "-byte mapping: it was truncated "
+            + "while mapped, by something other than shardwal", file, SegmentDescriptor.DATA_OFFSET + capacity, e);
     }
 
     ShardwalException closedError()

@@ -100,6 +100,10 @@ public final class SegmentAppender
         {
             throw segment.closedOr(e);
         }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
+        }
     }
 
     /** Copies one record into the segment; uses the calling thread's own claim as workspace. */
@@ -138,6 +142,10 @@ public final class SegmentAppender
         catch (final IllegalStateException e)
         {
             throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
         }
     }
 
@@ -184,6 +192,10 @@ public final class SegmentAppender
         catch (final IllegalStateException e)
         {
             throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
         }
     }
 
@@ -249,6 +261,10 @@ public final class SegmentAppender
         catch (final IllegalStateException e)
         {
             throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
         }
     }
 

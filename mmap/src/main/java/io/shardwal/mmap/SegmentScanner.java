@@ -153,6 +153,10 @@ public final class SegmentScanner
         {
             throw segment.closedOr(e);
         }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
+        }
     }
 
     private static void countBatch(final MemorySegment data, final long offset, final int length,
@@ -199,6 +203,10 @@ public final class SegmentScanner
         catch (final IllegalStateException e)
         {
             throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
         }
     }
 

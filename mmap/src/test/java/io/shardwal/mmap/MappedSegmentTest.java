@@ -152,6 +152,34 @@ class MappedSegmentTest
     }
 
     @Test
+    void shouldNameTheFileWhenItIsTruncatedUnderAReader() throws IOException
+    {
+        final Path file = createSegment();
+        try (MappedSegment writer = MappedSegment.openReadWrite(file))
+        {
+            final SegmentAppender appender = new SegmentAppender(writer);
+            while (appender.append(new byte[8], new byte[200]) >= 0)
+            {
+                // fill the segment
+            }
+        }
+        try (MappedSegment segment = MappedSegment.openReadOnly(file))
+        {
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+            {
+                raf.setLength(SegmentDescriptor.DATA_OFFSET + 4096);
+            }
+            final ShardwalException e = assertThrows(ShardwalException.class, () -> Collected.readAll(segment));
+            assertEquals(ShardwalException.Category.FORMAT, e.category());
+            assertEquals(file, e.file());
+            assertTrue(e.getMessage().contains("truncated while mapped"), e.getMessage());
+            final ShardwalException walk = assertThrows(ShardwalException.class,
+                () -> SegmentScanner.committedFrontier(segment, 0));
+            assertEquals(ShardwalException.Category.FORMAT, walk.category());
+        }
+    }
+
+    @Test
     void shouldMsyncAndPretouchRanges() throws IOException
     {
         try (MappedSegment segment = MappedSegment.openReadWrite(createSegment()))
