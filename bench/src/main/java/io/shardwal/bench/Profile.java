@@ -9,8 +9,12 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
  */
 public enum Profile
 {
-    /** One fork, 3 warm-up and 8 measured shots per benchmark: about 4 minutes on 2 cores. Noisy; for checking. */
-    QUICK(1, 3, 8),
+    /**
+     * One fork, 2 warm-up and 6 measured shots per benchmark (C2 compiles the hot path within the first warm-up
+     * shot of 200k calls): a few minutes on 2 idle cores. For checking the suite and rough same-run ratios, not for
+     * publishing.
+     */
+    QUICK(1, 2, 6),
     /** As annotated: 3 forks, 5 warm-up and 20 measured shots. For the published figures, on a quiet machine. */
     FULL(-1, -1, -1);
 

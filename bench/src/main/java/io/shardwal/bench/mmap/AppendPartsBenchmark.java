@@ -54,12 +54,15 @@ public class AppendPartsBenchmark
 {
     private static final VarHandle TAIL = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
-    /** A value and a checksum, per thread. */
+    /**
+     * A value and a checksum, per thread. The size is called {@code bytes}, not {@code payload}: these rows are
+     * parts of an append, not records, and get no ratios against the record-writing baselines.
+     */
     @State(Scope.Thread)
     public static class Checksum
     {
         @Param({"64", "1024"})
-        public int payload;
+        public int bytes;
 
         private final CRC32C crc = new CRC32C();
         private byte[] value;
@@ -67,7 +70,7 @@ public class AppendPartsBenchmark
         @Setup(Level.Trial)
         public void open()
         {
-            value = Workload.payload(payload);
+            value = Workload.payload(bytes);
         }
     }
 
