@@ -210,7 +210,9 @@ final class ResultTable
         {
             return;
         }
-        md.append("### Latency per operation (ns)\n\n");
+        md.append("### Latency per operation\n\n");
+        md.append("Each operation timed alone with `System.nanoTime()` (timer cost included, see timer P50); ns unless")
+            .append(" marked.\n\n");
         md.append("| benchmark | payload B | params | threads | count | P50 | P90 | P99 | P99.9 | max | timer P50 |\n");
         md.append("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (final Row row : rows)
@@ -225,12 +227,12 @@ final class ResultTable
                 .append(" | ").append(row.otherParams())
                 .append(" | ").append(row.threads())
                 .append(" | ").append(si(latency.getTotalCount()))
-                .append(" | ").append(latency.getValueAtPercentile(50))
-                .append(" | ").append(latency.getValueAtPercentile(90))
-                .append(" | ").append(latency.getValueAtPercentile(99))
-                .append(" | ").append(latency.getValueAtPercentile(99.9))
-                .append(" | ").append(latency.getMaxValue())
-                .append(" | ").append(row.latency().timer().getValueAtPercentile(50))
+                .append(" | ").append(nanos(latency.getValueAtPercentile(50)))
+                .append(" | ").append(nanos(latency.getValueAtPercentile(90)))
+                .append(" | ").append(nanos(latency.getValueAtPercentile(99)))
+                .append(" | ").append(nanos(latency.getValueAtPercentile(99.9)))
+                .append(" | ").append(nanos(latency.getMaxValue()))
+                .append(" | ").append(nanos(row.latency().timer().getValueAtPercentile(50)))
                 .append(" |\n");
         }
         md.append('\n');
@@ -257,6 +259,20 @@ final class ResultTable
     private static String fixed(final double value, final int decimals)
     {
         return String.format(Locale.ROOT, "%." + decimals + "f", value);
+    }
+
+    /** 873, 12.4 µs, 6.7 ms: nanoseconds below 10 µs, else a readable unit. */
+    private static String nanos(final long value)
+    {
+        if (value >= 1_000_000)
+        {
+            return fixed(value / 1e6, 1) + " ms";
+        }
+        if (value >= 10_000)
+        {
+            return fixed(value / 1e3, 1) + " µs";
+        }
+        return Long.toString(value);
     }
 
     /** 12.3 M, 456 k, ... */
