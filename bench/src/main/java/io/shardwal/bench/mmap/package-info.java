@@ -1,0 +1,5 @@
+/**
+ * Benchmarks of shardwal's {@code mmap} layer: the many-writer {@link io.shardwal.mmap.SegmentAppender} over one
+ * {@link io.shardwal.mmap.MappedSegment}, copying and zero-copy.
+ */
+package io.shardwal.bench.mmap;
