@@ -57,10 +57,18 @@ public final class ShardMetrics
         return recording;
     }
 
-    /** True when appends should read the clock for {@link #recordAppend}. */
-    public boolean timesAppends()
+    /** With {@link LatencyRecording#SAMPLED}: each thread times one append in this many. */
+    public static final int SAMPLE_INTERVAL = 64;
+
+    /** How many appends of a thread go by per timed one: 1 (FULL), {@link #SAMPLE_INTERVAL}, or 0 (never). */
+    public int appendTimingInterval()
     {
-        return recording == LatencyRecording.FULL;
+        return switch (recording)
+        {
+            case FULL -> 1;
+            case SAMPLED -> SAMPLE_INTERVAL;
+            default -> 0;
+        };
     }
 
     public void recordAppend(final long nanos)

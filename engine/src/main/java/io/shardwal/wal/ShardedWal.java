@@ -15,7 +15,6 @@ import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.metrics.WalStats;
-import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.route.Router;
 
@@ -42,7 +41,6 @@ import io.shardwal.route.Router;
  */
 public final class ShardedWal implements AutoCloseable
 {
-    private static final ThreadLocal<FrameClaim> WORKSPACE = ThreadLocal.withInitial(FrameClaim::new);
 
     private final WalOptions options;
     private final Path directory;
@@ -57,7 +55,7 @@ public final class ShardedWal implements AutoCloseable
     private final WalCheckpoints checkpoints;
     private final boolean strict;
     private final boolean durableBatches;
-    private final boolean timing;
+    private final int timingInterval;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ShardedWal(final WalOptions options, final Router router, final ShardSegments[] segments,
@@ -77,7 +75,7 @@ public final class ShardedWal implements AutoCloseable
         this.recoveryReport = recoveryReport;
         this.strict = options.syncMode() == SyncMode.STRICT;
         this.durableBatches = options.syncMode() != SyncMode.ASYNC;
-        this.timing = !options.readOnly() && metrics[0].timesAppends();
+        this.timingInterval = options.readOnly() ? 0 : metrics[0].appendTimingInterval();
     }
 
     /**
@@ -193,11 +191,13 @@ public final class ShardedWal implements AutoCloseable
     {
         checkWritable();
         checkSizes(key.length, value.length);
-        final long start = timing ? System.nanoTime() : 0;
+        final WriterContext context = WriterContext.current();
+        final boolean timed = context.timeThisAppend(timingInterval);
+        final long start = timed ? System.nanoTime() : 0;
         final int shardId = router.shard(key);
         final Shard shard = shards[shardId];
-        final long position = shard.append(key, value, WORKSPACE.get());
-        return finish(shard, shardId, position, start);
+        final long position = shard.append(key, value, context.workspace);
+        return finish(shard, shardId, position, timed, start);
     }
 
     /** Appends the remaining bytes of {@code key} and {@code value} (their positions are not changed). */
@@ -210,20 +210,23 @@ public final class ShardedWal implements AutoCloseable
     {
         checkWritable();
         checkSizes(key.byteSize(), value.byteSize());
-        final long start = timing ? System.nanoTime() : 0;
+        final WriterContext context = WriterContext.current();
+        final boolean timed = context.timeThisAppend(timingInterval);
+        final long start = timed ? System.nanoTime() : 0;
         final int shardId = router.shard(key);
         final Shard shard = shards[shardId];
-        final long position = shard.append(key, value, WORKSPACE.get());
-        return finish(shard, shardId, position, start);
+        final long position = shard.append(key, value, context.workspace);
+        return finish(shard, shardId, position, timed, start);
     }
 
-    private long finish(final Shard shard, final int shardId, final long position, final long start)
+    private long finish(final Shard shard, final int shardId, final long position, final boolean timed,
+        final long start)
     {
         if (strict)
         {
             shard.awaitDurable();
         }
-        if (timing)
+        if (timed)
         {
             shard.metrics.recordAppend(System.nanoTime() - start);
         }
@@ -285,7 +288,7 @@ public final class ShardedWal implements AutoCloseable
             final Shard shard = shards[shardId];
             try
             {
-                shard.appendBatch(part, positions, WORKSPACE.get());
+                shard.appendBatch(part, positions, WriterContext.current().workspace);
             }
             catch (final IllegalArgumentException e)
             {

@@ -27,7 +27,7 @@ public final class WalOptions
     public static final int DEFAULT_MAX_VALUE_SIZE = 1 << 20;
     public static final int DEFAULT_PREPARE_AHEAD = 1;
     public static final int DEFAULT_MAX_OPEN_READER_SEGMENTS = 64;
-    public static final LatencyRecording DEFAULT_LATENCY_RECORDING = LatencyRecording.FULL;
+    public static final LatencyRecording DEFAULT_LATENCY_RECORDING = LatencyRecording.SAMPLED;
     public static final Duration DEFAULT_COMMIT_WAIT_TIMEOUT = Duration.ofSeconds(10);
     /** Segment sizes are whole pages. */
     public static final long SEGMENT_SIZE_GRANULE = 4096;

@@ -34,6 +34,10 @@ final class Checksummer
 
     void update(final MemorySegment segment, final long offset, final long length)
     {
+        if (length == 0)
+        {
+            return;
+        }
         final Object base = segment.heapBase().orElse(null);
         if (base instanceof byte[] array)
         {
@@ -54,7 +58,10 @@ final class Checksummer
 
     void update(final byte[] bytes, final int offset, final int length)
     {
-        crc.update(bytes, offset, length);
+        if (length != 0)
+        {
+            crc.update(bytes, offset, length);
+        }
     }
 
     /** Checksums the remaining bytes of {@code buffer} without moving its position. */
