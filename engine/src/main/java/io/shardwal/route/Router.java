@@ -45,17 +45,26 @@ public final class Router
 
     public int shard(final byte[] key)
     {
-        return shardOfHash(XxHash64.hash(key, seed));
+        return shardCount == 1 ? 0 : shardOfHash(XxHash64.hash(key, seed));
     }
 
     /** Shard of the remaining bytes of {@code key}; its position is not changed. */
     public int shard(final ByteBuffer key)
     {
-        return shardOfHash(XxHash64.hash(key, seed));
+        return shardCount == 1 ? 0 : shardOfHash(XxHash64.hash(key, seed));
     }
 
     public int shard(final MemorySegment key)
     {
+        if (shardCount == 1)
+        {
+            return 0;
+        }
+        final Object base = key.heapBase().orElse(null);
+        if (base instanceof byte[] array && key.address() + key.byteSize() <= array.length)
+        {
+            return shardOfHash(XxHash64.hash(array, (int)key.address(), (int)key.byteSize(), seed));
+        }
         return shardOfHash(XxHash64.hash(key, 0, key.byteSize(), seed));
     }
 

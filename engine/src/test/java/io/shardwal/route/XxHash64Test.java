@@ -46,6 +46,8 @@ class XxHash64Test
         for (final long[] v : vectors)
         {
             assertEquals(v[2], XxHash64.hash(buffer, 0, (int)v[0], v[1]), () -> "length " + v[0] + " seed " + v[1]);
+            assertEquals(v[2], XxHash64.hash(MemorySegment.ofArray(buffer).asReadOnly(), 0, v[0], v[1]),
+                () -> "segment path, length " + v[0] + " seed " + v[1]);
         }
     }
 
@@ -67,6 +69,25 @@ class XxHash64Test
         final byte[] padded = new byte[bytes.length + 5];
         System.arraycopy(bytes, 0, padded, 5, bytes.length);
         assertEquals(expected, XxHash64.hash(padded, 5, bytes.length, 42));
+    }
+
+    @Test
+    void shouldAgreeBetweenArrayAndSegmentPathsForEveryLengthAndOffset()
+    {
+        final byte[] bytes = sanityBuffer(200);
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment offHeap = arena.allocate(bytes.length);
+            MemorySegment.copy(bytes, 0, offHeap, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            for (int offset = 0; offset < 9; offset++)
+            {
+                for (int length = 0; offset + length <= 120; length++)
+                {
+                    assertEquals(XxHash64.hash(offHeap, offset, length, 3), XxHash64.hash(bytes, offset, length, 3),
+                        "offset " + offset + " length " + length);
+                }
+            }
+        }
     }
 
     @Test
