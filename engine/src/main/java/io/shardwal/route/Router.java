@@ -68,6 +68,12 @@ public final class Router
         return shardOfHash(XxHash64.hash(key, 0, key.byteSize(), seed));
     }
 
+    /** The 64-bit hash routing uses for {@code key} (xxHash64 with this router's seed). */
+    public long hash(final byte[] key)
+    {
+        return XxHash64.hash(key, seed);
+    }
+
     /** The shard a key with this 64-bit hash belongs to. */
     public int shardOfHash(final long hash)
     {

@@ -194,7 +194,7 @@ public final class ShardedWal implements AutoCloseable
         final WriterContext context = WriterContext.current();
         final boolean timed = context.timeThisAppend(timingInterval);
         final long start = timed ? System.nanoTime() : 0;
-        final int shardId = router.shard(key);
+        final int shardId = context.shard(router, key);
         final Shard shard = shards[shardId];
         final long position = shard.append(key, value, context.workspace);
         return finish(shard, shardId, position, timed, start);

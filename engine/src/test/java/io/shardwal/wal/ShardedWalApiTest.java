@@ -81,6 +81,23 @@ class ShardedWalApiTest
     }
 
     @Test
+    void shouldRouteEveryKeyAsTheRouterSaysWhateverTheThreadsRoutingCacheHolds()
+    {
+        try (ShardedWal small = ShardedWal.open(options().build());
+            ShardedWal wide = ShardedWal.open(WalOptions.builder(dir.resolve("wide")).shardCount(37)
+                .segmentSize(1 << 16).syncMode(SyncMode.ASYNC).build()))
+        {
+            final java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+            for (int i = 0; i < 20_000; i++)
+            {
+                final byte[] key = ("k" + random.nextInt(500)).getBytes();
+                final ShardedWal wal = random.nextBoolean() ? small : wide;
+                assertEquals(wal.shardFor(key), RecordAddress.shard(wal.append(key, new byte[1])), "key " + i);
+            }
+        }
+    }
+
+    @Test
     void shouldAcceptKeysAndValuesFromArraysBuffersAndSegmentsAlike()
     {
         try (ShardedWal wal = ShardedWal.open(options().build()))
