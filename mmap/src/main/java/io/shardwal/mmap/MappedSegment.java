@@ -254,44 +254,30 @@ public final class MappedSegment implements AutoCloseable
      */
     public void msync(final long offset, final long length) throws IOException
     {
-        if (readOnly)
-        {
-            throw new IllegalStateException("msync of read-only segment " + file);
-        }
         checkRange(offset, length);
-        if (length == 0)
+        if (length != 0)
         {
-            return;
-        }
-        try
-        {
-            if (Natives.AVAILABLE)
-            {
-                Natives.msync(mapping, SegmentDescriptor.DATA_OFFSET + offset, length, true, file);
-            }
-            else
-            {
-                channel.force(false);
-            }
-        }
-        catch (final IllegalStateException e)
-        {
-            throw closedOr(e);
-        }
-        catch (final InternalError e)
-        {
-            throw truncated(e);
+            msyncMapping(SegmentDescriptor.DATA_OFFSET + offset, length);
         }
     }
 
     /** Forces the header page (and with it the tail counter) to the device. */
     public void msyncHeader() throws IOException
     {
+        msyncMapping(0, SegmentDescriptor.DATA_OFFSET);
+    }
+
+    private void msyncMapping(final long offset, final long length) throws IOException
+    {
+        if (readOnly)
+        {
+            throw new IllegalStateException("msync of read-only segment " + file);
+        }
         try
         {
             if (Natives.AVAILABLE)
             {
-                Natives.msync(mapping, 0, SegmentDescriptor.DATA_OFFSET, true, file);
+                Natives.msync(mapping, offset, length, true, file);
             }
             else
             {
