@@ -85,6 +85,8 @@ final class GroupCommit
 
     private void lead(final Action action, final FailureFactory failures)
     {
+        // Re-checked as leader: once failed (or closed), no action may start, so close can wait for the last one.
+        checkFailure();
         final long generation = startedGeneration + 1;
         startedGeneration = generation;
         // Full fence: the action's reads of claim and commit positions must not move before the generation store.
@@ -119,6 +121,24 @@ final class GroupCommit
     RuntimeException failure()
     {
         return failure;
+    }
+
+    /**
+     * After {@link #fail}: waits until no action runs any more (one may have started just before the failure).
+     * Returns false if one still runs after {@code timeoutNanos}.
+     */
+    boolean awaitNoAction(final long timeoutNanos)
+    {
+        final long deadline = System.nanoTime() + timeoutNanos;
+        while (leading.get())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                return false;
+            }
+            LockSupport.parkNanos(100_000);
+        }
+        return true;
     }
 
     long completedGeneration()

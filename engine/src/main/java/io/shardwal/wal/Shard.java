@@ -517,6 +517,8 @@ final class Shard
         {
             closed = true;
             groupCommit.fail(closedError());
+            // A group-commit leader may be inside msync, a native call that holds the mapping: let it finish.
+            groupCommit.awaitNoAction(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
             segments.close();
         }
     }

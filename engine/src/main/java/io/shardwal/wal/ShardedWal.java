@@ -276,39 +276,7 @@ public final class ShardedWal implements AutoCloseable
         {
             return;
         }
-        final WalBatch.Part part = batch.new Part();
-        final long[] positions = new long[batch.size()];
-        final boolean[] touched = new boolean[shards.length];
-        for (int shardId = 0; shardId < shards.length; shardId++)
-        {
-            if (batch.selectShard(shardId, part) == 0)
-            {
-                continue;
-            }
-            final Shard shard = shards[shardId];
-            try
-            {
-                shard.appendBatch(part, positions, WriterContext.current().workspace);
-            }
-            catch (final IllegalArgumentException e)
-            {
-                throw new IllegalArgumentException("the " + part.size() + " records of this batch for shard "
-                    + shardId + " cannot be written as one batch: " + e.getMessage(), e);
-            }
-            batch.setAddresses(shardId, part, positions);
-            touched[shardId] = true;
-        }
-        batch.markAppended();
-        if (durableBatches)
-        {
-            for (int shardId = 0; shardId < shards.length; shardId++)
-            {
-                if (touched[shardId])
-                {
-                    shards[shardId].awaitDurable();
-                }
-            }
-        }
+        batch.appendTo(shards, durableBatches);
     }
 
     /** Makes every record committed before this call durable (msync of every shard), whatever the mode. */

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 import io.shardwal.mmap.BatchSource;
+import io.shardwal.mmap.ShardwalException;
 
 /**
  * Records to append together with {@link ShardedWal#appendBatch}. The records of each shard are written as one
@@ -63,6 +64,7 @@ public final class WalBatch
         keys[size] = key;
         values[size] = value;
         shards[size] = wal.shardFor(key);
+        addresses[size] = -1;
         size++;
         return this;
     }
@@ -79,15 +81,32 @@ public final class WalBatch
         return shards[index];
     }
 
-    /** Where record {@code index} was written ({@link RecordAddress}); valid after the batch was appended. */
+    /**
+     * Where record {@code index} was written ({@link RecordAddress}).
+     *
+     * @throws IllegalStateException if the record was not appended (the batch was not appended, or its shard's
+     *                               part failed — see {@link #isAppended(int)}).
+     */
     public long address(final int index)
     {
         checkIndex(index);
-        if (!appended)
+        if (!isAppended(index))
         {
-            throw new IllegalStateException("the batch has not been appended yet");
+            throw new IllegalStateException(appended ? "record " + index + " was not appended: the part of this "
+                + "batch for shard " + shards[index] + " failed" : "the batch has not been appended yet");
         }
         return addresses[index];
+    }
+
+    /**
+     * Whether record {@code index} is in the log. After {@link ShardedWal#appendBatch} succeeded, every record is;
+     * after it failed on a later shard, the records of the shards whose parts committed are (and keep their
+     * addresses), the others are not — so a caller can retry exactly those.
+     */
+    public boolean isAppended(final int index)
+    {
+        checkIndex(index);
+        return appended && addresses[index] >= 0;
     }
 
     public WalBatch clear()
@@ -104,6 +123,51 @@ public final class WalBatch
         if (index < 0 || index >= size)
         {
             throw new IndexOutOfBoundsException("record " + index + " of a batch of " + size);
+        }
+    }
+
+    /**
+     * Appends this batch to {@code shards}: each shard's records as one contiguous batch, then (if
+     * {@code durable}) waits for every touched shard's msync. See {@link ShardedWal#appendBatch}.
+     */
+    void appendTo(final Shard[] shards, final boolean durable)
+    {
+        final Part part = new Part();
+        final long[] positions = new long[size];
+        final boolean[] touched = new boolean[shards.length];
+        for (int shardId = 0; shardId < shards.length; shardId++)
+        {
+            if (selectShard(shardId, part) == 0)
+            {
+                continue;
+            }
+            try
+            {
+                shards[shardId].appendBatch(part, positions, WriterContext.current().workspace);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw WalReads.partialBatch(this, touched, shardId, new IllegalArgumentException("the " + part.size()
+                    + " records of this batch for shard " + shardId + " cannot be written as one batch: "
+                    + e.getMessage(), e));
+            }
+            catch (final ShardwalException e)
+            {
+                throw WalReads.partialBatch(this, touched, shardId, e);
+            }
+            setAddresses(shardId, part, positions);
+            touched[shardId] = true;
+        }
+        markAppended();
+        if (durable)
+        {
+            for (int shardId = 0; shardId < shards.length; shardId++)
+            {
+                if (touched[shardId])
+                {
+                    shards[shardId].awaitDurable();
+                }
+            }
         }
     }
 

@@ -115,6 +115,7 @@ final class WalLifecycle
             }
             try
             {
+                lock.restoreAfterFailedOpen();
                 lock.close();
             }
             catch (final IOException suppressed)

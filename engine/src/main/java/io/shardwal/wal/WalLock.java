@@ -146,6 +146,18 @@ final class WalLock implements AutoCloseable
         return previousStop;
     }
 
+    /**
+     * Undoes this open's "open" mark after the open failed before anything could need recovery: a log that was
+     * closed cleanly (or is new) stays so, instead of being reported as crashed next time.
+     */
+    void restoreAfterFailedOpen() throws IOException
+    {
+        if (previousStop == PreviousStop.CLEAN || previousStop == PreviousStop.NONE)
+        {
+            write("closed");
+        }
+    }
+
     /** Records a clean close; the caller has synced everything first. */
     void markClean() throws IOException
     {

@@ -11,6 +11,7 @@ import io.shardwal.metrics.LatencySummary;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.metrics.ShardStats;
 import io.shardwal.metrics.WalStats;
+import io.shardwal.mmap.ShardwalException;
 import org.HdrHistogram.Histogram;
 
 /** The bounded reads of {@link ShardedWal}: a range of one shard, every shard in parallel, and the stats. */
@@ -35,11 +36,45 @@ final class WalReads
                 delivered += read;
                 if (read == 0 && tailer.position() < end)
                 {
-                    break;
+                    // Below the committed frontier every frame is committed for good: reading "not committed"
+                    // there means the file changed under the reader.
+                    throw new ShardwalException(ShardwalException.Category.CORRUPT, "shard " + shard + " reads as "
+                        + "not committed at position " + tailer.position() + ", below its committed end " + end
+                        + ": the segment file changed under the reader", wal.segments(shard)
+                        .fileFor(tailer.position() - tailer.position() % wal.options().segmentSize()),
+                        tailer.position());
                 }
             }
         }
         return delivered;
+    }
+
+    /**
+     * The exception for a batch whose part for {@code failedShard} failed: if earlier shards' parts committed, it
+     * says which, and the batch reports those records as appended; if none did, {@code cause} as it is.
+     */
+    static RuntimeException partialBatch(final WalBatch batch, final boolean[] committed, final int failedShard,
+        final RuntimeException cause)
+    {
+        final StringBuilder shards = new StringBuilder();
+        for (int shard = 0; shard < committed.length; shard++)
+        {
+            if (committed[shard])
+            {
+                shards.append(shards.isEmpty() ? "" : ", ").append(shard);
+            }
+        }
+        if (shards.isEmpty())
+        {
+            return cause;
+        }
+        batch.markAppended();
+        final String message = "batch appended in part: the parts for shards [" + shards + "] are committed (their "
+            + "records have addresses, see WalBatch.isAppended); the part for shard " + failedShard + " and later "
+            + "shards were not written: " + cause.getMessage();
+        return cause instanceof ShardwalException failure
+            ? new ShardwalException(failure.category(), message, failure.file(), failure.offset(), cause)
+            : new IllegalArgumentException(message, cause);
     }
 
     static long replay(final ShardedWal wal, final RecordHandler handler, final int parallelism)

@@ -40,6 +40,7 @@ public final class MappedSegment implements AutoCloseable
     public static final String CREATING_SUFFIX = ".creating";
 
     private static final int ZERO_CHUNK = 1 << 20;
+    private static final long CLOSE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
     private final Path file;
     private final FileChannel channel;
@@ -346,7 +347,7 @@ public final class MappedSegment implements AutoCloseable
         }
         try
         {
-            arena.close();
+            closeArena();
         }
         finally
         {
@@ -357,6 +358,39 @@ public final class MappedSegment implements AutoCloseable
             catch (final IOException ignored)
             {
                 // nothing was written through the channel after creation; the mapping is already gone
+            }
+        }
+    }
+
+    /**
+     * Unmaps. A native call that was given this mapping (an msync or madvise on another thread) holds the arena
+     * until it returns; closing meanwhile is refused, so it is retried for a while before giving up with an error
+     * that says so.
+     */
+    private void closeArena()
+    {
+        final long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        while (true)
+        {
+            try
+            {
+                arena.close();
+                return;
+            }
+            catch (final IllegalStateException e)
+            {
+                if (!arena.scope().isAlive())
+                {
+                    return;
+                }
+                if (System.nanoTime() > deadline)
+                {
+                    throw new ShardwalException(ShardwalException.Category.TIMEOUT, "could not unmap the segment: "
+                        + "a native call (msync or madvise) still holds it after "
+                        + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(CLOSE_WAIT_NANOS) + " s", file,
+                        ShardwalException.NO_OFFSET, e);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
             }
         }
     }
