@@ -225,6 +225,19 @@ final class ChildProcess implements AutoCloseable
         }
     }
 
+    /** Closes the child's stdin (children read it to know when to stop). */
+    void closeStdin()
+    {
+        try
+        {
+            process.getOutputStream().close();
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot close the stdin of child " + pid(), e);
+        }
+    }
+
     /** SIGKILLs the child (if it still runs) and waits until it and its output are gone; returns its exit code. */
     int kill()
     {

@@ -11,10 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.shardwal.metrics.ShardStats;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
@@ -47,7 +43,7 @@ class DiskFullTest
 
     private final long seed = Seeds.seed();
     private final RecordScheme scheme = new RecordScheme(seed);
-    private final Map<Long, Long> acked = new HashMap<>();
+    private final AckLog acks = new AckLog();
     private Path work;
     private TmpfsMount mount;
     private long nextSeq;
@@ -181,7 +177,7 @@ class DiskFullTest
     private long append(final ShardedWal wal)
     {
         final long address = wal.append(scheme.key(WRITER, nextSeq), scheme.value(WRITER, nextSeq));
-        acked.put(nextSeq++, address);
+        acks.record(WRITER, nextSeq++, address);
         return address;
     }
 
@@ -227,37 +223,7 @@ class DiskFullTest
     /** Every acknowledged record is there, intact, at its address, and nothing else is. */
     private void assertReadable(final ShardedWal wal, final String when)
     {
-        final List<String> problems = new ArrayList<>();
-        final Map<Long, Long> found = new HashMap<>();
-        for (int shard = 0; shard < wal.shardCount(); shard++)
-        {
-            wal.iterShard(shard, 0, Long.MAX_VALUE, record ->
-            {
-                final RecordScheme.Decoded decoded = scheme.decode(record);
-                if (!decoded.ok())
-                {
-                    problems.add(record + ": " + decoded.problem());
-                }
-                else if (found.put(decoded.seq(), record.address()) != null)
-                {
-                    problems.add(record + ": seq " + decoded.seq() + " delivered twice");
-                }
-                else if (!Long.valueOf(record.address()).equals(acked.get(decoded.seq())))
-                {
-                    problems.add(record + ": seq " + decoded.seq() + " was acknowledged at " + acked.get(decoded.seq()));
-                }
-            });
-        }
-        for (final Map.Entry<Long, Long> ack : acked.entrySet())
-        {
-            if (!found.containsKey(ack.getKey()) && problems.size() < 20)
-            {
-                problems.add("seq " + ack.getKey() + " acknowledged at " + ack.getValue() + " is missing");
-            }
-        }
-        final List<ShardStats> stats = wal.shardStats();
-        assertTrue(problems.isEmpty(), "seed " + seed + ", " + when + ": " + problems.size() + " problem(s) in "
-            + found.size() + " records:\n  " + String.join("\n  ", problems.subList(0, Math.min(20, problems.size())))
-            + "\n" + stats);
+        final List<String> problems = Readback.exactly(wal, scheme, acks);
+        assertTrue(problems.isEmpty(), "seed " + seed + ", " + when + ":\n  " + String.join("\n  ", problems));
     }
 }

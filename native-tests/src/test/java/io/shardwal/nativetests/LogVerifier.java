@@ -108,6 +108,12 @@ final class LogVerifier
         return new Result(total, delivered.clone(), problemCount, List.copyOf(problems));
     }
 
+    /** Whether the last {@link #verify} found {@code writer}'s {@code seq}. */
+    boolean present(final int writer, final long seq)
+    {
+        return writer >= 0 && writer < present.length && seq >= 0 && present[writer].get((int)seq);
+    }
+
     private void onRecord(final ShardedWal wal, final int shard, final WalRecord record,
         final RecoverySummary recovery)
     {
