@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
+import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.Tailer;
 import io.shardwal.wal.WalBatch;
 import io.shardwal.wal.WalClaim;
 import io.shardwal.wal.WalOptions;
@@ -25,8 +27,11 @@ import io.shardwal.wal.WalOptions;
  * {@code awaitOpen} (start, print {@code READY}, and open only when stdin says {@code OPEN}: lets a parent start the
  * JVM ahead of time), {@code prepare} (segments prepared ahead), {@code rate} (records per second per thread, 0 = as fast as
  * possible), {@code records} (per thread, 0 = until killed), {@code go} (wait for a {@code GO} line on stdin
- * before appending), {@code then} ({@code idle}: print {@code DONE} and wait to be killed; {@code close}: print
- * {@code DONE}, wait for stdin to end, close the log, print {@code CLOSED} and exit 0).
+ * before appending), {@code tail} (also read every shard live on one more thread), {@code then} ({@code idle}:
+ * print {@code DONE} and wait to be killed; {@code close}: print {@code DONE}, wait for stdin to end, close the
+ * log, print {@code CLOSED} and exit 0; {@code race-close}: when stdin says {@code CLOSE}, close the log while
+ * the threads run — each must stop with a CLOSED error, printing {@code STOPPED <who> CLOSED} — then print
+ * {@code CLOSED}, {@code DONE} and exit 0).
  */
 public final class AppendingChild
 {
@@ -34,6 +39,7 @@ public final class AppendingChild
     private final RecordScheme scheme;
     private final long rate;
     private final long records;
+    private volatile boolean closing;
 
     private AppendingChild(final ShardedWal wal, final RecordScheme scheme, final long rate, final long records)
     {
@@ -71,20 +77,22 @@ public final class AppendingChild
         }
         final AppendingChild child = new AppendingChild(wal, new RecordScheme(args.number("seed", 0)),
             args.number("rate", 0), args.number("records", 0));
-        final int threads = args.integer("threads", 3);
-        final int firstWriter = args.integer("firstWriter", 0);
-        final List<Thread> writers = new ArrayList<>();
-        for (int t = 0; t < threads; t++)
+        final List<Thread> threads = child.start(args.integer("firstWriter", 0), args.integer("threads", 3),
+            args.flag("tail"));
+        final String then = args.string("then", "idle");
+        if (then.equals("race-close"))
         {
-            final int writer = firstWriter + t;
-            writers.add(Thread.ofPlatform().name("writer-" + writer).start(() -> child.write(writer)));
+            awaitLine(stdin, "CLOSE");
+            child.closing = true;
+            wal.close();
+            ChildOutput.line("CLOSED");
         }
-        for (final Thread writer : writers)
+        for (final Thread thread : threads)
         {
-            writer.join();
+            thread.join();
         }
         ChildOutput.line("DONE");
-        if ("close".equals(args.string("then", "idle")))
+        if (then.equals("close"))
         {
             while (stdin.readLine() != null)
             {
@@ -92,12 +100,30 @@ public final class AppendingChild
             }
             wal.close();
             ChildOutput.line("CLOSED");
+        }
+        if (!then.equals("idle"))
+        {
             System.exit(0);
         }
         while (true)
         {
             Thread.sleep(Duration.ofHours(1));
         }
+    }
+
+    private List<Thread> start(final int firstWriter, final int writers, final boolean tail)
+    {
+        final List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < writers; t++)
+        {
+            final int writer = firstWriter + t;
+            threads.add(Thread.ofPlatform().name("writer-" + writer).start(() -> write(writer)));
+        }
+        if (tail)
+        {
+            threads.add(Thread.ofPlatform().name("tailer").start(this::tail));
+        }
+        return threads;
     }
 
     static WalOptions options(final ChildArgs args)
@@ -177,10 +203,65 @@ public final class AppendingChild
                 }
             }
         }
+        catch (final ShardwalException e)
+        {
+            stoppedByClose("writer " + writer, e);
+        }
         catch (final Throwable t)
         {
             ChildOutput.fail("writer " + writer, t, 3);
         }
+    }
+
+    /** Reads every shard live while the writers append, checking each record, until the log is closed. */
+    private void tail()
+    {
+        final Tailer[] tailers = new Tailer[wal.shardCount()];
+        try
+        {
+            for (int shard = 0; shard < tailers.length; shard++)
+            {
+                tailers[shard] = wal.tailer(shard, 0);
+            }
+            while (true)
+            {
+                int read = 0;
+                for (final Tailer tailer : tailers)
+                {
+                    read += tailer.poll(record ->
+                    {
+                        final RecordScheme.Decoded decoded = scheme.decode(record);
+                        if (!decoded.ok())
+                        {
+                            throw new IllegalStateException(record + ": " + decoded.problem());
+                        }
+                    }, 256);
+                }
+                if (read == 0)
+                {
+                    LockSupport.parkNanos(100_000);
+                }
+            }
+        }
+        catch (final ShardwalException e)
+        {
+            stoppedByClose("tailer", e);
+        }
+        catch (final Throwable t)
+        {
+            ChildOutput.fail("tailer", t, 3);
+        }
+    }
+
+    /** A CLOSED error after the close began is the documented outcome; anything else is a failure. */
+    private void stoppedByClose(final String who, final ShardwalException e)
+    {
+        if (closing && e.category() == ShardwalException.Category.CLOSED)
+        {
+            ChildOutput.line("STOPPED " + who + " " + e.category());
+            return;
+        }
+        ChildOutput.fail(who, e, 3);
     }
 
     private void perform(final int writer, final OpPlan.Op op, final WalBatch batch, final WalClaim claim)
