@@ -1,9 +1,12 @@
 package io.shardwal.nativetests;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
@@ -19,6 +22,10 @@ import io.shardwal.wal.WalOptions;
  *   <li>{@code read}: open {@code dir} read-only and read every shard, checking each record's content; print
  *       {@code SHARD <shard> <records>} per shard, or on a shardwal error {@code ERROR <category> <message>};
  *       exit 0 either way.</li>
+ *   <li>{@code shrink}: open {@code dir} read-only, read every shard, cut {@code file} to {@code length} bytes
+ *       while the reader still maps it, read every shard again; print {@code READ <first> <second>} (records per
+ *       pass), or {@code ERROR <category> <message>} for a shardwal error, or {@code THROWN <throwable>} for any
+ *       other; exit 0.</li>
  *   <li>{@code roundtrip}: create a log in {@code dir}, append {@code records} records across many segment rolls,
  *       sync, close, reopen, read them back; print {@code OK <records read back>}, exit 0.</li>
  * </ul>
@@ -40,6 +47,7 @@ public final class ProbeChild
                 case "hold" -> hold(args);
                 case "read" -> read(args);
                 case "roundtrip" -> roundtrip(args);
+                case "shrink" -> shrink(args);
                 default -> throw new IllegalArgumentException("unknown do=" + args.string("do"));
             }
         }
@@ -110,6 +118,43 @@ public final class ProbeChild
         {
             ChildOutput.line("ERROR " + e.category() + " " + e.getMessage().replace('\n', ' '));
         }
+    }
+
+    private static void shrink(final ChildArgs args) throws IOException
+    {
+        try (ShardedWal wal = ShardedWal.openReadOnly(args.path("dir")))
+        {
+            final long first = readAll(wal);
+            try (FileChannel channel = FileChannel.open(args.path("file"), StandardOpenOption.WRITE))
+            {
+                channel.truncate(args.number("length", 0));
+            }
+            try
+            {
+                ChildOutput.line("READ " + first + " " + readAll(wal));
+            }
+            catch (final ShardwalException e)
+            {
+                ChildOutput.line("ERROR " + e.category() + " " + e.getMessage().replace('\n', ' '));
+            }
+            catch (final RuntimeException | Error e)
+            {
+                ChildOutput.line("THROWN " + String.valueOf(e).replace('\n', ' '));
+            }
+        }
+    }
+
+    private static long readAll(final ShardedWal wal)
+    {
+        long records = 0;
+        for (int shard = 0; shard < wal.shardCount(); shard++)
+        {
+            records += wal.iterShard(shard, 0, Long.MAX_VALUE, record ->
+            {
+                // count only
+            });
+        }
+        return records;
     }
 
     private static void roundtrip(final ChildArgs args)
