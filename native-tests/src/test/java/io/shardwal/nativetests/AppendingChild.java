@@ -24,10 +24,10 @@ import io.shardwal.wal.WalOptions;
  * prints {@code X ...} and halts the JVM with code 3.
  *
  * <p>Arguments ({@code name=value}): {@code dir mode shards segment threads firstWriter seed} and optionally
- * {@code awaitOpen} (start, print {@code READY}, and open only when stdin says {@code OPEN}: lets a parent start the
- * JVM ahead of time), {@code prepare} (segments prepared ahead), {@code rate} (records per second per thread, 0 = as fast as
- * possible), {@code records} (per thread, 0 = until killed), {@code go} (wait for a {@code GO} line on stdin
- * before appending), {@code tail} (also read every shard live on one more thread), {@code then} ({@code idle}:
+ * {@code awaitOpen} (start, print {@code READY}, and open only when stdin says {@code OPEN}: lets a parent start
+ * the JVM ahead of time), {@code prepare} (segments prepared ahead), {@code rate} (records per second per thread,
+ * 0 = as fast as possible), {@code records} (per thread, 0 = until killed), {@code go} (wait for a {@code GO} line
+ * on stdin before appending), {@code tail} (also read every shard live on one more thread), {@code then} ({@code idle}:
  * print {@code DONE} and wait to be killed; {@code close}: print {@code DONE}, wait for stdin to end, close the
  * log, print {@code CLOSED} and exit 0; {@code race-close}: when stdin says {@code CLOSE}, close the log while
  * the threads run — each must stop with a CLOSED error, printing {@code STOPPED <who> CLOSED} — then print

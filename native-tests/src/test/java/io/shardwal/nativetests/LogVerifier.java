@@ -217,8 +217,9 @@ final class LogVerifier
         {
             if (there[shard] != 0 && there[shard] != total[shard])
             {
-                problem("writer " + writer + " batch seq " + op.firstSeq() + ".." + (op.endSeq() - 1) + ": " + there[shard]
-                    + " of its " + total[shard] + " records in shard " + shard + " survived (torn batch)");
+                problem("writer " + writer + " batch seq " + op.firstSeq() + ".." + (op.endSeq() - 1) + ": "
+                    + there[shard] + " of its " + total[shard] + " records in shard " + shard
+                    + " survived (torn batch)");
             }
         }
     }

@@ -42,7 +42,8 @@ class NativeAccessFallbackTest
     {
         final List<String> stderr = roundtrip(false);
         final List<String> mentions = mentionsOfTheFlag(stderr);
-        assertEquals(1, mentions.size(), "expected exactly one line naming the flag, got:\n" + String.join("\n", stderr));
+        assertEquals(1, mentions.size(), "expected exactly one line naming the flag, got:\n"
+            + String.join("\n", stderr));
         assertTrue(mentions.getFirst().contains(ChildProcess.NATIVE_ACCESS_FLAG), mentions.getFirst());
         assertTrue(mentions.getFirst().startsWith("WARNING"), "the line is not a warning: " + mentions.getFirst());
         assertTrue(stderr.stream().noneMatch(line -> line.contains("restricted method")), "the JVM warned about a "

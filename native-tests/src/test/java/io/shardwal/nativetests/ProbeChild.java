@@ -4,9 +4,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.channels.FileChannel;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
@@ -26,6 +31,8 @@ import io.shardwal.wal.WalOptions;
  *       while the reader still maps it, read every shard again; print {@code READ <first> <second>} (records per
  *       pass), or {@code ERROR <category> <message>} for a shardwal error, or {@code THROWN <throwable>} for any
  *       other; exit 0.</li>
+ *   <li>{@code crash}: crashes the JVM with a SIGSEGV (for the harness's own test).</li>
+ *   <li>{@code partial}: prints an ack line without its newline, as a SIGKILL can leave one, and waits.</li>
  *   <li>{@code roundtrip}: create a log in {@code dir}, append {@code records} records across many segment rolls,
  *       sync, close, reopen, read them back; print {@code OK <records read back>}, exit 0.</li>
  * </ul>
@@ -48,6 +55,8 @@ public final class ProbeChild
                 case "read" -> read(args);
                 case "roundtrip" -> roundtrip(args);
                 case "shrink" -> shrink(args);
+                case "crash" -> crash();
+                case "partial" -> partial();
                 default -> throw new IllegalArgumentException("unknown do=" + args.string("do"));
             }
         }
@@ -155,6 +164,24 @@ public final class ProbeChild
             });
         }
         return records;
+    }
+
+    /** Raises SIGSEGV: the JVM's handler takes it for a crash and writes an hs_err file. */
+    @SuppressWarnings("restricted") // the harness test needs a real JVM crash
+    private static void crash() throws Throwable
+    {
+        final Linker linker = Linker.nativeLinker();
+        final MethodHandle raise = linker.downcallHandle(linker.defaultLookup().findOrThrow("raise"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        final int ignored = (int)raise.invokeExact(11);
+        throw new IllegalStateException("still alive after raise(SIGSEGV) returned " + ignored);
+    }
+
+    private static void partial() throws InterruptedException
+    {
+        // One write: the parent sees STARTED only together with the unfinished line after it.
+        ChildOutput.print("STARTED\n" + AckLog.PREFIX + "0 0 1");
+        Thread.sleep(Duration.ofMinutes(1));
     }
 
     private static void roundtrip(final ChildArgs args)

@@ -45,7 +45,8 @@ final class Readback
                     else if (acked != record.address())
                     {
                         add(problems, record + " (writer " + decoded.writer() + " seq " + decoded.seq() + "): "
-                            + (acked == -1 ? "never acknowledged" : "acknowledged at " + RecordAddress.toString(acked)));
+                            + (acked == -1 ? "never acknowledged"
+                                : "acknowledged at " + RecordAddress.toString(acked)));
                     }
                     else if (found[(int)decoded.writer()].get((int)decoded.seq()))
                     {

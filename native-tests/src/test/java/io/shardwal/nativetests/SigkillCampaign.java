@@ -23,9 +23,9 @@ import io.shardwal.wal.WalOptions;
  *
  * <p>Kill moments: mostly uniform within {@code maxRunMillis} after the child printed {@code OPENED}; one cycle in
  * ten within 80 ms of telling it to open, so that some kills land in recovery and the first appends. Each child
- * is started while the previous cycle runs and opens the log only when told, so JVM startup stays off the clock. Small segments make kills
- * land in rolls and segment preparation; the number of prepared segments varies per cycle (0 = rolls create
- * segments inline). Everything random derives from {@code seed}, printed with every failure.
+ * is started while the previous cycle runs and opens the log only when told, so JVM startup stays off the clock.
+ * Small segments make kills land in rolls and segment preparation; the number of prepared segments varies per
+ * cycle (0 = rolls create segments inline). Everything random derives from {@code seed}, printed with every failure.
  */
 final class SigkillCampaign
 {
@@ -70,6 +70,8 @@ final class SigkillCampaign
     private int blankLockStops;
     private long acknowledged;
     private long recordsAtLastCheck;
+    /** Where the copies the parent recovers go: a tmpfs if one can be mounted (copies are scratch, not the test). */
+    private Path verifyArea;
     private long childNanos;
     private long checkNanos;
 
@@ -85,10 +87,13 @@ final class SigkillCampaign
     Outcome run()
     {
         final long started = System.nanoTime();
-        Cycle next = plan(0, null);
+        Cycle next = null;
         Log log = null;
+        final TmpfsMount scratch = TmpfsMount.tryMount(work.resolve("verify-area"), 1L << 30);
+        verifyArea = scratch != null ? scratch.path() : work.resolve("verify-area");
         try
         {
+            next = plan(0, null);
             for (int cycle = 0; cycle < settings.cycles(); cycle++)
             {
                 final Cycle current = next;
@@ -110,6 +115,10 @@ final class SigkillCampaign
             if (next != null)
             {
                 next.child().close();
+            }
+            if (scratch != null)
+            {
+                scratch.close();
             }
         }
         ChildProcess.assertNoCrashFiles(crashDirectory);
@@ -225,7 +234,7 @@ final class SigkillCampaign
 
     private void verifyCopy(final Log log, final int cycle)
     {
-        final Path copy = work.resolve("verify");
+        final Path copy = verifyArea.resolve("copy");
         Directories.delete(copy);
         if (!Files.exists(log.directory.resolve("wal.manifest")))
         {
