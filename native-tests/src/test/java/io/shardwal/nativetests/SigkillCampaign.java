@@ -24,8 +24,9 @@ import io.shardwal.wal.WalOptions;
  * <p>Kill moments: mostly uniform within {@code maxRunMillis} after the child printed {@code OPENED}; one cycle in
  * ten within 80 ms of telling it to open, so that some kills land in recovery and the first appends. Each child
  * is started while the previous cycle runs and opens the log only when told, so JVM startup stays off the clock.
- * Small segments make kills land in rolls and segment preparation; the number of prepared segments varies per
- * cycle (0 = rolls create segments inline). Everything random derives from {@code seed}, printed with every failure.
+ * Small segments (64 KiB for the first log, 64 to 256 KiB for later ones) make kills land in rolls and segment
+ * preparation; the number of prepared segments varies per cycle (0 = rolls create segments inline). Everything
+ * random derives from {@code seed}, printed with every failure.
  */
 final class SigkillCampaign
 {
@@ -47,15 +48,17 @@ final class SigkillCampaign
     private static final class Log
     {
         final Path directory;
+        final long segmentSize;
         final AckLog acks = new AckLog();
         final long[] floor;
         int writers;
         boolean everOpened;
         RecoverySummary lastParentRecovery;
 
-        Log(final Path directory, final int shards)
+        Log(final Path directory, final int shards, final long segmentSize)
         {
             this.directory = directory;
+            this.segmentSize = segmentSize;
             this.floor = new long[shards];
         }
     }
@@ -135,14 +138,23 @@ final class SigkillCampaign
     /** Starts the child of cycle {@code number}; it boots while the previous cycle runs and waits for OPEN. */
     private Cycle plan(final int number, final Log previous)
     {
-        final Log log = number % settings.cyclesPerLog() == 0
-            ? new Log(work.resolve("log-" + number / settings.cyclesPerLog()), settings.shards()) : previous;
+        final Log log;
+        if (number % settings.cyclesPerLog() == 0)
+        {
+            // The first log uses the given segment size; later ones (soak) vary it.
+            final long segmentSize = number == 0 ? settings.segmentSize() : (64L * 1024) << random.nextInt(3);
+            log = new Log(work.resolve("log-" + number / settings.cyclesPerLog()), settings.shards(), segmentSize);
+        }
+        else
+        {
+            log = previous;
+        }
         final int firstWriter = log.writers;
         log.writers += settings.threads();
         final boolean early = random.nextInt(10) == 0;
         final int delay = early ? random.nextInt(80) : random.nextInt(settings.maxRunMillis() + 1);
         final ChildArgs args = new ChildArgs().set("dir", log.directory).set("mode", settings.mode())
-            .set("shards", settings.shards()).set("segment", settings.segmentSize()).set("threads", settings.threads())
+            .set("shards", settings.shards()).set("segment", log.segmentSize).set("threads", settings.threads())
             .set("firstWriter", firstWriter).set("seed", settings.seed()).set("prepare", random.nextInt(3))
             .set("rate", settings.recordsPerSecondPerThread()).set("awaitOpen", true);
         final ChildProcess child = ChildProcess.of(AppendingChild.class, crashDirectory, args.toArray()).quickStart()
@@ -250,7 +262,7 @@ final class SigkillCampaign
     private RecoverySummary verify(final Log log, final int cycle, final Path directory)
     {
         final WalOptions options = WalOptions.builder(directory).shardCount(settings.shards())
-            .segmentSize(settings.segmentSize()).syncMode(settings.mode()).prepareAhead(0).createIfMissing(false)
+            .segmentSize(log.segmentSize).syncMode(settings.mode()).prepareAhead(0).createIfMissing(false)
             .build();
         final LogVerifier verifier = new LogVerifier(scheme, log.acks, log.writers);
         try (ShardedWal wal = ShardedWal.open(options))

@@ -20,7 +20,7 @@ import io.shardwal.wal.SyncMode;
 class SigkillRecoveryTest
 {
     private static final int DEFAULT_CYCLES = Integer.getInteger("shardwal.cycles", 50);
-    private static final int SOAK_CYCLES = 500;
+    private static final int SOAK_CYCLES = Integer.getInteger("shardwal.soakCycles", 500);
     private static final int CYCLES_PER_LOG = 50;
 
     @ParameterizedTest(name = "{0}")
