@@ -46,6 +46,7 @@ final class ChildProcess implements AutoCloseable
     private int awaited;
     private boolean stdoutEnded;
     private int discardedPartialLines;
+    private RuntimeException consumerFailure;
 
     private ChildProcess(final List<String> command, final Path crashDirectory, final Predicate<String> lineFilter)
         throws IOException
@@ -296,6 +297,13 @@ final class ChildProcess implements AutoCloseable
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting for child " + pid(), e);
         }
+        synchronized (this)
+        {
+            if (consumerFailure != null)
+            {
+                throw new AssertionError("the output of child " + pid() + " could not be taken in", consumerFailure);
+            }
+        }
         return process.exitValue();
     }
 
@@ -411,7 +419,7 @@ final class ChildProcess implements AutoCloseable
                     {
                         line = new String(buffer, start, i - start, StandardCharsets.UTF_8);
                     }
-                    sink.accept(line);
+                    consume(sink, line);
                     start = i + 1;
                 }
                 pending = ensure(pending, pendingLength + read - start);
@@ -436,6 +444,25 @@ final class ChildProcess implements AutoCloseable
                     stdoutEnded = true;
                 }
                 notifyAll();
+            }
+        }
+    }
+
+    /** A consumer that throws must not stop the draining (the child would die of a broken pipe): keep the error. */
+    private void consume(final Consumer<String> sink, final String line)
+    {
+        try
+        {
+            sink.accept(line);
+        }
+        catch (final RuntimeException e)
+        {
+            synchronized (this)
+            {
+                if (consumerFailure == null)
+                {
+                    consumerFailure = new IllegalStateException("could not take in the line '" + line + "'", e);
+                }
             }
         }
     }

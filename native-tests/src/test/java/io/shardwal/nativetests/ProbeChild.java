@@ -21,7 +21,8 @@ import io.shardwal.wal.WalOptions;
 /**
  * Child JVM for the short cross-process checks; {@code do=} picks one:
  * <ul>
- *   <li>{@code hold}: open {@code dir} for writing. Refused: print {@code REFUSED <category> <message>}, exit 0.
+ *   <li>{@code hold}: open {@code dir} for writing (with {@code awaitOpen}: print {@code READY} first and open
+ *       when stdin says {@code OPEN}). Refused: print {@code REFUSED <category> <message>}, exit 0.
  *       Opened: print {@code OPENED}, append {@code records} records of {@code writer} (acked as usual), print
  *       {@code HOLDING}, wait for stdin to end, close, print {@code CLOSED}, exit 0.</li>
  *   <li>{@code read}: open {@code dir} read-only and read every shard, checking each record's content; print
@@ -76,6 +77,16 @@ public final class ProbeChild
 
     private static void hold(final ChildArgs args) throws Exception
     {
+        final BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (args.flag("awaitOpen"))
+        {
+            WalOptions.builder(args.path("dir")).build();
+            ChildOutput.line("READY");
+            if (!"OPEN".equals(stdin.readLine()))
+            {
+                throw new IllegalStateException("expected OPEN on stdin");
+            }
+        }
         final ShardedWal wal;
         try
         {
@@ -95,7 +106,6 @@ public final class ProbeChild
             ChildOutput.print(AckLog.line(writer, seq, address));
         }
         ChildOutput.line("HOLDING");
-        final BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         while (stdin.readLine() != null)
         {
             // held until the parent closes our stdin

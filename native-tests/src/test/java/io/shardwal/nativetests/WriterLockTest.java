@@ -18,13 +18,15 @@ import io.shardwal.wal.WalOptions;
 
 /**
  * One writer per log, across processes: a second writer process is refused with LOCKED and a message naming the
- * holder's pid, whichever side holds the log; readers need no lock; and the kernel releases the lock of a writer
- * that is SIGKILLed, so the next writer recovers the log without anyone cleaning up.
+ * holder's pid, whichever side holds the log, and also when two processes create the same log at the same moment;
+ * readers need no lock; and the kernel releases the lock of a writer that is SIGKILLed, so the next writer
+ * recovers the log without anyone cleaning up.
  */
 @Slow
 class WriterLockTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int ROUNDS = 6;
 
     private final long seed = Seeds.seed();
     private final RecordScheme scheme = new RecordScheme(seed);
@@ -114,6 +116,48 @@ class WriterLockTest
             assertExactlyAcknowledged(wal, "the writer after the killed one");
             append(wal, 100);
         }
+    }
+
+    @Test
+    void shouldLetExactlyOneOfTwoProcessesCreatingTheSameLogAtOnceWrite()
+    {
+        for (int round = 0; round < ROUNDS; round++)
+        {
+            final Path fresh = work.resolve("race-" + round);
+            try (ChildProcess first = racer(fresh, 1 + 2 * round); ChildProcess second = racer(fresh, 2 + 2 * round))
+            {
+                first.awaitLine("READY"::equals, TIMEOUT);
+                second.awaitLine("READY"::equals, TIMEOUT);
+                first.send("OPEN");
+                second.send("OPEN");
+                final String one = first.awaitLine(line -> !line.startsWith(AckLog.PREFIX), TIMEOUT);
+                final String other = second.awaitLine(line -> !line.startsWith(AckLog.PREFIX), TIMEOUT);
+                final List<String> outcomes = List.of(one, other);
+                assertTrue(outcomes.contains("OPENED")
+                    && outcomes.stream().anyMatch(outcome -> outcome.startsWith("REFUSED LOCKED ")), "round " + round
+                    + ": two processes creating one log at once should end with one writer and one LOCKED refusal, "
+                    + "not " + outcomes + "\n" + first.describe() + "\n" + second.describe());
+                first.closeStdin();
+                second.closeStdin();
+                assertEquals(0, first.awaitExit(TIMEOUT), first.describe());
+                assertEquals(0, second.awaitExit(TIMEOUT), second.describe());
+            }
+            try (ShardedWal wal = ShardedWal.open(WalOptions.builder(fresh).shardCount(4).segmentSize(64 * 1024)
+                .build()))
+            {
+                assertEquals("CLEAN", wal.recoveryReport().previousStop(), wal.recoveryReport().summary());
+            }
+        }
+    }
+
+    /** A child that opens {@code log} for writing (creating it) when told OPEN, then appends as {@code writer}. */
+    private ChildProcess racer(final Path log, final int writer)
+    {
+        final ChildArgs args = new ChildArgs().set("do", "hold").set("dir", log).set("shards", 4)
+            .set("segment", 64 * 1024).set("seed", seed).set("writer", writer).set("records", 50)
+            .set("awaitOpen", true);
+        return ChildProcess.of(ProbeChild.class, work.resolve("crashes"), args.toArray()).lineFilter(acks::accept)
+            .start();
     }
 
     private WalOptions options()
