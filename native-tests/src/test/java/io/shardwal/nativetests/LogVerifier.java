@@ -1,0 +1,260 @@
+package io.shardwal.nativetests;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+
+import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.RecordAddress;
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.WalRecord;
+
+/**
+ * Reads every record of an open log and checks it against what the writers did and acknowledged:
+ * <ul>
+ *   <li>every record delivered is intact: key and value exactly as {@link RecordScheme} says its writer wrote
+ *       them, in the shard its key routes to, delivered once;</li>
+ *   <li>every acknowledged record is there, at the address its append returned;</li>
+ *   <li>per writer and shard, records are in the order the writer appended them;</li>
+ *   <li>nothing committed is lost: if any record of a writer's operation is there, every earlier operation of that
+ *       writer is there whole (it returned before the later one began, and SIGKILL loses nothing committed);</li>
+ *   <li>batches are all or nothing per shard; aborted claims never appear;</li>
+ *   <li>no record lies inside what recovery reports it repaired, and each shard holds as many records as recovery
+ *       counted.</li>
+ * </ul>
+ * A CORRUPT error while reading is a problem like any other: nothing corrupt may reach a reader. Problems are
+ * collected (the first {@value #MAX_PROBLEMS}), not thrown, so one failure message can show all of them.
+ */
+final class LogVerifier
+{
+    static final int MAX_PROBLEMS = 40;
+
+    private final RecordScheme scheme;
+    private final AckLog acks;
+    private final int writers;
+    private final List<String> problems = new ArrayList<>();
+    private int problemCount;
+    private BitSet[] present;
+    private long[][] lastSeq;
+    private long[] delivered;
+
+    /**
+     * @param writers writer ids {@code [0, writers)} were handed to children; no other writer may appear.
+     */
+    LogVerifier(final RecordScheme scheme, final AckLog acks, final int writers)
+    {
+        this.scheme = scheme;
+        this.acks = acks;
+        this.writers = writers;
+    }
+
+    /** What one verification found. */
+    record Result(long records, long[] perShard, int problemCount, List<String> problems)
+    {
+        boolean ok()
+        {
+            return problemCount == 0;
+        }
+
+        String describe()
+        {
+            return problemCount + " problem(s) in " + records + " records " + Arrays.toString(perShard) + ":\n  "
+                + String.join("\n  ", problems) + (problemCount > problems.size() ? "\n  ..." : "");
+        }
+    }
+
+    /**
+     * Verifies {@code wal}, which was just opened for writing (so recovered) with {@code recovery} as its report,
+     * or opened read-only ({@code recovery} null: the repair checks are skipped).
+     */
+    Result verify(final ShardedWal wal, final RecoverySummary recovery)
+    {
+        final int shards = wal.shardCount();
+        present = new BitSet[writers];
+        lastSeq = new long[writers][shards];
+        delivered = new long[shards];
+        for (int w = 0; w < writers; w++)
+        {
+            present[w] = new BitSet();
+            Arrays.fill(lastSeq[w], -1);
+        }
+        for (int shard = 0; shard < shards; shard++)
+        {
+            final int s = shard;
+            try
+            {
+                wal.iterShard(shard, 0, Long.MAX_VALUE, record -> onRecord(wal, s, record, recovery));
+            }
+            catch (final ShardwalException e)
+            {
+                problem("reading shard " + shard + " failed after " + delivered[shard] + " records: " + e);
+            }
+            if (recovery != null && recovery.shards().get(shard).records() != delivered[shard])
+            {
+                problem("shard " + shard + ": recovery counted " + recovery.shards().get(shard).records()
+                    + " records but " + delivered[shard] + " were delivered");
+            }
+        }
+        for (int w = 0; w < writers; w++)
+        {
+            checkWriter(wal, w);
+        }
+        long total = 0;
+        for (final long count : delivered)
+        {
+            total += count;
+        }
+        return new Result(total, delivered.clone(), problemCount, List.copyOf(problems));
+    }
+
+    /** Whether the last {@link #verify} found {@code writer}'s {@code seq}. */
+    boolean present(final int writer, final long seq)
+    {
+        return writer >= 0 && writer < present.length && seq >= 0 && present[writer].get((int)seq);
+    }
+
+    private void onRecord(final ShardedWal wal, final int shard, final WalRecord record,
+        final RecoverySummary recovery)
+    {
+        delivered[shard]++;
+        final String where = "shard " + shard + " position " + record.position();
+        final RecordScheme.Decoded decoded = scheme.decode(record);
+        if (!decoded.ok())
+        {
+            problem(where + ": delivered a record that was never written: " + decoded.problem());
+            return;
+        }
+        final long writer = decoded.writer();
+        final long seq = decoded.seq();
+        if (writer >= writers)
+        {
+            problem(where + ": record of writer " + writer + ", but only writers below " + writers + " ran");
+            return;
+        }
+        final int w = (int)writer;
+        final String what = where + " (writer " + w + " seq " + seq + ")";
+        if (present[w].get((int)seq))
+        {
+            problem(what + ": delivered twice");
+        }
+        present[w].set((int)seq);
+        if (wal.shardFor(scheme.key(w, seq)) != shard)
+        {
+            problem(what + ": its key routes to shard " + wal.shardFor(scheme.key(w, seq)));
+        }
+        if (seq <= lastSeq[w][shard])
+        {
+            problem(what + ": out of order, after seq " + lastSeq[w][shard] + " of the same writer");
+        }
+        lastSeq[w][shard] = seq;
+        final long acked = acks.address(w, seq);
+        if (acked != -1 && acked != record.address())
+        {
+            problem(what + ": acknowledged at " + RecordAddress.toString(acked) + " but found here");
+        }
+        if (recovery != null)
+        {
+            for (final RecoverySummary.Repair repair : recovery.repairs())
+            {
+                if (repair.shard() == shard && repair.covers(record.position()))
+                {
+                    problem(what + ": delivered from inside what recovery repaired: " + repair);
+                }
+            }
+        }
+    }
+
+    /** Acknowledged records present, earlier operations whole, batches all or nothing per shard, aborts absent. */
+    private void checkWriter(final ShardedWal wal, final int writer)
+    {
+        final BitSet seen = present[writer];
+        final long lastPresent = seen.length() - 1;
+        final long end = Math.max(lastPresent + 1, acks.seqLimit(writer));
+        final OpPlan plan = new OpPlan(scheme.seed(), writer);
+        for (OpPlan.Op op = plan.next(); op.firstSeq() < end; op = plan.next())
+        {
+            final boolean beforeLast = op.endSeq() <= lastPresent;
+            for (long seq = op.firstSeq(); seq < op.endSeq(); seq++)
+            {
+                final boolean there = seen.get((int)seq);
+                if (op.kind() == OpPlan.Kind.ABORTED_CLAIM)
+                {
+                    if (there)
+                    {
+                        problem("writer " + writer + " seq " + seq + ": an aborted claim was delivered");
+                    }
+                }
+                else if (!there && acks.isAcked(writer, seq))
+                {
+                    problem("writer " + writer + " seq " + seq + ": acknowledged at "
+                        + RecordAddress.toString(acks.address(writer, seq)) + " and lost");
+                }
+                else if (!there && beforeLast)
+                {
+                    problem("writer " + writer + " seq " + seq + " (" + op.kind() + " of " + op.size() + "): lost, "
+                        + "although seq " + lastPresent + ", appended after it returned, is there");
+                }
+            }
+            if (op.kind() == OpPlan.Kind.BATCH)
+            {
+                checkBatch(wal, writer, op, seen);
+            }
+        }
+    }
+
+    private void checkBatch(final ShardedWal wal, final int writer, final OpPlan.Op op, final BitSet seen)
+    {
+        final int[] total = new int[wal.shardCount()];
+        final int[] there = new int[wal.shardCount()];
+        for (long seq = op.firstSeq(); seq < op.endSeq(); seq++)
+        {
+            final int shard = wal.shardFor(scheme.key(writer, seq));
+            total[shard]++;
+            there[shard] += seen.get((int)seq) ? 1 : 0;
+        }
+        for (int shard = 0; shard < total.length; shard++)
+        {
+            if (there[shard] != 0 && there[shard] != total[shard])
+            {
+                problem("writer " + writer + " batch seq " + op.firstSeq() + ".." + (op.endSeq() - 1) + ": "
+                    + there[shard] + " of its " + total[shard] + " records in shard " + shard
+                    + " survived (torn batch)");
+            }
+        }
+    }
+
+    /**
+     * Checks a recovery's repairs: none below {@code floor} (per shard: where the last completed recovery left
+     * valid data, so what was already stable) and none over an acknowledged record.
+     */
+    List<String> checkRepairs(final RecoverySummary recovery, final long[] floor)
+    {
+        final List<String> found = new ArrayList<>();
+        for (final RecoverySummary.Repair repair : recovery.repairs())
+        {
+            if (repair.position() < floor[repair.shard()])
+            {
+                found.add("repair below the valid end " + floor[repair.shard()] + " that the previous recovery "
+                    + "established: " + repair);
+            }
+            final long[] acked = acks.positionsIn(repair.shard());
+            final int index = Arrays.binarySearch(acked, repair.position());
+            final int next = index >= 0 ? index : -index - 1;
+            if (next < acked.length && repair.covers(acked[next]))
+            {
+                found.add("repair over the acknowledged record at position " + acked[next] + ": " + repair);
+            }
+        }
+        return found;
+    }
+
+    private void problem(final String text)
+    {
+        problemCount++;
+        if (problems.size() < MAX_PROBLEMS)
+        {
+            problems.add(text);
+        }
+    }
+}

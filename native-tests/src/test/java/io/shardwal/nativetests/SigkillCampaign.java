@@ -1,0 +1,331 @@
+package io.shardwal.nativetests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.WalOptions;
+
+/**
+ * Cycles of "a child appends, the parent SIGKILLs it at a random moment, the log is checked" over one log
+ * directory (a new one every {@code cyclesPerLog} cycles), so that every child recovers what the previous kill
+ * left, including logs that earlier recoveries already repaired.
+ *
+ * <p>After each kill the parent recovers a byte-for-byte copy of the killed log (so the next child still meets
+ * the crashed original) and runs the {@link LogVerifier} on it. It also checks the recovery itself: the previous
+ * writer stopped by crashing; nothing below the valid end the previous recovery established is repaired; no
+ * repair covers an acknowledged record; and the next child, recovering the same bytes, reports exactly the same
+ * repairs and valid ends as the parent did (recovery is deterministic).
+ *
+ * <p>Kill moments: mostly uniform within {@code maxRunMillis} after the child printed {@code OPENED}; one cycle in
+ * ten within 80 ms of telling it to open, so that some kills land in recovery and the first appends. Each child
+ * is started while the previous cycle runs and opens the log only when told, so JVM startup stays off the clock.
+ * Small segments (64 KiB for the first log, 64 to 256 KiB for later ones) make kills land in rolls and segment
+ * preparation; the number of prepared segments varies per cycle (0 = rolls create segments inline). Everything
+ * random derives from {@code seed}, printed with every failure.
+ */
+final class SigkillCampaign
+{
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
+
+    /** What to run. */
+    record Settings(SyncMode mode, int cycles, int cyclesPerLog, int shards, long segmentSize, int threads,
+        long recordsPerSecondPerThread, int maxRunMillis, long seed)
+    {
+    }
+
+    /** What ran. */
+    record Outcome(int cycles, int killedBeforeOpen, long acknowledged, long recordsAtLastCheck, int repairs,
+        int blankLockStops, Duration took, Duration inChildren, Duration checking)
+    {
+    }
+
+    /** One log directory and everything known about it. */
+    private static final class Log
+    {
+        final Path directory;
+        final long segmentSize;
+        final AckLog acks = new AckLog();
+        final long[] floor;
+        int writers;
+        boolean everOpened;
+        RecoverySummary lastParentRecovery;
+
+        Log(final Path directory, final int shards, final long segmentSize)
+        {
+            this.directory = directory;
+            this.segmentSize = segmentSize;
+            this.floor = new long[shards];
+        }
+    }
+
+    private final Path work;
+    private final Settings settings;
+    private final RecordScheme scheme;
+    private final SplittableRandom random;
+    private final Path crashDirectory;
+    private int killedBeforeOpen;
+    private int repairs;
+    private int blankLockStops;
+    private long acknowledged;
+    private long recordsAtLastCheck;
+    /** Where the copies the parent recovers go: a tmpfs if one can be mounted (copies are scratch, not the test). */
+    private Path verifyArea;
+    private long childNanos;
+    private long checkNanos;
+
+    SigkillCampaign(final Path work, final Settings settings)
+    {
+        this.work = work;
+        this.settings = settings;
+        this.scheme = new RecordScheme(settings.seed());
+        this.random = new SplittableRandom(settings.seed());
+        this.crashDirectory = work.resolve("crashes");
+    }
+
+    Outcome run()
+    {
+        final long started = System.nanoTime();
+        Cycle next = null;
+        Log log = null;
+        final TmpfsMount scratch = TmpfsMount.tryMount(work.resolve("verify-area"), 1L << 30);
+        verifyArea = scratch != null ? scratch.path() : work.resolve("verify-area");
+        try
+        {
+            next = plan(0, null);
+            for (int cycle = 0; cycle < settings.cycles(); cycle++)
+            {
+                final Cycle current = next;
+                next = null;
+                if (current.log() != log)
+                {
+                    if (log != null)
+                    {
+                        finish(log, cycle);
+                    }
+                    log = current.log();
+                }
+                next = runCycle(current);
+            }
+            finish(log, settings.cycles());
+        }
+        finally
+        {
+            if (next != null)
+            {
+                next.child().close();
+            }
+            if (scratch != null)
+            {
+                scratch.close();
+            }
+        }
+        ChildProcess.assertNoCrashFiles(crashDirectory);
+        return new Outcome(settings.cycles(), killedBeforeOpen, acknowledged, recordsAtLastCheck, repairs,
+            blankLockStops, Duration.ofNanos(System.nanoTime() - started), Duration.ofNanos(childNanos),
+            Duration.ofNanos(checkNanos));
+    }
+
+    /** One cycle: its log, its child (started ahead, waiting for {@code OPEN}), and when to kill it. */
+    private record Cycle(int number, Log log, ChildProcess child, boolean early, int killDelayMillis)
+    {
+    }
+
+    /** Starts the child of cycle {@code number}; it boots while the previous cycle runs and waits for OPEN. */
+    private Cycle plan(final int number, final Log previous)
+    {
+        final Log log;
+        if (number % settings.cyclesPerLog() == 0)
+        {
+            // The first log uses the given segment size; later ones (soak) vary it.
+            final long segmentSize = number == 0 ? settings.segmentSize() : (64L * 1024) << random.nextInt(3);
+            log = new Log(work.resolve("log-" + number / settings.cyclesPerLog()), settings.shards(), segmentSize);
+        }
+        else
+        {
+            log = previous;
+        }
+        final int firstWriter = log.writers;
+        log.writers += settings.threads();
+        final boolean early = random.nextInt(10) == 0;
+        final int delay = early ? random.nextInt(80) : random.nextInt(settings.maxRunMillis() + 1);
+        final ChildArgs args = new ChildArgs().set("dir", log.directory).set("mode", settings.mode())
+            .set("shards", settings.shards()).set("segment", log.segmentSize).set("threads", settings.threads())
+            .set("firstWriter", firstWriter).set("seed", settings.seed()).set("prepare", random.nextInt(3))
+            .set("rate", settings.recordsPerSecondPerThread()).set("awaitOpen", true);
+        final ChildProcess child = ChildProcess.of(AppendingChild.class, crashDirectory, args.toArray()).quickStart()
+            .lineFilter(log.acks::accept).start();
+        return new Cycle(number, log, child, early, delay);
+    }
+
+    /** Runs {@code current}; returns the next cycle, whose child was started while this one ran. */
+    private Cycle runCycle(final Cycle current)
+    {
+        final int cycle = current.number();
+        final Log log = current.log();
+        final long ackedBefore = log.acks.total();
+        Cycle next = null;
+        try
+        {
+            final long childStarted;
+            RecoverySummary childRecovery = null;
+            try (ChildProcess child = current.child())
+            {
+                child.awaitLine(line -> line.equals("READY") || line.startsWith("X "), OPEN_TIMEOUT);
+                childStarted = System.nanoTime();
+                child.send("OPEN");
+                next = cycle + 1 < settings.cycles() ? plan(cycle + 1, log) : null;
+                if (!current.early())
+                {
+                    final String opened = child.awaitLine(line -> line.equals("OPENED") || line.startsWith("X "),
+                        OPEN_TIMEOUT);
+                    check(opened.equals("OPENED"), cycle, "the child failed: " + opened + "\n" + child.describe());
+                }
+                sleep(current.killDelayMillis());
+                child.killAndExpectSigkill();
+                child.assertNoCrash();
+                childRecovery = childRecovery(child, cycle);
+            }
+            acknowledged += log.acks.total() - ackedBefore;
+            final long checkStarted = System.nanoTime();
+            childNanos += checkStarted - childStarted;
+            if (childRecovery != null)
+            {
+                checkChildRecovery(log, cycle, childRecovery);
+            }
+            verifyCopy(log, cycle);
+            checkNanos += System.nanoTime() - checkStarted;
+            return next;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            if (next != null)
+            {
+                next.child().close();
+            }
+            throw e;
+        }
+    }
+
+    /** The recovery the killed child reported, or null if it was killed before it opened the log. */
+    private RecoverySummary childRecovery(final ChildProcess child, final int cycle)
+    {
+        final List<String> lines = child.lines();
+        for (final String line : lines)
+        {
+            check(!line.startsWith("X "), cycle, "the child failed: " + line + "\n" + child.describe());
+        }
+        if (lines.contains("OPENED"))
+        {
+            return RecoverySummary.parse(lines);
+        }
+        killedBeforeOpen++;
+        return null;
+    }
+
+    /** The child recovered the bytes the parent recovered a copy of after the previous kill: same outcome. */
+    private void checkChildRecovery(final Log log, final int cycle, final RecoverySummary childRecovery)
+    {
+        if (log.lastParentRecovery != null)
+        {
+            check(childRecovery.shards().equals(log.lastParentRecovery.shards())
+                && childRecovery.repairs().equals(log.lastParentRecovery.repairs()), cycle,
+                "the child's recovery of the log differs from the parent's recovery of a copy of the same bytes:\n"
+                + "  child:  " + childRecovery + "\n  parent: " + log.lastParentRecovery);
+        }
+        for (int shard = 0; shard < settings.shards(); shard++)
+        {
+            log.floor[shard] = childRecovery.validEnd(shard);
+        }
+        log.everOpened = true;
+    }
+
+    private void verifyCopy(final Log log, final int cycle)
+    {
+        final Path copy = verifyArea.resolve("copy");
+        Directories.delete(copy);
+        if (!Files.exists(log.directory.resolve("wal.manifest")))
+        {
+            check(log.acks.total() == 0, cycle, "records were acknowledged but the log has no manifest");
+            return;
+        }
+        Directories.copy(log.directory, copy);
+        log.lastParentRecovery = verify(log, cycle, copy);
+        Directories.delete(copy);
+    }
+
+    /** Recovers the log in {@code directory} and verifies it; returns the recovery's summary. */
+    private RecoverySummary verify(final Log log, final int cycle, final Path directory)
+    {
+        final WalOptions options = WalOptions.builder(directory).shardCount(settings.shards())
+            .segmentSize(log.segmentSize).syncMode(settings.mode()).prepareAhead(0).createIfMissing(false)
+            .build();
+        final LogVerifier verifier = new LogVerifier(scheme, log.acks, log.writers);
+        try (ShardedWal wal = ShardedWal.open(options))
+        {
+            final RecoverySummary recovery = RecoverySummary.of(wal.recoveryReport());
+            final String stop = recovery.previousStop();
+            if (stop.equals("NONE") && log.everOpened)
+            {
+                blankLockStops++;
+            }
+            else
+            {
+                check(stop.equals("PROCESS_CRASH") || (!log.everOpened && stop.equals("NONE")), cycle,
+                    "after a SIGKILL the previous stop should be PROCESS_CRASH, not " + stop + ": "
+                    + wal.recoveryReport());
+            }
+            final List<String> badRepairs = verifier.checkRepairs(recovery, log.floor);
+            check(badRepairs.isEmpty(), cycle, String.join("\n  ", badRepairs) + "\n" + wal.recoveryReport());
+            final LogVerifier.Result result = verifier.verify(wal, recovery);
+            check(result.ok(), cycle, result.describe() + "\nrecovery: " + wal.recoveryReport());
+            repairs += recovery.repairs().size();
+            recordsAtLastCheck = result.records();
+            return recovery;
+        }
+    }
+
+    /** The last check of a log: the original (not a copy), recovered by the parent, as the next child would. */
+    private void finish(final Log log, final int cycle)
+    {
+        if (!Files.exists(log.directory.resolve("wal.manifest")))
+        {
+            return;
+        }
+        final RecoverySummary recovery = verify(log, cycle, log.directory);
+        if (log.lastParentRecovery != null)
+        {
+            check(recovery.shards().equals(log.lastParentRecovery.shards())
+                && recovery.repairs().equals(log.lastParentRecovery.repairs()), cycle,
+                "recovering the original log differs from recovering its copy:\n  original: " + recovery
+                + "\n  copy:     " + log.lastParentRecovery);
+        }
+        Directories.delete(log.directory);
+    }
+
+    private void check(final boolean condition, final int cycle, final String problem)
+    {
+        if (!condition)
+        {
+            throw new AssertionError(settings.mode() + " cycle " + cycle + " of " + settings.cycles() + " (seed "
+                + settings.seed() + ", rerun with -Dshardwal.seed=" + settings.seed() + "): " + problem);
+        }
+    }
+
+    private static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
