@@ -299,6 +299,28 @@ class RecoveryTest
     }
 
     @Test
+    void shouldKeepAClosedLogCleanWhenAnOpenFailsBeforeRecovery() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                wal.append(Records.key(0, i, 3), Records.value(0, i, 40));
+            }
+        }
+        final Path middle = CrashImages.segmentFile(log, 0, SEGMENT);
+        final Path aside = dir.resolve("aside.wal");
+        Files.move(middle, aside);
+        assertThrows(ShardwalException.class, () -> ShardedWal.open(options(log)));
+        Files.move(aside, middle);
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            assertEquals("CLEAN", wal.recoveryReport().previousStop(), "a failed open is not a crash");
+        }
+    }
+
+    @Test
     void shouldRefuseALogWithAMissingSegmentInTheMiddleNamingIt() throws IOException
     {
         final Path log = dir.resolve("log");

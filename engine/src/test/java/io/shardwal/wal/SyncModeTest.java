@@ -172,6 +172,32 @@ class SyncModeTest
     }
 
     @Test
+    void shouldSayWhichPartsOfABatchCommittedWhenALaterShardFails()
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(2).syncMode(SyncMode.STRICT)
+            .build()))
+        {
+            wal.shard(1).msyncFault((from, to) ->
+            {
+                throw new IOException("Input/output error (errno 5) [injected]");
+            });
+            assertThrows(ShardwalException.class, () -> wal.append(keyFor(wal, 1), new byte[8]));
+            final WalBatch batch = wal.newBatch().add(keyFor(wal, 0), new byte[] {1}).add(keyFor(wal, 1), new byte[] {2});
+            final ShardwalException partial = assertThrows(ShardwalException.class, () -> wal.appendBatch(batch));
+            assertEquals(ShardwalException.Category.FAILED, partial.category());
+            assertTrue(partial.getMessage().contains("parts for shards [0] are committed"), partial.getMessage());
+            assertTrue(batch.isAppended(0));
+            assertEquals(0, RecordAddress.shard(batch.address(0)));
+            assertTrue(!batch.isAppended(1));
+            final IllegalStateException notAppended = assertThrows(IllegalStateException.class, () -> batch.address(1));
+            assertTrue(notAppended.getMessage().contains("shard 1 failed"), notAppended.getMessage());
+            final List<Long> inShard0 = new ArrayList<>();
+            wal.iterShard(0, 0, Long.MAX_VALUE, record -> inShard0.add(record.address()));
+            assertTrue(inShard0.contains(batch.address(0)));
+        }
+    }
+
+    @Test
     void shouldCloseWhileWritersAndReadersRunWithoutCrashAndKeepEveryAcknowledgedRecord() throws Exception
     {
         final WalOptions options = WalOptions.builder(dir).shardCount(3).segmentSize(8192).syncMode(SyncMode.ASYNC)

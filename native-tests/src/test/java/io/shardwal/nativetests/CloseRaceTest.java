@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -61,10 +60,6 @@ class CloseRaceTest
      * In STRICT mode (and for BATCH_ONLY batches) appenders msync through a downcall that keeps the segment's
      * memory session acquired while it runs; a close that unmaps the segment then must wait for it, not fail.
      */
-    @Disabled("bug: ShardedWal.close() racing STRICT appends (or BATCH_ONLY batches) throws IllegalStateException "
-        + "'Session is acquired by 1 clients' from Arena.close() in MappedSegment.close(), via ShardSegments.close() "
-        + "and Shard.close(): another appender, leading a group commit, is inside the msync downcall, which holds the "
-        + "segment's session; the close ends early, leaks that shard's remaining mappings and does not mark LOCK clean")
     @ParameterizedTest(name = "{0}")
     @EnumSource(names = {"STRICT", "BATCH_ONLY"})
     void shouldCompleteACloseThatRacesAppendsWaitingForTheirMsync(final SyncMode mode) throws Exception

@@ -92,10 +92,10 @@ class DiskFullTest
             assertReadable(wal, "while the disk is full");
 
             Files.delete(ballast);
-            final long before = wal.shardStats().get(fullShard).rolls();
+            final long before = wal.stats().shards().get(fullShard).rolls();
             appendRecords(wal, 8 * SEGMENT);
-            assertTrue(wal.shardStats().get(fullShard).rolls() >= before + 2, "shard " + fullShard + " did not roll "
-                + "again after the space came back: " + wal.shardStats().get(fullShard));
+            assertTrue(wal.stats().shards().get(fullShard).rolls() >= before + 2, "shard " + fullShard + " did not roll "
+                + "again after the space came back: " + wal.stats().shards().get(fullShard));
             assertReadable(wal, "after the space came back");
         }
         try (ShardedWal wal = ShardedWal.open(options))
@@ -164,11 +164,11 @@ class DiskFullTest
     private static void awaitPreparedSegments(final ShardedWal wal)
     {
         final long deadline = System.nanoTime() + 30_000_000_000L;
-        while (wal.shardStats().stream().anyMatch(stats -> stats.segmentCount() < 2))
+        while (wal.stats().shards().stream().anyMatch(stats -> stats.segmentCount() < 2))
         {
             if (System.nanoTime() > deadline)
             {
-                fail("the preparer did not create the next segments within 30 s: " + wal.shardStats());
+                fail("the preparer did not create the next segments within 30 s: " + wal.stats().shards());
             }
             Thread.onSpinWait();
         }
@@ -194,7 +194,7 @@ class DiskFullTest
                 return e;
             }
         }
-        return fail("200000 appends on a full disk did not fail; shards: " + wal.shardStats());
+        return fail("200000 appends on a full disk did not fail; shards: " + wal.stats().shards());
     }
 
     private void appendRecords(final ShardedWal wal, final long payloadBytes)

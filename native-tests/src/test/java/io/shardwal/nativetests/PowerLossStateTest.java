@@ -14,7 +14,6 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,12 +55,6 @@ class PowerLossStateTest
         Directories.delete(work);
     }
 
-    @Disabled("bug: recovery trusts on-disk tail counters after a CLEAN (or, for an empty LOCK, NONE) previous stop, "
-        + "but nothing msyncs a segment's header page — not STRICT appends, not close(). When the newest data "
-        + "segment's tail counter reads 0, WalRecovery.lastWithData skips it, Shard.start takes it as an empty "
-        + "prepared segment, and the next roll appends over its acknowledged records from offset 0: after a "
-        + "reopen 300 of 1800 acknowledged records are gone. With LOCK naming another boot (POSSIBLE_OS_CRASH) "
-        + "nothing is lost.")
     @ParameterizedTest(name = "LOCK {0}")
     @ValueSource(strings = {"as the clean close left it", "empty"})
     void shouldKeepEveryAcknowledgedStrictRecordWhenASegmentHeaderMissedTheDisk(final String lock) throws IOException

@@ -76,7 +76,7 @@ final class Readback
         }
         if (!problems.isEmpty())
         {
-            problems.add(0, read + " records read, " + acks.total() + " acknowledged; shards " + wal.shardStats());
+            problems.add(0, read + " records read, " + acks.total() + " acknowledged; shards " + wal.stats().shards());
         }
         return problems;
     }

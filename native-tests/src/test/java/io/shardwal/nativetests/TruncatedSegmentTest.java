@@ -14,7 +14,6 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -93,10 +92,6 @@ class TruncatedSegmentTest
      * the last page) or faults (past it). The reader must not take that for the end of the log, nor pass on the
      * fault: it must fail with a shardwal error naming the file.
      */
-    @Disabled("bug: after a read-only ShardedWal has read shard 1 (so maps its segment 2), cutting that file to "
-        + "5096 or 8192 bytes makes the next iterShard throw java.lang.InternalError 'a fault occurred in an unsafe "
-        + "memory access operation' (a SIGBUS past the new end of the file, in the read-only frontier walk) "
-        + "instead of a ShardwalException naming the file")
     @ParameterizedTest(name = "cut to {0} bytes under the reader")
     @ValueSource(longs = {4096 + 1000, 8192})
     void shouldReportASegmentCutShortUnderAReaderAsAnErrorNamingTheFile(final long length)
