@@ -1,0 +1,83 @@
+package io.shardwal.index;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One {@code findSeries} call prepared once for all shards: each matcher's name and literal values encoded to UTF-8
+ * with their in-memory hashes (so every shard can look them up without encoding again), the literal prefix of its
+ * regex, and a {@link RegexEvaluator}. Strings that are not valid UTF-16 cannot be stored in the index, so they are
+ * encoded as {@code null} and match no stored string.
+ *
+ * <p>Confined to the calling thread.
+ */
+final class Query
+{
+    final Matcher[] matchers;
+    final byte[][] nameBytes;
+    final int[] nameHashes;
+    /** For = and != the value; for a regex of shape SET its literals. */
+    final byte[][][] literalBytes;
+    final int[][] literalHashes;
+    final byte[][] prefixBytes;
+    final RegexEvaluator[] evaluators;
+
+    Query(final List<Matcher> list)
+    {
+        if (list.isEmpty())
+        {
+            throw new IllegalArgumentException("findSeries needs at least one matcher");
+        }
+        final int n = list.size();
+        matchers = new Matcher[n];
+        nameBytes = new byte[n][];
+        nameHashes = new int[n];
+        literalBytes = new byte[n][][];
+        literalHashes = new int[n][];
+        prefixBytes = new byte[n][];
+        evaluators = new RegexEvaluator[n];
+        for (int i = 0; i < n; i++)
+        {
+            final Matcher m = list.get(i);
+            if (m == null)
+            {
+                throw new IllegalArgumentException("matcher " + i + " is null");
+            }
+            matchers[i] = m;
+            nameBytes[i] = encode(m.name());
+            nameHashes[i] = LabelBytes.hash32(m.name());
+            final List<String> literals = m.shape == null ? List.of(m.value()) :
+                m.shape.kind == RegexShape.Kind.SET ? m.shape.literals : List.of();
+            literalBytes[i] = new byte[literals.size()][];
+            literalHashes[i] = new int[literals.size()];
+            for (int j = 0; j < literals.size(); j++)
+            {
+                literalBytes[i][j] = encode(literals.get(j));
+                literalHashes[i][j] = LabelBytes.hash32(literals.get(j));
+            }
+            if (m.shape != null)
+            {
+                prefixBytes[i] = m.shape.prefix.getBytes(StandardCharsets.UTF_8);
+                evaluators[i] = m.shape.kind == RegexShape.Kind.GENERAL ? new RegexEvaluator(m) : null;
+            }
+        }
+    }
+
+    /** UTF-8 of {@code s}, or null if {@code s} has a lone surrogate (such a string is never stored). */
+    static byte[] encode(final String s)
+    {
+        for (int i = 0; i < s.length(); i++)
+        {
+            final char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
+            {
+                i++;
+            }
+            else if (Character.isSurrogate(c))
+            {
+                return null;
+            }
+        }
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
