@@ -36,8 +36,8 @@ import java.nio.ByteOrder;
  *  |          Entry 0 (u32)        |          Entry 1 (u32) ...    |
  *  +---------------------------------------------------------------+
  * </pre>
- * A list's entries ascend strictly across its chunks. Only the first chunk grows (by moving to the next size class);
- * once it holds {@link #MAX_CHUNK_ENTRIES}, full-size chunks are chained behind it.
+ * A list's entries ascend strictly across its chunks. Only a single-chunk list of up to 60 entries moves (to the next
+ * size class); larger lists chain chunks of about half their size, up to {@link #MAX_CHUNK_ENTRIES} entries.
  *
  * <h2>List head (24 bytes, embedded in the entries below)</h2>
  * <pre>
@@ -60,8 +60,11 @@ final class IndexDescriptor
 
     /** The null address. */
     static final long NIL = 0;
-    /** Addresses: {@code slab << SLAB_SHIFT | offset}; a slab is at most {@code 1 << SLAB_SHIFT} bytes (4 MiB). */
-    static final int SLAB_SHIFT = 22;
+    /**
+     * Addresses: {@code slab << SLAB_SHIFT | offset}; a slab is at most {@code 1 << SLAB_SHIFT} bytes (256 KiB), which
+     * bounds the reserved-but-unused tail of each arena.
+     */
+    static final int SLAB_SHIFT = 18;
     static final long OFFSET_MASK = (1L << SLAB_SHIFT) - 1;
     static final int MAX_SLAB_BYTES = 1 << SLAB_SHIFT;
     /** Refs are {@code address >>> 3} and must stay non-negative ints: 2^(31 + 3 - SLAB_SHIFT) record slabs. */
@@ -75,7 +78,7 @@ final class IndexDescriptor
     static final int RECORD_PAIRS_OFFSET = 20;
     static final short FLAG_REMOVED = 1;
     static final short FLAG_DISPLACED = 2;
-    static final int MAX_LABELS = 0xFFFF;
+    static final int MAX_LABELS = 4096;
     static final int MAX_STRING_BYTES = 0xFFFF;
 
     // postings chunk

@@ -4,7 +4,7 @@ package io.shardwal.index;
  * The settings of a {@link ShardedIndex}, validated once by {@link Builder#build()}. Immutable.
  *
  * @param shardCount             number of shards, each behind its own lock (default {@link #DEFAULT_SHARD_COUNT}).
- * @param initialSlabBytes       size of a shard's first off-heap slab; later slabs double up to 4 MiB (default
+ * @param initialSlabBytes       size of a shard's first off-heap slab; later slabs double up to 256 KiB (default
  *                               {@link #DEFAULT_INITIAL_SLAB_BYTES}).
  * @param expectedSeriesPerShard initial capacity of each shard's id map (default
  *                               {@link #DEFAULT_EXPECTED_SERIES_PER_SHARD}); only a sizing hint.

@@ -18,14 +18,18 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Append-only sorted lists of non-negative ints (series refs, or pair ids) in a {@link SlabArena}, in the chunk layout
- * of {@link IndexDescriptor}. Appending is O(1) amortised: the first chunk moves to the next size class when full
- * (about 1.4x), and beyond {@link IndexDescriptor#MAX_CHUNK_ENTRIES} entries full-size chunks are chained. Slack is
- * thus bounded by a third of a small list and by one chunk of a large one.
+ * of {@link IndexDescriptor}. Appending is O(1) amortised: a small list is one chunk that moves to the next size class
+ * (about 1.4x) when full; from 60 entries on, a full list chains a new chunk of about half its size, up to
+ * {@link IndexDescriptor#MAX_CHUNK_ENTRIES}. Slack is thus at most about a third of a list (and one chunk of a very
+ * large one), and growing large lists never leave freed blocks behind.
  *
  * <p>Stateless; callers hold the owning shard's lock (write lock to append, read lock to read).
  */
 final class Postings
 {
+    /** A single-chunk list moves to the next size class while below this one (256 bytes: 60 entries). */
+    static final int LAST_MOVING_CLASS = 8;
+
     private Postings()
     {
     }
@@ -124,11 +128,11 @@ final class Postings
 
     private static long growSlowPath(final SlabArena arena, final long head, final long last, final int count)
     {
+        final int sizeClass = SlabArena.classFor(CHUNK_ENTRIES_OFFSET + 4 * count);
         final long grown;
-        if (count < MAX_CHUNK_ENTRIES)
+        if (arena.getLong(head + LIST_FIRST_OFFSET) == last && sizeClass < LAST_MOVING_CLASS)
         {
-            // only the first chunk is ever smaller than the maximum: move it up one size class
-            final int sizeClass = SlabArena.classFor(CHUNK_ENTRIES_OFFSET + 4 * count);
+            // a small single-chunk list moves up one size class; the freed block suits the next small list
             grown = newChunk(arena, sizeClass + 1);
             MemorySegment.copy(
                 arena.slab(last), SlabArena.offset(last) + CHUNK_ENTRIES_OFFSET,
@@ -139,7 +143,11 @@ final class Postings
         }
         else
         {
-            grown = newChunk(arena, MAX_CHUNK_CLASS);
+            // a larger list chains a chunk of about half its size (so at most a third of it is slack), never moving
+            // data, so growing lists do not leave freed blocks behind
+            final int total = arena.getInt(head + LIST_COUNT_OFFSET);
+            final int half = Math.min(MAX_CHUNK_ENTRIES, total / 2);
+            grown = newChunk(arena, Math.min(MAX_CHUNK_CLASS, SlabArena.classFor(CHUNK_ENTRIES_OFFSET + 4 * half)));
             arena.putLong(last + CHUNK_NEXT_OFFSET, grown);
         }
         arena.putLong(head + LIST_LAST_OFFSET, grown);

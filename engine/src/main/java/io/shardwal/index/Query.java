@@ -57,7 +57,7 @@ final class Query
             }
             if (m.shape != null)
             {
-                prefixBytes[i] = m.shape.prefix.getBytes(StandardCharsets.UTF_8);
+                prefixBytes[i] = encode(m.shape.prefix); // null: no stored value can start with it
                 evaluators[i] = m.shape.kind == RegexShape.Kind.GENERAL ? new RegexEvaluator(m) : null;
             }
         }

@@ -13,7 +13,7 @@ import java.util.Arrays;
 
 /**
  * Off-heap memory of one shard: slabs allocated from one shared {@link Arena}, growing from the initial size by
- * doubling up to 4 MiB, never returned before {@link #close()}. Two ways to allocate:
+ * doubling up to 256 KiB, never returned before {@link #close()}. Two ways to allocate:
  * <ul>
  *   <li>{@link #allocateBump(int)}: 8-byte aligned, zeroed, never freed, at strictly increasing addresses (records,
  *       string bytes, entry-table chunks);</li>
@@ -42,12 +42,15 @@ final class SlabArena implements AutoCloseable
     private long bumpOffset;
     private long bumpLimit;
     private final long[] freeHeads = new long[CLASS_COUNT];
+    /** Bit c set iff freeHeads[c] is not NIL. */
+    private int nonEmptyClasses;
     private long freeBytes;
+    private long lostBytes;
     private long reservedBytes;
     private boolean closed;
 
     /**
-     * @param initialSlabBytes size of the first slab, a power of two in [64 KiB, 4 MiB].
+     * @param initialSlabBytes size of the first slab, a power of two in [64 KiB, 256 KiB].
      * @param recycle          whether remainders of full slabs feed the free lists (false for bump-only arenas).
      * @param maxSlabs         how many slabs this arena may ever hold.
      */
@@ -109,15 +112,24 @@ final class SlabArena implements AutoCloseable
         slab(address).set(LONG, offset(address), value);
     }
 
-    /** A block of {@code classBytes(sizeClass)} bytes, contents undefined. */
+    /**
+     * A block of {@code classBytes(sizeClass)} bytes, contents undefined: from its free list, else split from the
+     * smallest larger free block (the rest is cut into free blocks), else bumped from the current slab.
+     */
     long allocate(final int sizeClass)
     {
-        final long head = freeHeads[sizeClass];
-        if (head != NIL)
+        if (freeHeads[sizeClass] != NIL)
         {
-            freeHeads[sizeClass] = getLong(head);
-            freeBytes -= classBytes(sizeClass);
-            return head;
+            return pop(sizeClass);
+        }
+        final int larger = nonEmptyClasses & (-1 << (sizeClass + 1));
+        if (larger != 0)
+        {
+            final int from = Integer.numberOfTrailingZeros(larger);
+            final long block = pop(from);
+            final int size = classBytes(sizeClass);
+            carve(block + size, classBytes(from) - size);
+            return block;
         }
         return allocateBump(classBytes(sizeClass));
     }
@@ -127,7 +139,39 @@ final class SlabArena implements AutoCloseable
     {
         putLong(address, freeHeads[sizeClass]);
         freeHeads[sizeClass] = address;
+        nonEmptyClasses |= 1 << sizeClass;
         freeBytes += classBytes(sizeClass);
+    }
+
+    private long pop(final int sizeClass)
+    {
+        final long head = freeHeads[sizeClass];
+        final long next = getLong(head);
+        freeHeads[sizeClass] = next;
+        if (next == NIL)
+        {
+            nonEmptyClasses &= ~(1 << sizeClass);
+        }
+        freeBytes -= classBytes(sizeClass);
+        return head;
+    }
+
+    /** Cuts {@code [address, address + bytes)} into free blocks, largest classes first; under 16 bytes is lost. */
+    private void carve(final long address, final long bytes)
+    {
+        long at = address;
+        long left = bytes;
+        for (int c = CLASS_COUNT - 1; c >= 0 && left >= classBytes(0); c--)
+        {
+            final int size = classBytes(c);
+            while (left >= size)
+            {
+                free(at, c);
+                at += size;
+                left -= size;
+            }
+        }
+        lostBytes += left;
     }
 
     /** {@code bytes} zeroed bytes at an 8-byte aligned address above every earlier bump address. */
@@ -149,10 +193,10 @@ final class SlabArena implements AutoCloseable
         return reservedBytes;
     }
 
-    /** Bytes handed out and not on a free list. */
+    /** Bytes handed out and not on a free list (nor lost as a sub-16-byte remainder). */
     long usedBytes()
     {
-        return reservedBytes - freeBytes - (bumpLimit - bumpOffset);
+        return reservedBytes - freeBytes - lostBytes - (bumpLimit - bumpOffset);
     }
 
     int slabCount()
@@ -220,16 +264,8 @@ final class SlabArena implements AutoCloseable
 
     private void carveRemainder()
     {
-        for (int c = CLASS_COUNT - 1; c >= 0; c--)
-        {
-            final int size = classBytes(c);
-            while (bumpLimit - bumpOffset >= size)
-            {
-                final long address = ((long)(slabCount - 1) << SLAB_SHIFT) | bumpOffset;
-                bumpOffset += size;
-                free(address, c);
-            }
-        }
+        carve(((long)(slabCount - 1) << SLAB_SHIFT) | bumpOffset, bumpLimit - bumpOffset);
+        bumpOffset = bumpLimit;
     }
 
     /** Copies {@code count} ints from {@code address} to {@code dst[dstIndex...]}. */
