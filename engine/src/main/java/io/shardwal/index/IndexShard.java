@@ -3,6 +3,7 @@ package io.shardwal.index;
 import static io.shardwal.index.IndexDescriptor.FLAG_DISPLACED;
 import static io.shardwal.index.IndexDescriptor.FLAG_REMOVED;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Collection;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
@@ -53,13 +54,13 @@ final class IndexShard implements AutoCloseable
     // ---------------------------------------------------------------- writes
 
     /** Adds the labels encoded in {@code labels} (canonical hash {@code hash}) unless present; returns the id. */
-    long add(final long hash, final LabelBytes labels)
+    long add(final long hash, final LabelBytes labels, final Labels source)
     {
         long stamp = readLock();
         try
         {
             checkOpen();
-            final int found = storage.probe(hash, labels);
+            final int found = storage.probe(hash, labels, source);
             if (found >= 0)
             {
                 return candidate(hash, found);
@@ -73,7 +74,7 @@ final class IndexShard implements AutoCloseable
         try
         {
             checkOpen();
-            final int found = storage.probe(hash, labels);
+            final int found = storage.probe(hash, labels, source);
             if (found >= 0)
             {
                 return candidate(hash, found);
@@ -85,7 +86,7 @@ final class IndexShard implements AutoCloseable
                     "the hash " + SeriesIds.toString(hash) + "; refusing to add another");
             }
             final long id = candidate(hash, free);
-            storage.insert(id, sequence.incrementAndGet(), labels, free != 0);
+            storage.insert(id, sequence.incrementAndGet(), labels, source, free != 0);
             return id;
         }
         finally
@@ -101,7 +102,7 @@ final class IndexShard implements AutoCloseable
         try
         {
             checkOpen();
-            final int found = storage.probe(hash, labels);
+            final int found = storage.probe(hash, labels, given);
             if (found >= 0)
             {
                 if (found == position)
@@ -117,7 +118,7 @@ final class IndexShard implements AutoCloseable
                 throw new IllegalArgumentException("series id " + SeriesIds.toString(id) + " already holds " +
                     storage.labelsOf(ref) + ", not " + given);
             }
-            storage.insert(id, sequence.incrementAndGet(), labels, position != 0);
+            storage.insert(id, sequence.incrementAndGet(), labels, given, position != 0);
             return id;
         }
         finally
@@ -170,7 +171,7 @@ final class IndexShard implements AutoCloseable
                     continue;
                 }
                 old.loadLabels(ref, rebuildScratch);
-                fresh.insert(old.recordId(ref), old.addSeq(ref), rebuildScratch, (flags & FLAG_DISPLACED) != 0);
+                fresh.insert(old.recordId(ref), old.addSeq(ref), rebuildScratch, null, (flags & FLAG_DISPLACED) != 0);
             }
             storage = fresh;
             purgedSeq = purged;
@@ -254,7 +255,8 @@ final class IndexShard implements AutoCloseable
         }
     }
 
-    void collectLabelValues(final byte[] name, final int nameHash, final Collection<String> out, final long snapshot)
+    void collectLabelValues(
+        final MemorySegment name, final int nameHash, final Collection<String> out, final long snapshot)
     {
         final long stamp = readLock();
         try

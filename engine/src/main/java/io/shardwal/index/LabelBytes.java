@@ -1,5 +1,6 @@
 package io.shardwal.index;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import io.shardwal.route.XxHash64;
@@ -16,16 +17,27 @@ import io.shardwal.route.XxHash64;
 final class LabelBytes
 {
     static final byte SEPARATOR = (byte)0xFF;
+    private static final int CACHE_SIZE = 1024;
+    private static final int CACHE_MAX_BYTES = 128;
 
     private static final ThreadLocal<LabelBytes> PER_THREAD = ThreadLocal.withInitial(LabelBytes::new);
 
     byte[] bytes = new byte[256];
+    /** A heap segment over {@link #bytes} (made once per buffer: creating one per call is not free). */
+    MemorySegment segment = MemorySegment.ofArray(bytes);
     int length;
     int count;
     /** Index 2i is the name of label i, 2i + 1 its value. */
     int[] offsets = new int[32];
     int[] lengths = new int[32];
     int[] hashes = new int[32];
+    private char[] chars = new char[64];
+    /**
+     * The UTF-8 of recently seen strings, by String.hashCode: label names and most values recur (often as the very
+     * same String instances), so most strings are copied rather than encoded. Bounded: 1024 strings per thread.
+     */
+    private final String[] cacheKeys = new String[CACHE_SIZE];
+    private final byte[][] cacheBytes = new byte[CACHE_SIZE][];
 
     static LabelBytes forThread()
     {
@@ -54,7 +66,7 @@ final class LabelBytes
             appendString(2 * i, labels.name(i), "name", labels.name(i));
             appendString(2 * i + 1, labels.value(i), "value", labels.name(i));
         }
-        return XxHash64.hash(bytes, 0, length, SeriesIds.SEED);
+        return XxHash64.hash(segment, 0, length, SeriesIds.SEED);
     }
 
     /** Encodes one string alone (a matcher's name or value) into slot 0. */
@@ -120,7 +132,12 @@ final class LabelBytes
     /** The in-memory hash of a string: well mixed, cheap (String caches its hashCode), never persisted. */
     static int hash32(final String s)
     {
-        int h = s.hashCode();
+        return hash32(s.hashCode());
+    }
+
+    private static int hash32(final int hashCode)
+    {
+        int h = hashCode;
         h ^= h >>> 16;
         h *= 0x85EBCA6B;
         h ^= h >>> 13;
@@ -146,10 +163,68 @@ final class LabelBytes
         ensureBytes(length + 3 * len + 1);
         final byte[] b = bytes;
         final int start = length;
-        int p = start;
+        int p;
+        final int h = s.hashCode(); // cached by String
+        final int cacheSlot = (h ^ (h >>> 16)) & (CACHE_SIZE - 1);
+        final String cached = cacheKeys[cacheSlot];
+        if (cached == s || cached != null && cached.hashCode() == h && cached.equals(s))
+        {
+            final byte[] utf8 = cacheBytes[cacheSlot];
+            System.arraycopy(utf8, 0, b, start, utf8.length);
+            p = start + utf8.length;
+        }
+        else
+        {
+            p = encode(s, len, b, start, what, labelName);
+            if (p - start <= CACHE_MAX_BYTES)
+            {
+                cacheKeys[cacheSlot] = s;
+                cacheBytes[cacheSlot] = Arrays.copyOfRange(b, start, p);
+            }
+        }
+        final int encoded = p - start;
+        if (encoded > IndexDescriptor.MAX_STRING_BYTES)
+        {
+            throw new IllegalArgumentException(
+                "label " + what + " of '" + abbreviate(labelName) + "' is " + encoded + " UTF-8 bytes; the limit is " +
+                IndexDescriptor.MAX_STRING_BYTES);
+        }
+        b[p++] = SEPARATOR;
+        offsets[slot] = start;
+        lengths[slot] = encoded;
+        hashes[slot] = hash32(h);
+        length = p;
+    }
+
+    /** UTF-8 of {@code s} into {@code b} from {@code from}; returns the end. One pass, ASCII first. */
+    private int encode(final String s, final int len, final byte[] b, final int from, final String what,
+        final String labelName)
+    {
+        if (chars.length < len)
+        {
+            chars = new char[Math.max(len, chars.length * 2)];
+        }
+        final char[] c = chars;
+        s.getChars(0, len, c, 0);
         for (int i = 0; i < len; i++)
         {
-            final char c = s.charAt(i);
+            final char ch = c[i];
+            if (ch >= 0x80)
+            {
+                return encodeNonAscii(c, i, len, b, from + i, what, labelName);
+            }
+            b[from + i] = (byte)ch;
+        }
+        return from + len;
+    }
+
+    private static int encodeNonAscii(final char[] chars, final int start, final int len, final byte[] b,
+        final int from, final String what, final String labelName)
+    {
+        int p = from;
+        for (int i = start; i < len; i++)
+        {
+            final char c = chars[i];
             if (c < 0x80)
             {
                 b[p++] = (byte)c;
@@ -161,7 +236,7 @@ final class LabelBytes
             }
             else if (Character.isSurrogate(c))
             {
-                final int cp = codePointAt(s, i, what, labelName);
+                final int cp = codePointAt(chars, len, i, what, labelName);
                 b[p++] = (byte)(0xF0 | (cp >> 18));
                 b[p++] = (byte)(0x80 | ((cp >> 12) & 0x3F));
                 b[p++] = (byte)(0x80 | ((cp >> 6) & 0x3F));
@@ -175,26 +250,16 @@ final class LabelBytes
                 b[p++] = (byte)(0x80 | (c & 0x3F));
             }
         }
-        final int encoded = p - start;
-        if (encoded > IndexDescriptor.MAX_STRING_BYTES)
-        {
-            throw new IllegalArgumentException(
-                "label " + what + " of '" + abbreviate(labelName) + "' is " + encoded + " UTF-8 bytes; the limit is " +
-                IndexDescriptor.MAX_STRING_BYTES);
-        }
-        b[p++] = SEPARATOR;
-        offsets[slot] = start;
-        lengths[slot] = encoded;
-        hashes[slot] = hash32(s);
-        length = p;
+        return p;
     }
 
-    private static int codePointAt(final String s, final int i, final String what, final String labelName)
+    private static int codePointAt(
+        final char[] chars, final int len, final int i, final String what, final String labelName)
     {
-        final char high = s.charAt(i);
-        if (Character.isHighSurrogate(high) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
+        final char high = chars[i];
+        if (Character.isHighSurrogate(high) && i + 1 < len && Character.isLowSurrogate(chars[i + 1]))
         {
-            return Character.toCodePoint(high, s.charAt(i + 1));
+            return Character.toCodePoint(high, chars[i + 1]);
         }
         throw new IllegalArgumentException(
             "label " + what + " of '" + abbreviate(labelName) + "' is not valid UTF-16: lone surrogate U+" +
@@ -211,6 +276,7 @@ final class LabelBytes
         if (bytes.length < capacity)
         {
             bytes = Arrays.copyOf(bytes, Math.max(capacity, bytes.length * 2));
+            segment = MemorySegment.ofArray(bytes);
         }
     }
 }

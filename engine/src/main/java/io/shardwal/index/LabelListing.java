@@ -1,5 +1,6 @@
 package io.shardwal.index;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Collection;
 
 /**
@@ -36,10 +37,10 @@ final class LabelListing
     }
 
     static void values(
-        final ShardStorage storage, final byte[] nameBytes, final int nameHash, final long snapshot,
+        final ShardStorage storage, final MemorySegment nameBytes, final int nameHash, final long snapshot,
         final Collection<String> out)
     {
-        final int name = storage.findName(nameBytes, 0, nameBytes.length, nameHash);
+        final int name = storage.findName(nameBytes, nameHash);
         if (name == ShardStorage.MISSING)
         {
             return;

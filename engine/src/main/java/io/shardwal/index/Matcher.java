@@ -3,6 +3,7 @@ package io.shardwal.index;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -156,6 +157,21 @@ public final class Matcher
             case REGEX -> regexMatches(labelValue);
             case NOT_REGEX -> !regexMatches(labelValue);
         };
+    }
+
+    /**
+     * A predicate equivalent to {@link #matches(String)} for testing many values from one thread: it reuses its
+     * buffers, so a general regex does not allocate per value. Not thread-safe.
+     */
+    public Predicate<String> newPredicate()
+    {
+        if (shape == null || shape.kind != RegexShape.Kind.GENERAL)
+        {
+            return this::matches;
+        }
+        final RegexEvaluator evaluator = new RegexEvaluator(this);
+        final boolean negate = type == Type.NOT_REGEX;
+        return v -> (v.startsWith(shape.prefix) && evaluator.matches(v)) != negate;
     }
 
     /** Whether the regex (ignoring the type's negation) matches: the shape's shortcuts first, then the pattern. */

@@ -1,5 +1,6 @@
 package io.shardwal.index;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -14,12 +15,12 @@ import java.util.List;
 final class Query
 {
     final Matcher[] matchers;
-    final byte[][] nameBytes;
+    final MemorySegment[] nameBytes;
     final int[] nameHashes;
     /** For = and != the value; for a regex of shape SET its literals. */
-    final byte[][][] literalBytes;
+    final MemorySegment[][] literalBytes;
     final int[][] literalHashes;
-    final byte[][] prefixBytes;
+    final MemorySegment[] prefixBytes;
     final RegexEvaluator[] evaluators;
 
     Query(final List<Matcher> list)
@@ -30,11 +31,11 @@ final class Query
         }
         final int n = list.size();
         matchers = new Matcher[n];
-        nameBytes = new byte[n][];
+        nameBytes = new MemorySegment[n];
         nameHashes = new int[n];
-        literalBytes = new byte[n][][];
+        literalBytes = new MemorySegment[n][];
         literalHashes = new int[n][];
-        prefixBytes = new byte[n][];
+        prefixBytes = new MemorySegment[n];
         evaluators = new RegexEvaluator[n];
         for (int i = 0; i < n; i++)
         {
@@ -48,7 +49,7 @@ final class Query
             nameHashes[i] = LabelBytes.hash32(m.name());
             final List<String> literals = m.shape == null ? List.of(m.value()) :
                 m.shape.kind == RegexShape.Kind.SET ? m.shape.literals : List.of();
-            literalBytes[i] = new byte[literals.size()][];
+            literalBytes[i] = new MemorySegment[literals.size()];
             literalHashes[i] = new int[literals.size()];
             for (int j = 0; j < literals.size(); j++)
             {
@@ -63,8 +64,8 @@ final class Query
         }
     }
 
-    /** UTF-8 of {@code s}, or null if {@code s} has a lone surrogate (such a string is never stored). */
-    static byte[] encode(final String s)
+    /** UTF-8 of {@code s} as a heap segment, or null if {@code s} has a lone surrogate (never stored). */
+    static MemorySegment encode(final String s)
     {
         for (int i = 0; i < s.length(); i++)
         {
@@ -78,6 +79,6 @@ final class Query
                 return null;
             }
         }
-        return s.getBytes(StandardCharsets.UTF_8);
+        return MemorySegment.ofArray(s.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -107,9 +107,8 @@ final class ShardQuery
         final Matcher m = query.matchers[i];
         final IntArrayList pairs = pairIds[i];
         pairs.clear();
-        final byte[] nameBytes = query.nameBytes[i];
-        final int name = nameBytes == null ? ShardStorage.MISSING :
-            storage.findName(nameBytes, 0, nameBytes.length, query.nameHashes[i]);
+        final MemorySegment nameBytes = query.nameBytes[i];
+        final int name = nameBytes == null ? ShardStorage.MISSING : storage.findName(nameBytes, query.nameHashes[i]);
         final boolean include = !m.matchesEmpty();
         if (name != ShardStorage.MISSING)
         {
@@ -174,7 +173,7 @@ final class ShardQuery
     private void scanValues(
         final ShardStorage storage, final int i, final int name, final boolean want, final IntArrayList out)
     {
-        final byte[] prefix = query.prefixBytes[i];
+        final MemorySegment prefix = query.prefixBytes[i];
         final RegexEvaluator evaluator = query.evaluators[i];
         final StringTable strings = storage.strings;
         final int values = loadValues(storage, name);
@@ -201,10 +200,10 @@ final class ShardQuery
         literalStrings.clear();
         for (int j = 0; j < query.literalBytes[i].length; j++)
         {
-            final byte[] literal = query.literalBytes[i][j];
+            final MemorySegment literal = query.literalBytes[i][j];
             if (literal != null)
             {
-                final int s = storage.strings.find(literal, 0, literal.length, query.literalHashes[i][j]);
+                final int s = storage.strings.find(literal, 0, (int)literal.byteSize(), query.literalHashes[i][j]);
                 if (s != StringTable.MISSING)
                 {
                     literalStrings.add(s);
@@ -231,13 +230,13 @@ final class ShardQuery
     }
 
     private static void addLiteralPair(
-        final ShardStorage storage, final int name, final byte[] literal, final int hash, final IntArrayList out)
+        final ShardStorage storage, final int name, final MemorySegment literal, final int hash, final IntArrayList out)
     {
-        if (literal == null || literal.length == 0)
+        if (literal == null || literal.byteSize() == 0)
         {
             return; // never stored
         }
-        final int value = storage.strings.find(literal, 0, literal.length, hash);
+        final int value = storage.strings.find(literal, 0, (int)literal.byteSize(), hash);
         if (value != StringTable.MISSING)
         {
             final int pair = storage.findPair(name, value);

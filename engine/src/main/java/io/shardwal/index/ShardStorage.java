@@ -44,6 +44,7 @@ import org.agrona.collections.Long2LongHashMap;
 final class ShardStorage implements AutoCloseable
 {
     static final int MISSING = -1;
+    private static final int PAIR_CACHE_SIZE = 4096;
 
     final SlabArena general;
     final SlabArena records;
@@ -57,6 +58,13 @@ final class ShardStorage implements AutoCloseable
     final Long2LongHashMap removedSeq = new Long2LongHashMap(16, 0.65f, MISSING);
     final long allHead;
     private int[] pairScratch = new int[16];
+    /**
+     * Recently used pairs by their Java strings (name at 2i, value at 2i + 1): label names and values recur, often as
+     * the very same String instances, so most labels of an add skip interning and the pair map. Bounded (not per
+     * series); written under the write lock only, read under either lock.
+     */
+    private final String[] pairCacheStrings = new String[2 * PAIR_CACHE_SIZE];
+    private final int[] pairCacheIds = new int[PAIR_CACHE_SIZE];
     int liveSeries;
     int displacedSeries;
     long postingsEntries;
@@ -113,7 +121,7 @@ final class ShardStorage implements AutoCloseable
      * id is {@code hash} advanced k times) if found, otherwise {@code -1 - k} for the first free candidate, or
      * {@code -1 - MAX_CANDIDATES} if none is free.
      */
-    int probe(final long hash, final LabelBytes labels)
+    int probe(final long hash, final LabelBytes labels, final Labels source)
     {
         long id = hash;
         int firstFree = SeriesIds.MAX_CANDIDATES;
@@ -131,7 +139,7 @@ final class ShardStorage implements AutoCloseable
                     break; // nothing lives away from its canonical id, so the sequence ends here
                 }
             }
-            else if (recordMatches(ref, labels))
+            else if (recordMatches(ref, labels, source))
             {
                 return k;
             }
@@ -158,8 +166,8 @@ final class ShardStorage implements AutoCloseable
 
     // ---------------------------------------------------------------- mutation
 
-    /** Adds a series that is not yet present; returns its ref. */
-    int insert(final long id, final long seq, final LabelBytes labels, final boolean displaced)
+    /** Adds a series that is not yet present; returns its ref. {@code source} (may be null) feeds the cache. */
+    int insert(final long id, final long seq, final LabelBytes labels, final Labels source, final boolean displaced)
     {
         final int n = labels.count;
         if (pairScratch.length < n)
@@ -169,11 +177,20 @@ final class ShardStorage implements AutoCloseable
         final int[] pairIds = pairScratch;
         for (int i = 0; i < n; i++)
         {
-            final int nameString = strings.intern(labels.bytes, labels.nameOffset(i), labels.nameLength(i),
-                labels.nameHash(i));
-            final int valueString = strings.intern(labels.bytes, labels.valueOffset(i), labels.valueLength(i),
-                labels.valueHash(i));
-            pairIds[i] = pairFor(nameString, valueString, seq);
+            int pair = source == null ? MISSING : cachedPair(source.name(i), source.value(i));
+            if (pair == MISSING)
+            {
+                final int nameString = strings.intern(labels.segment, labels.nameOffset(i), labels.nameLength(i),
+                    labels.nameHash(i));
+                final int valueString = strings.intern(labels.segment, labels.valueOffset(i), labels.valueLength(i),
+                    labels.valueHash(i));
+                pair = pairFor(nameString, valueString, seq);
+                if (source != null)
+                {
+                    cachePair(source.name(i), source.value(i), pair);
+                }
+            }
+            pairIds[i] = pair;
         }
         final long address = records.allocateBump(IndexDescriptor.recordLength(n));
         final MemorySegment slab = records.slab(address);
@@ -240,6 +257,33 @@ final class ShardStorage implements AutoCloseable
         }
     }
 
+    private int cachedPair(final String name, final String value)
+    {
+        final int slot = pairCacheSlot(name, value);
+        final String cachedName = pairCacheStrings[2 * slot];
+        final String cachedValue = pairCacheStrings[2 * slot + 1];
+        if ((cachedName == name || cachedName != null && cachedName.equals(name)) &&
+            (cachedValue == value || cachedValue != null && cachedValue.equals(value)))
+        {
+            return pairCacheIds[slot];
+        }
+        return MISSING;
+    }
+
+    private void cachePair(final String name, final String value, final int pair)
+    {
+        final int slot = pairCacheSlot(name, value);
+        pairCacheStrings[2 * slot] = name;
+        pairCacheStrings[2 * slot + 1] = value;
+        pairCacheIds[slot] = pair;
+    }
+
+    private static int pairCacheSlot(final String name, final String value)
+    {
+        final int h = (name.hashCode() * 0x9E3779B1) ^ value.hashCode();
+        return (h ^ (h >>> 15) ^ (h >>> 27)) & (PAIR_CACHE_SIZE - 1);
+    }
+
     private int pairFor(final int nameString, final int valueString, final long seq)
     {
         final long key = ((long)nameString << 32) | (valueString & 0xFFFF_FFFFL);
@@ -270,8 +314,8 @@ final class ShardStorage implements AutoCloseable
 
     // ---------------------------------------------------------------- reading
 
-    /** Whether the record at {@code ref} has exactly {@code labels}. */
-    boolean recordMatches(final int ref, final LabelBytes labels)
+    /** Whether the record at {@code ref} has exactly {@code labels} (whose strings are {@code source}, or null). */
+    boolean recordMatches(final int ref, final LabelBytes labels, final Labels source)
     {
         final long address = IndexDescriptor.addressOfRef(ref);
         final MemorySegment slab = records.slab(address);
@@ -283,11 +327,21 @@ final class ShardStorage implements AutoCloseable
         }
         for (int i = 0; i < n; i++)
         {
-            final long pair = pairs.address(slab.get(INT, o + RECORD_PAIRS_OFFSET + 4L * i));
+            final int pairId = slab.get(INT, o + RECORD_PAIRS_OFFSET + 4L * i);
+            final int cached = source == null ? MISSING : cachedPair(source.name(i), source.value(i));
+            if (cached != MISSING)
+            {
+                if (cached != pairId)
+                {
+                    return false;
+                }
+                continue;
+            }
+            final long pair = pairs.address(pairId);
             if (!strings.equals(general.getInt(pair + PAIR_NAME_STRING_OFFSET),
-                    labels.bytes, labels.nameOffset(i), labels.nameLength(i)) ||
+                    labels.segment, labels.nameOffset(i), labels.nameLength(i)) ||
                 !strings.equals(general.getInt(pair + PAIR_VALUE_OFFSET),
-                    labels.bytes, labels.valueOffset(i), labels.valueLength(i)))
+                    labels.segment, labels.valueOffset(i), labels.valueLength(i)))
             {
                 return false;
             }
@@ -329,10 +383,10 @@ final class ShardStorage implements AutoCloseable
         }
     }
 
-    /** The name index of label name {@code bytes[offset, offset + length)}, or MISSING. */
-    int findName(final byte[] bytes, final int offset, final int length, final int hash)
+    /** The name index of label name {@code name} (UTF-8, a whole segment), or MISSING. */
+    int findName(final MemorySegment name, final int hash)
     {
-        final int nameString = strings.find(bytes, offset, length, hash);
+        final int nameString = strings.find(name, 0, (int)name.byteSize(), hash);
         return nameString == MISSING ? MISSING : nameIndex.get(nameString);
     }
 
@@ -431,7 +485,8 @@ final class ShardStorage implements AutoCloseable
     {
         return 8L * idIndex.capacity() + 16L * idOverflow.capacity() + 8L * nameIndex.capacity() +
             16L * pairIndex.capacity() + 16L * removedSeq.capacity() + strings.heapBytes() + names.heapBytes() +
-            pairs.heapBytes() + general.heapBytes() + records.heapBytes() + 4L * pairScratch.length + 6 * 64;
+            pairs.heapBytes() + general.heapBytes() + records.heapBytes() + 4L * pairScratch.length +
+            4L * pairCacheStrings.length + 4L * pairCacheIds.length + 8 * 64;
     }
 
     @Override

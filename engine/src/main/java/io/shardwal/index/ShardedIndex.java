@@ -1,5 +1,6 @@
 package io.shardwal.index;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -114,7 +115,7 @@ public final class ShardedIndex implements SeriesIndex
         checkSeries(labels);
         final LabelBytes bytes = LabelBytes.forThread();
         final long hash = bytes.encode(labels) & hashMask;
-        return shards[shardOf(hash)].add(hash, bytes);
+        return shards[shardOf(hash)].add(hash, bytes, labels);
     }
 
     @Override
@@ -189,7 +190,7 @@ public final class ShardedIndex implements SeriesIndex
         {
             throw new IllegalArgumentException("label name is " + (name == null ? "null" : "empty"));
         }
-        final byte[] bytes = Query.encode(name);
+        final MemorySegment bytes = Query.encode(name);
         if (bytes == null)
         {
             return List.of();

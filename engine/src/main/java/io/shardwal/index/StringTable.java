@@ -24,6 +24,7 @@ import org.agrona.collections.Int2IntHashMap;
 final class StringTable
 {
     static final int MISSING = -1;
+    private static final ValueLayout.OfLong LONG_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private final SlabArena arena;
     private final EntryTable entries;
@@ -40,14 +41,14 @@ final class StringTable
         return entries.size();
     }
 
-    /** The id of the string {@code bytes[offset, offset + length)} with in-memory hash {@code hash}, or MISSING. */
-    int find(final byte[] bytes, final int offset, final int length, final int hash)
+    /** The id of the UTF-8 string {@code src[offset, offset + length)} with in-memory hash {@code hash}, or MISSING. */
+    int find(final MemorySegment src, final long offset, final int length, final int hash)
     {
         int key = hash;
         while (true)
         {
             final int id = byHash.get(key);
-            if (id == MISSING || equals(id, bytes, offset, length))
+            if (id == MISSING || equals(id, src, offset, length))
             {
                 return id;
             }
@@ -56,7 +57,7 @@ final class StringTable
     }
 
     /** The id of the string, adding it if it is new. */
-    int intern(final byte[] bytes, final int offset, final int length, final int hash)
+    int intern(final MemorySegment src, final long offset, final int length, final int hash)
     {
         int key = hash;
         while (true)
@@ -64,9 +65,9 @@ final class StringTable
             final int id = byHash.get(key);
             if (id == MISSING)
             {
-                return add(key, bytes, offset, length, hash);
+                return add(key, src, offset, length, hash);
             }
-            if (equals(id, bytes, offset, length))
+            if (equals(id, src, offset, length))
             {
                 return id;
             }
@@ -74,8 +75,8 @@ final class StringTable
         }
     }
 
-    /** Whether string {@code id} has exactly the bytes {@code bytes[offset, offset + length)}. */
-    boolean equals(final int id, final byte[] bytes, final int offset, final int length)
+    /** Whether string {@code id} has exactly the bytes {@code src[offset, offset + length)}. */
+    boolean equals(final int id, final MemorySegment src, final long offset, final int length)
     {
         final long entry = entries.address(id);
         final MemorySegment slab = arena.slab(entry);
@@ -85,9 +86,32 @@ final class StringTable
             return false;
         }
         final long address = slab.get(IndexDescriptor.LONG, o + STRING_BYTES_OFFSET);
-        final long at = SlabArena.offset(address);
-        return MemorySegment.mismatch(
-            MemorySegment.ofArray(bytes), offset, offset + length, arena.slab(address), at, at + length) == -1;
+        return bytesEqual(src, offset, arena.slab(address), SlabArena.offset(address), length);
+    }
+
+    /**
+     * Whether {@code length} bytes at {@code a[aOffset]} and {@code b[bOffset]} are equal: eight at a time, for the
+     * short strings of labels much cheaper than {@link MemorySegment#mismatch}'s set-up.
+     */
+    static boolean bytesEqual(
+        final MemorySegment a, final long aOffset, final MemorySegment b, final long bOffset, final int length)
+    {
+        int i = 0;
+        for (; i + 8 <= length; i += 8)
+        {
+            if (a.get(LONG_UNALIGNED, aOffset + i) != b.get(LONG_UNALIGNED, bOffset + i))
+            {
+                return false;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (a.get(ValueLayout.JAVA_BYTE, aOffset + i) != b.get(ValueLayout.JAVA_BYTE, bOffset + i))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     int hash(final int id)
@@ -121,18 +145,16 @@ final class StringTable
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    /** Whether string {@code id} starts with {@code prefix} (UTF-8 bytes). */
-    boolean startsWith(final int id, final byte[] prefix)
+    /** Whether string {@code id} starts with {@code prefix} (UTF-8 bytes, a whole segment). */
+    boolean startsWith(final int id, final MemorySegment prefix)
     {
-        final int length = length(id);
-        if (length < prefix.length)
+        final long prefixLength = prefix.byteSize();
+        if (length(id) < prefixLength)
         {
             return false;
         }
         final long address = bytesAddress(id);
-        final long at = SlabArena.offset(address);
-        return MemorySegment.mismatch(
-            MemorySegment.ofArray(prefix), 0, prefix.length, arena.slab(address), at, at + prefix.length) == -1;
+        return bytesEqual(prefix, 0, arena.slab(address), SlabArena.offset(address), (int)prefixLength);
     }
 
     long heapBytes()
@@ -140,11 +162,10 @@ final class StringTable
         return entries.heapBytes() + 8L * byHash.capacity() + 48;
     }
 
-    private int add(final int key, final byte[] bytes, final int offset, final int length, final int hash)
+    private int add(final int key, final MemorySegment src, final long offset, final int length, final int hash)
     {
         final long address = arena.allocateBump(Math.max(length, 1));
-        MemorySegment.copy(bytes, offset, arena.slab(address), ValueLayout.JAVA_BYTE, SlabArena.offset(address),
-            length);
+        MemorySegment.copy(src, offset, arena.slab(address), SlabArena.offset(address), length);
         final int id = entries.append();
         final long entry = entries.address(id);
         arena.putLong(entry + STRING_BYTES_OFFSET, address);
