@@ -255,14 +255,14 @@ final class IndexShard implements AutoCloseable
         }
     }
 
-    void collectLabelValues(
-        final MemorySegment name, final int nameHash, final Collection<String> out, final long snapshot)
+    void collectLabelValues(final String nameString, final MemorySegment name, final int nameHash,
+        final Collection<String> out, final long snapshot)
     {
         final long stamp = readLock();
         try
         {
             checkOpen();
-            LabelListing.values(storage, name, nameHash, snapshot, out);
+            LabelListing.values(storage, nameString, name, nameHash, snapshot, out);
         }
         finally
         {

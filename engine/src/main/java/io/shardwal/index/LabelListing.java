@@ -37,10 +37,10 @@ final class LabelListing
     }
 
     static void values(
-        final ShardStorage storage, final MemorySegment nameBytes, final int nameHash, final long snapshot,
-        final Collection<String> out)
+        final ShardStorage storage, final String nameString, final MemorySegment nameBytes, final int nameHash,
+        final long snapshot, final Collection<String> out)
     {
-        final int name = storage.findName(nameBytes, nameHash);
+        final int name = storage.findName(nameString, nameBytes, nameHash);
         if (name == ShardStorage.MISSING)
         {
             return;

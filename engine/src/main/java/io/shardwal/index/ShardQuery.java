@@ -37,6 +37,7 @@ import org.agrona.collections.IntHashSet;
  */
 final class ShardQuery
 {
+    private static final long[] NO_IDS = new long[0];
     private static final int EMPTY = 0;
     private static final int NOOP = 1;
     private static final int INCLUDE = 2;
@@ -75,7 +76,7 @@ final class ShardQuery
             resolve(storage, i);
             if (kinds[i] == EMPTY)
             {
-                return new long[0];
+                return NO_IDS;
             }
         }
         final int driver = chooseDriver();
@@ -107,10 +108,17 @@ final class ShardQuery
         final Matcher m = query.matchers[i];
         final IntArrayList pairs = pairIds[i];
         pairs.clear();
-        final MemorySegment nameBytes = query.nameBytes[i];
-        final int name = nameBytes == null ? ShardStorage.MISSING : storage.findName(nameBytes, query.nameHashes[i]);
         final boolean include = !m.matchesEmpty();
-        if (name != ShardStorage.MISSING)
+        final boolean equality = m.type() == Matcher.Type.EQUAL || m.type() == Matcher.Type.NOT_EQUAL;
+        final int cached = equality ? storage.cachedPair(m.name(), m.value()) : ShardStorage.MISSING;
+        final MemorySegment nameBytes = query.nameBytes[i];
+        final int name = cached != ShardStorage.MISSING || nameBytes == null ? ShardStorage.MISSING :
+            storage.findName(m.name(), nameBytes, query.nameHashes[i]);
+        if (cached != ShardStorage.MISSING)
+        {
+            pairs.addInt(cached); // a recently used pair: no lookups by bytes
+        }
+        else if (name != ShardStorage.MISSING)
         {
             switch (m.type())
             {
@@ -420,6 +428,10 @@ final class ShardQuery
                 continue;
             }
             ids[n++] = slab.get(LONG, o + RECORD_ID_OFFSET);
+        }
+        if (n == 0)
+        {
+            return NO_IDS;
         }
         Arrays.sort(ids, 0, n);
         return n == count ? ids : Arrays.copyOf(ids, n);

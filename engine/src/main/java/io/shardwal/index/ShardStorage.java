@@ -45,6 +45,7 @@ final class ShardStorage implements AutoCloseable
 {
     static final int MISSING = -1;
     private static final int PAIR_CACHE_SIZE = 4096;
+    private static final int NAME_CACHE_SIZE = 256;
 
     final SlabArena general;
     final SlabArena records;
@@ -65,6 +66,9 @@ final class ShardStorage implements AutoCloseable
      */
     private final String[] pairCacheStrings = new String[2 * PAIR_CACHE_SIZE];
     private final int[] pairCacheIds = new int[PAIR_CACHE_SIZE];
+    /** Label names by their Java strings, the same way: a query's names are found without hashing bytes. */
+    private final String[] nameCacheStrings = new String[NAME_CACHE_SIZE];
+    private final int[] nameCacheIds = new int[NAME_CACHE_SIZE];
     int liveSeries;
     int displacedSeries;
     long postingsEntries;
@@ -188,6 +192,7 @@ final class ShardStorage implements AutoCloseable
                 if (source != null)
                 {
                     cachePair(source.name(i), source.value(i), pair);
+                    cacheName(source.name(i), general.getInt(pairs.address(pair) + PAIR_NAME_OFFSET));
                 }
             }
             pairIds[i] = pair;
@@ -257,7 +262,8 @@ final class ShardStorage implements AutoCloseable
         }
     }
 
-    private int cachedPair(final String name, final String value)
+    /** The pair id of (name, value) if recently used, else MISSING (then look it up by bytes). Any lock. */
+    int cachedPair(final String name, final String value)
     {
         final int slot = pairCacheSlot(name, value);
         final String cachedName = pairCacheStrings[2 * slot];
@@ -276,6 +282,13 @@ final class ShardStorage implements AutoCloseable
         pairCacheStrings[2 * slot] = name;
         pairCacheStrings[2 * slot + 1] = value;
         pairCacheIds[slot] = pair;
+    }
+
+    private void cacheName(final String name, final int index)
+    {
+        final int slot = name.hashCode() & (NAME_CACHE_SIZE - 1);
+        nameCacheStrings[slot] = name;
+        nameCacheIds[slot] = index;
     }
 
     private static int pairCacheSlot(final String name, final String value)
@@ -383,10 +396,16 @@ final class ShardStorage implements AutoCloseable
         }
     }
 
-    /** The name index of label name {@code name} (UTF-8, a whole segment), or MISSING. */
-    int findName(final MemorySegment name, final int hash)
+    /** The name index of label name {@code name} (also as UTF-8, a whole segment), or MISSING. */
+    int findName(final String name, final MemorySegment bytes, final int hash)
     {
-        final int nameString = strings.find(name, 0, (int)name.byteSize(), hash);
+        final int slot = name.hashCode() & (NAME_CACHE_SIZE - 1);
+        final String cached = nameCacheStrings[slot];
+        if (cached == name || cached != null && cached.equals(name))
+        {
+            return nameCacheIds[slot];
+        }
+        final int nameString = strings.find(bytes, 0, (int)bytes.byteSize(), hash);
         return nameString == MISSING ? MISSING : nameIndex.get(nameString);
     }
 
@@ -486,7 +505,8 @@ final class ShardStorage implements AutoCloseable
         return 8L * idIndex.capacity() + 16L * idOverflow.capacity() + 8L * nameIndex.capacity() +
             16L * pairIndex.capacity() + 16L * removedSeq.capacity() + strings.heapBytes() + names.heapBytes() +
             pairs.heapBytes() + general.heapBytes() + records.heapBytes() + 4L * pairScratch.length +
-            4L * pairCacheStrings.length + 4L * pairCacheIds.length + 8 * 64;
+            4L * pairCacheStrings.length + 4L * pairCacheIds.length + 4L * nameCacheStrings.length +
+            4L * nameCacheIds.length + 10 * 64;
     }
 
     @Override

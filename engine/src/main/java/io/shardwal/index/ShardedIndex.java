@@ -199,7 +199,7 @@ public final class ShardedIndex implements SeriesIndex
         final Set<String> values = new HashSet<>();
         for (final IndexShard shard : shards)
         {
-            shard.collectLabelValues(bytes, LabelBytes.hash32(name), values, snapshot);
+            shard.collectLabelValues(name, bytes, LabelBytes.hash32(name), values, snapshot);
         }
         return sorted(values);
     }
