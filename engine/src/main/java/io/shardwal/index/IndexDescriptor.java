@@ -48,8 +48,10 @@ import java.nio.ByteOrder;
  * <pre>
  *  string (16): | Bytes address (u64) | Length (u32) | Hash (u32) |
  *  name   (40): | Name string id (u32) | Spare (u32) | Values list head: pair ids (24) | Created sequence (u64) |
- *  pair   (48): | Name index (u32) | Value string id (u32) | Postings list head: refs (24) | Live series (u32) |
- *               | Name string id (u32) | Created sequence (u64) |
+ *  pair   (64): | Name index (u32) | Value string id (u32) | Postings list head: refs (24) | Live series (u32) |
+ *               | Name string id (u32) | Created sequence (u64) | Value bytes address (u64) | Value length (u32) |
+ *               | Spare (u32) |
+ *  (the value's bytes are repeated from its string entry so a scan over a label's values reads one entry less)
  * </pre>
  */
 final class IndexDescriptor
@@ -118,7 +120,9 @@ final class IndexDescriptor
     static final int PAIR_LIVE_OFFSET = 32;
     static final int PAIR_NAME_STRING_OFFSET = 36;
     static final int PAIR_CREATED_SEQ_OFFSET = 40;
-    static final int PAIR_ENTRY_LENGTH = 48;
+    static final int PAIR_VALUE_BYTES_OFFSET = 48;
+    static final int PAIR_VALUE_LENGTH_OFFSET = 56;
+    static final int PAIR_ENTRY_LENGTH = 64;
 
     private IndexDescriptor()
     {

@@ -60,24 +60,28 @@ final class IndexShard implements AutoCloseable
         try
         {
             checkOpen();
-            final int found = storage.probe(hash, labels, source);
+            int found = storage.probe(hash, labels, source);
             if (found >= 0)
             {
                 return candidate(hash, found);
             }
-        }
-        finally
-        {
-            lock.unlockRead(stamp);
-        }
-        stamp = writeLock();
-        try
-        {
-            checkOpen();
-            final int found = storage.probe(hash, labels, source);
-            if (found >= 0)
+            final long converted = lock.tryConvertToWriteLock(stamp);
+            if (converted != 0)
             {
-                return candidate(hash, found);
+                stamp = converted; // the only reader: what it probed is still true under the write lock
+                writerWaits.recordUncontended();
+            }
+            else
+            {
+                lock.unlockRead(stamp);
+                stamp = 0;
+                stamp = writeLock();
+                checkOpen();
+                found = storage.probe(hash, labels, source);
+                if (found >= 0)
+                {
+                    return candidate(hash, found);
+                }
             }
             final int free = -1 - found;
             if (free == SeriesIds.MAX_CANDIDATES)
@@ -91,7 +95,10 @@ final class IndexShard implements AutoCloseable
         }
         finally
         {
-            lock.unlockWrite(stamp);
+            if (stamp != 0)
+            {
+                lock.unlock(stamp); // a read or a write stamp
+            }
         }
     }
 

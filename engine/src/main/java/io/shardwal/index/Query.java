@@ -22,8 +22,10 @@ final class Query
     final int[][] literalHashes;
     final MemorySegment[] prefixBytes;
     final RegexEvaluator[] evaluators;
+    /** Per general regex, its results on values seen in earlier shards (null with one shard). */
+    final RegexMemo[] memos;
 
-    Query(final List<Matcher> list)
+    Query(final List<Matcher> list, final int shards)
     {
         if (list.isEmpty())
         {
@@ -37,6 +39,7 @@ final class Query
         literalHashes = new int[n][];
         prefixBytes = new MemorySegment[n];
         evaluators = new RegexEvaluator[n];
+        memos = new RegexMemo[n];
         for (int i = 0; i < n; i++)
         {
             final Matcher m = list.get(i);
@@ -60,6 +63,7 @@ final class Query
             {
                 prefixBytes[i] = encode(m.shape.prefix); // null: no stored value can start with it
                 evaluators[i] = m.shape.kind == RegexShape.Kind.GENERAL ? new RegexEvaluator(m) : null;
+                memos[i] = evaluators[i] != null && shards > 1 ? new RegexMemo() : null;
             }
         }
     }

@@ -183,18 +183,33 @@ final class ShardQuery
     {
         final MemorySegment prefix = query.prefixBytes[i];
         final RegexEvaluator evaluator = query.evaluators[i];
+        final RegexMemo memo = query.memos[i];
         final StringTable strings = storage.strings;
         final int values = loadValues(storage, name);
         for (int j = 0; j < values; j++)
         {
             final int pair = scratch[j];
-            final int value = storage.pairValueString(pair);
-            boolean matches = prefix != null && strings.startsWith(value, prefix);
+            final long address = storage.pairValueBytes(pair);
+            final int length = storage.pairValueLength(pair);
+            boolean matches = prefix != null && strings.startsWith(address, length, prefix);
             if (matches && evaluator != null)
             {
-                final long address = strings.bytesAddress(value);
-                matches = evaluator.matches(storage.general.slab(address), SlabArena.offset(address),
-                    strings.length(value));
+                final MemorySegment slab = storage.general.slab(address);
+                final long offset = SlabArena.offset(address);
+                final long hash = memo == null ? 0 : RegexMemo.hash(slab, offset, length);
+                final int known = memo == null ? RegexMemo.UNKNOWN : memo.lookup(hash, slab, offset, length);
+                if (known == RegexMemo.UNKNOWN)
+                {
+                    matches = evaluator.matches(slab, offset, length);
+                    if (memo != null)
+                    {
+                        memo.remember(hash, slab, offset, length, matches);
+                    }
+                }
+                else
+                {
+                    matches = known == RegexMemo.MATCHES;
+                }
             }
             if (matches == want)
             {

@@ -15,6 +15,8 @@ import static io.shardwal.index.IndexDescriptor.PAIR_LIVE_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_NAME_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_NAME_STRING_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_POSTINGS_OFFSET;
+import static io.shardwal.index.IndexDescriptor.PAIR_VALUE_BYTES_OFFSET;
+import static io.shardwal.index.IndexDescriptor.PAIR_VALUE_LENGTH_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_VALUE_OFFSET;
 import static io.shardwal.index.IndexDescriptor.RECORD_ADD_SEQ_OFFSET;
 import static io.shardwal.index.IndexDescriptor.RECORD_FLAGS_OFFSET;
@@ -320,6 +322,8 @@ final class ShardStorage implements AutoCloseable
         general.putInt(entry + PAIR_VALUE_OFFSET, valueString);
         general.putInt(entry + PAIR_NAME_STRING_OFFSET, nameString);
         general.putLong(entry + PAIR_CREATED_SEQ_OFFSET, seq);
+        general.putLong(entry + PAIR_VALUE_BYTES_OFFSET, strings.bytesAddress(valueString));
+        general.putInt(entry + PAIR_VALUE_LENGTH_OFFSET, strings.length(valueString));
         Postings.append(general, names.address(name) + NAME_VALUES_OFFSET, pair);
         pairIndex.put(key, pair);
         return pair;
@@ -434,6 +438,17 @@ final class ShardStorage implements AutoCloseable
     int pairValueString(final int pair)
     {
         return general.getInt(pairs.address(pair) + PAIR_VALUE_OFFSET);
+    }
+
+    /** Address of the UTF-8 bytes of the pair's value. */
+    long pairValueBytes(final int pair)
+    {
+        return general.getLong(pairs.address(pair) + PAIR_VALUE_BYTES_OFFSET);
+    }
+
+    int pairValueLength(final int pair)
+    {
+        return general.getInt(pairs.address(pair) + PAIR_VALUE_LENGTH_OFFSET);
     }
 
     int pairLiveSeries(final int pair)

@@ -138,7 +138,7 @@ public final class ShardedIndex implements SeriesIndex
     public long[] findSeries(final List<Matcher> matchers)
     {
         checkOpen();
-        final ShardQuery query = new ShardQuery(new Query(matchers));
+        final ShardQuery query = new ShardQuery(new Query(matchers, shards.length));
         final long[][] parts = new long[shards.length][];
         for (int attempt = 0; attempt < MAX_QUERY_ATTEMPTS; attempt++)
         {

@@ -145,16 +145,12 @@ final class StringTable
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    /** Whether string {@code id} starts with {@code prefix} (UTF-8 bytes, a whole segment). */
-    boolean startsWith(final int id, final MemorySegment prefix)
+    /** Whether the {@code length} bytes at {@code address} start with {@code prefix} (a whole segment). */
+    boolean startsWith(final long address, final int length, final MemorySegment prefix)
     {
         final long prefixLength = prefix.byteSize();
-        if (length(id) < prefixLength)
-        {
-            return false;
-        }
-        final long address = bytesAddress(id);
-        return bytesEqual(prefix, 0, arena.slab(address), SlabArena.offset(address), (int)prefixLength);
+        return length >= prefixLength &&
+            bytesEqual(prefix, 0, arena.slab(address), SlabArena.offset(address), (int)prefixLength);
     }
 
     long heapBytes()
