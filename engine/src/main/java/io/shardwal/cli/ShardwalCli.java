@@ -86,6 +86,7 @@ public final class ShardwalCli implements Callable<Integer>
         final CommandLine commandLine = commandLine(terminal);
         commandLine.setOut(out);
         commandLine.setErr(err);
+        final boolean parents = ENGINE_LOG.getUseParentHandlers();
         final Handler handler = logTo(err, List.of(args).contains("--verbose"));
         try
         {
@@ -94,6 +95,7 @@ public final class ShardwalCli implements Callable<Integer>
         finally
         {
             ENGINE_LOG.removeHandler(handler);
+            ENGINE_LOG.setUseParentHandlers(parents);
             out.flush();
             err.flush();
         }
@@ -105,6 +107,7 @@ public final class ShardwalCli implements Callable<Integer>
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setUsageHelpAutoWidth(true);
         commandLine.setExecutionExceptionHandler(ShardwalCli::failed);
+        commandLine.setParameterExceptionHandler(ShardwalCli::badArguments);
         return commandLine;
     }
 
@@ -119,6 +122,18 @@ public final class ShardwalCli implements Callable<Integer>
         final PrintWriter err = spec.commandLine().getErr();
         err.println("shardwal: missing a command");
         spec.commandLine().usage(err);
+        return CliFailure.USAGE;
+    }
+
+    /** Bad arguments: the problem, picocli's suggestions for a mistyped name, then the usage; exit code 2. */
+    private static int badArguments(final CommandLine.ParameterException problem, final String[] args)
+    {
+        final CommandLine command = problem.getCommandLine();
+        final PrintWriter err = command.getErr();
+        err.println(command.getCommandSpec().qualifiedName() + ": " + problem.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(problem, err);
+        command.usage(err);
+        err.flush();
         return CliFailure.USAGE;
     }
 
