@@ -99,11 +99,11 @@ final class DemoCommand implements Callable<Integer>
         {
             quota[t] = records / threads + (t < records % threads ? 1 : 0);
         }
-        final DemoWorkload workload = new DemoWorkload(size.min(), size.max(), quota);
         final WalOptions options = WalOptions.builder(directory).shardCount(shards).segmentSize(segmentSize)
             .syncMode(sync).latencyRecording(latency).maxValueSize(Math.max(size.max(), 1024)).build();
         DemoDirectory.prepare(directory, MARKER);
-        DemoDirectory.checkSpace(directory, estimateBytes(workload));
+        DemoDirectory.checkSpace(directory, estimateBytes());
+        final DemoWorkload workload = new DemoWorkload(size.min(), size.max(), quota);
         try (ShardedWal wal = ShardedWal.open(options))
         {
             DemoDirectory.mark(directory, MARKER);
@@ -148,17 +148,18 @@ final class DemoCommand implements Callable<Integer>
         {
             throw new ParameterException(spec.commandLine(), "--seconds must be positive");
         }
-        if (records / threads >= Integer.MAX_VALUE * 32L)
+        if (records > DemoWorkload.MAX_RECORDS)
         {
-            throw new ParameterException(spec.commandLine(), "--records is too large for one demo run");
+            throw new ParameterException(spec.commandLine(), "--records can be at most " + DemoWorkload.MAX_RECORDS
+                + " (the replay keeps one bit per record)");
         }
     }
 
     /** Disk the log will take: framed records plus, per shard, the segment being filled and one prepared ahead. */
-    private long estimateBytes(final DemoWorkload workload)
+    private long estimateBytes()
     {
         final long frame = FrameDescriptor.align(FrameDescriptor.dataFrameLength(DemoWorkload.KEY_LENGTH,
-            (long)Math.ceil(workload.averageSize())));
+            (size.min() + size.max() + 1) / 2));
         return records * frame + shards * 2L * (segmentSize + 4096);
     }
 

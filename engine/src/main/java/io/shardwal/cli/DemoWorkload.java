@@ -29,6 +29,8 @@ final class DemoWorkload
     static final int HEADER_LENGTH = 16;
     static final int KEY_LENGTH = 12;
     static final int KEY_IDS = 100_000;
+    /** The most records one run can check: one bit each, in an array of at most 2^31 longs. */
+    static final long MAX_RECORDS = (long)Integer.MAX_VALUE * 64;
     private static final byte[] KEY_PREFIX = "sensor-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final int POOL_MASK = (1 << 20) - 1;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -68,12 +70,6 @@ final class DemoWorkload
     int maxSize()
     {
         return maxSize;
-    }
-
-    /** Average value length. */
-    double averageSize()
-    {
-        return (minSize + maxSize) / 2.0;
     }
 
     /** A 64-bit mix of (thread, sequence): the seed of every choice for that record. */
