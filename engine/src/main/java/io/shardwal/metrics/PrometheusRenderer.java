@@ -43,9 +43,9 @@ public final class PrometheusRenderer
         out.append("shardwal_shards ").append(shards.size()).append('\n');
 
         perShard(out, shards, "shardwal_records_total", "counter",
-            "DATA records committed since the log was opened.", ShardStats::records);
+            "DATA records committed since the writer opened the log (a read-only view: records in the files).", ShardStats::records);
         perShard(out, shards, "shardwal_payload_bytes_total", "counter",
-            "Key and value bytes of the records committed since the log was opened.", ShardStats::payloadBytes);
+            "Key and value bytes of those records.", ShardStats::payloadBytes);
         perShard(out, shards, "shardwal_committed_position_bytes", "gauge",
             "End of the contiguous committed prefix of the shard (a shard position).",
             ShardStats::committedPosition);
