@@ -3,6 +3,7 @@ package io.shardwal.cli;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -190,7 +191,7 @@ final class DemoCommand implements Callable<Integer>
         final ProgressBar bar = new ProgressBar(err, cli.terminal(), "writing", records);
         for (final Thread writer : writers)
         {
-            while (!writer.join(java.time.Duration.ofMillis(cli.terminal() ? 100 : 250)))
+            while (!writer.join(Duration.ofMillis(cli.terminal() ? 100 : 250)))
             {
                 bar.update(sum(progress));
             }

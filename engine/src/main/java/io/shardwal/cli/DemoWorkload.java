@@ -2,6 +2,8 @@ package io.shardwal.cli;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -31,11 +33,10 @@ final class DemoWorkload
     static final int KEY_IDS = 100_000;
     /** The most records one run can check: one bit each, in an array of at most 2^31 longs. */
     static final long MAX_RECORDS = (long)Integer.MAX_VALUE * 64;
-    private static final byte[] KEY_PREFIX = "sensor-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] KEY_PREFIX = "sensor-".getBytes(StandardCharsets.US_ASCII);
     private static final int POOL_MASK = (1 << 20) - 1;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG =
-        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int minSize;
     private final int maxSize;

@@ -1,6 +1,7 @@
 package io.shardwal.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 
 /**
  * A progress bar on stderr. On a terminal it redraws one line in place; otherwise (a file, a pipe, a test) it
@@ -40,7 +41,7 @@ final class ProgressBar
             final String eta = rate > 0 && done < total ? "  ETA " + Units.seconds((long)((total - done) / rate * 1e9))
                 : "";
             final String line = label + " [" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] "
-                + String.format(java.util.Locale.ROOT, "%3d%%", (int)(fraction * 100)) + "  " + Units.count(done)
+                + String.format(Locale.ROOT, "%3d%%", (int)(fraction * 100)) + "  " + Units.count(done)
                 + " / " + Units.count(total) + "  " + Units.rate(rate) + " records/s" + eta;
             err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
             lastLength = line.length();

@@ -85,9 +85,11 @@ class VerifyCommandTest
         assertTrue(run.out().endsWith(damaged + " problems found\n"), run.out());
     }
 
+    /** With 1,200 records every shard has at least three full segments, so the second one lies in the middle. */
     @Test
     void shouldReportAMissingSegmentAndATornCheckpointLog() throws IOException
     {
+        TestLogs.write(log, 600);
         Cli.run("checkpoint", log, "first");
         Files.delete(log.resolve(String.format("shard_02/%020d.wal", TestLogs.SEGMENT_SIZE)));
         Files.write(log.resolve("checkpoints.log"), new byte[] {'C', 'K', 'P', 'T', 1, 2}, StandardOpenOption.APPEND);
