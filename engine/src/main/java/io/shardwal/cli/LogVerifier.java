@@ -1,0 +1,370 @@
+package io.shardwal.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.checkpoint.CheckpointLog;
+import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentDescriptor;
+import io.shardwal.mmap.SegmentScanner;
+import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.ShardedWal;
+
+/**
+ * The read-only check behind {@code shardwal verify}: the manifest, every segment file of every shard (header,
+ * chain, and every frame from offset 0 with the same walk recovery uses, in VERIFY mode), {@code checkpoints.log},
+ * HEAD, and whether every checkpoint lies within the data. Maps everything read-only and writes nothing.
+ *
+ * <p>Not thread-safe; one verifier per run.
+ */
+final class LogVerifier
+{
+    /** The pseudo-shard of findings about the whole log (manifest, checkpoints). */
+    static final int LOG = -1;
+
+    /**
+     * One problem. {@code position} is a shard position for segment findings, a file offset for the others;
+     * {@code fileOffset} is the byte offset in {@code file} (-1 if none). {@code inFlight} marks a finding at the
+     * live end of a shard that a writer holding the log may still be writing: listed, not counted as damage.
+     */
+    record Finding(int shard, String file, long position, long fileOffset, long length, String kind, String detail,
+        boolean inFlight)
+    {
+    }
+
+    /** Totals of a run. */
+    record Summary(int shards, int segments, long records, long frameBytes, int checkpoints)
+    {
+    }
+
+    private final Path directory;
+    private final boolean live;
+    private final List<Finding> findings = new ArrayList<>();
+    private int segmentCount;
+    private long records;
+    private long frameBytes;
+    private int checkpointCount;
+
+    LogVerifier(final Path directory, final boolean live)
+    {
+        this.directory = directory;
+        this.live = live;
+    }
+
+    List<Finding> findings()
+    {
+        return findings;
+    }
+
+    /** Runs every check; returns the totals. Findings are in {@link #findings()}. */
+    Summary run() throws IOException
+    {
+        final Map<String, String> manifest = LogDirectory.manifest(directory);
+        checkManifest();
+        final int shards = intValue(manifest, "shards");
+        final long segmentSize = longValue(manifest, "segmentSize");
+        if (shards <= 0 || segmentSize <= 0)
+        {
+            return new Summary(0, 0, 0, 0, 0);
+        }
+        final List<Checkpoint> checkpoints = checkpoints(shards);
+        final boolean wholeRemainder = !live && LogDirectory.possibleOsCrash(directory);
+        final long[] validEnds = new long[shards];
+        final long[] firstBases = new long[shards];
+        for (int shard = 0; shard < shards; shard++)
+        {
+            final ShardScan scan = new ShardScan(shard, segmentSize, wholeRemainder);
+            scan.run();
+            validEnds[shard] = scan.validEnd;
+            firstBases[shard] = scan.firstBase;
+        }
+        for (final Checkpoint checkpoint : checkpoints)
+        {
+            for (int shard = 0; shard < shards; shard++)
+            {
+                final long position = checkpoint.position(shard);
+                if (position > validEnds[shard] && position > firstBases[shard])
+                {
+                    findings.add(new Finding(LOG, CheckpointLog.FILE_NAME, checkpoint.logOffset(), checkpoint.logOffset(),
+                        0, "CHECKPOINT_BEYOND_DATA", "checkpoint " + checkpoint.idText() + " puts shard " + shard
+                        + " at position " + position + " but its valid data ends at " + validEnds[shard]
+                        + ": acknowledged records are missing", false));
+                }
+            }
+        }
+        return new Summary(shards, segmentCount, records, frameBytes, checkpointCount);
+    }
+
+    /** The manifest's own checks (checksum, format, values), through a read-only open. */
+    private void checkManifest()
+    {
+        try (ShardedWal wal = ShardedWal.openReadOnly(directory))
+        {
+            wal.shardCount();
+        }
+        catch (final ShardwalException e)
+        {
+            if (e.file() != null && e.file().getFileName().toString().equals(LogDirectory.MANIFEST))
+            {
+                findings.add(new Finding(LOG, LogDirectory.MANIFEST, 0, -1, 0, "MANIFEST_" + e.category(),
+                    LogDirectory.describe(e), false));
+            }
+            // Other failures of the open (a broken segment chain, a damaged checkpoint log) are found, in full,
+            // by the checks below.
+        }
+    }
+
+    private List<Checkpoint> checkpoints(final int shards) throws IOException
+    {
+        final List<Checkpoint> checkpoints;
+        try (CheckpointLog log = CheckpointLog.open(directory, shards, false))
+        {
+            for (final CheckpointLog.Problem problem : log.problems())
+            {
+                findings.add(new Finding(LOG, CheckpointLog.FILE_NAME, problem.offset(), problem.offset(),
+                    problem.bytes(), problem.kind(), problem.detail(), false));
+            }
+            checkpoints = log.list();
+        }
+        catch (final ShardwalException e)
+        {
+            findings.add(new Finding(LOG, CheckpointLog.FILE_NAME, Math.max(e.offset(), 0), e.offset(), 0,
+                "CHECKPOINTS_" + e.category(), LogDirectory.describe(e), false));
+            return List.of();
+        }
+        checkpointCount = checkpoints.size();
+        checkHead(checkpoints);
+        return checkpoints;
+    }
+
+    /** HEAD names the newest checkpoint ({@code [u16 LE length][id]}); anything else is reported. */
+    private void checkHead(final List<Checkpoint> checkpoints) throws IOException
+    {
+        final Path head = directory.resolve(LogDirectory.HEAD);
+        if (!Files.exists(head))
+        {
+            if (!checkpoints.isEmpty())
+            {
+                findings.add(new Finding(LOG, LogDirectory.HEAD, 0, -1, 0, "STALE_HEAD", "HEAD is missing; the log "
+                    + "holds " + checkpoints.size() + " checkpoints (the next writer rewrites HEAD)", live));
+            }
+            return;
+        }
+        final byte[] bytes = Files.readAllBytes(head);
+        final int length = bytes.length >= 2 ? ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xFFFF
+            : -1;
+        if (length < 0 || bytes.length != 2 + length)
+        {
+            findings.add(new Finding(LOG, LogDirectory.HEAD, 0, 0, bytes.length, "STALE_HEAD", "HEAD is "
+                + bytes.length + " bytes, not a length and an id (the next writer rewrites it)", live));
+            return;
+        }
+        final byte[] id = Arrays.copyOfRange(bytes, 2, bytes.length);
+        if (checkpoints.isEmpty() || !Arrays.equals(checkpoints.getLast().id(), id))
+        {
+            findings.add(new Finding(LOG, LogDirectory.HEAD, 0, 0, bytes.length, "STALE_HEAD", "HEAD names "
+                + Checkpoint.idText(id) + " but the newest checkpoint is "
+                + (checkpoints.isEmpty() ? "none" : checkpoints.getLast().idText())
+                + " (the next writer rewrites HEAD)", live));
+        }
+    }
+
+    private static int intValue(final Map<String, String> manifest, final String key)
+    {
+        return (int)longValue(manifest, key);
+    }
+
+    private static long longValue(final Map<String, String> manifest, final String key)
+    {
+        try
+        {
+            return Long.parseLong(manifest.getOrDefault(key, "-1").strip());
+        }
+        catch (final NumberFormatException e)
+        {
+            return -1;
+        }
+    }
+
+    /** The check of one shard's directory. */
+    private final class ShardScan
+    {
+        private final int shard;
+        private final long segmentSize;
+        private final boolean wholeRemainder;
+        private final List<Long> bases = new ArrayList<>();
+        private final List<Path> files = new ArrayList<>();
+        long validEnd;
+        long firstBase;
+
+        ShardScan(final int shard, final long segmentSize, final boolean wholeRemainder)
+        {
+            this.shard = shard;
+            this.segmentSize = segmentSize;
+            this.wholeRemainder = wholeRemainder;
+        }
+
+        void run() throws IOException
+        {
+            for (final Path file : LogDirectory.shardFiles(directory, shard))
+            {
+                final String name = file.getFileName().toString();
+                final long base = LogDirectory.parseBase(name);
+                if (name.endsWith(LogDirectory.SEGMENT_SUFFIX + MappedSegment.CREATING_SUFFIX))
+                {
+                    add(relative(name), 0, -1, Files.size(file), "INTERRUPTED_CREATION", "a segment file whose "
+                        + "creation did not finish (the next writer deletes it)", live);
+                }
+                else if (base >= 0)
+                {
+                    bases.add(base);
+                    files.add(file);
+                }
+            }
+            firstBase = bases.isEmpty() ? 0 : bases.getFirst();
+            validEnd = firstBase;
+            checkChain();
+            final List<MappedSegment> segments = new ArrayList<>();
+            try
+            {
+                for (int i = 0; i < files.size(); i++)
+                {
+                    segments.add(open(i));
+                }
+                scan(segments);
+            }
+            finally
+            {
+                for (final MappedSegment segment : segments)
+                {
+                    if (segment != null)
+                    {
+                        segment.close();
+                    }
+                }
+            }
+        }
+
+        private void checkChain()
+        {
+            for (int i = 0; i < bases.size(); i++)
+            {
+                final long base = bases.get(i);
+                if (base % segmentSize != 0)
+                {
+                    add(relative(LogDirectory.segmentName(base)), base, -1, 0, "BAD_SEGMENT_NAME", "the base "
+                        + base + " is not a multiple of the segment size " + segmentSize, false);
+                }
+                if (i > 0 && base != bases.get(i - 1) + segmentSize)
+                {
+                    final long missing = bases.get(i - 1) + segmentSize;
+                    add(relative(LogDirectory.segmentName(missing)), missing, -1, base - missing, "MISSING_SEGMENT",
+                        "positions [" + missing + ", " + base + ") have no segment file", false);
+                }
+            }
+        }
+
+        /** Maps segment {@code i} read-only, checking its header; null (and a finding) if it is unusable. */
+        private MappedSegment open(final int i) throws IOException
+        {
+            final long base = bases.get(i);
+            final String file = relative(files.get(i).getFileName().toString());
+            final MappedSegment segment;
+            try
+            {
+                segment = MappedSegment.openReadOnly(files.get(i));
+            }
+            catch (final ShardwalException e)
+            {
+                add(file, base, Math.max(e.offset(), 0), 0, "BAD_HEADER", LogDirectory.describe(e), false);
+                return null;
+            }
+            if (segment.basePosition() != base || segment.capacity() != segmentSize || segment.ownerId() != shard)
+            {
+                add(file, base, 0, SegmentDescriptor.DATA_OFFSET, "BAD_HEADER", "the header says base "
+                    + segment.basePosition() + ", capacity " + segment.capacity() + ", shard " + segment.ownerId()
+                    + "; the file name and manifest say " + base + ", " + segmentSize + ", " + shard, false);
+                segment.close();
+                return null;
+            }
+            return segment;
+        }
+
+        /** Walks every segment up to the newest holding data, then checks that the prepared ones are blank. */
+        private void scan(final List<MappedSegment> segments)
+        {
+            final int last = newestWithData(segments);
+            for (int i = 0; i < segments.size(); i++)
+            {
+                final MappedSegment segment = segments.get(i);
+                if (segment == null)
+                {
+                    continue;
+                }
+                segmentCount++;
+                final boolean prepared = i > last;
+                final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, i >= last,
+                    wholeRemainder || prepared, SegmentScanner.Mode.VERIFY);
+                records += result.records();
+                frameBytes += result.validEnd();
+                if (i == last)
+                {
+                    validEnd = segment.basePosition() + result.validEnd();
+                }
+                for (final SegmentScanner.Finding finding : result.findings())
+                {
+                    final boolean atLiveEnd = live && i >= last && (finding.kind() == SegmentScanner.Kind.TORN_TAIL
+                        || finding.kind() == SegmentScanner.Kind.DEAD_CLAIM
+                        || finding.kind() == SegmentScanner.Kind.ZERO_GAP);
+                    add(relative(segment.file().getFileName().toString()), finding.position(),
+                        SegmentDescriptor.DATA_OFFSET + finding.position() - segment.basePosition(), finding.length(),
+                        finding.kind().name(), finding.detail(), atLiveEnd);
+                }
+            }
+        }
+
+        /** Index of the newest segment with claims (or, after a possible OS crash, any bytes); -1 if none. */
+        private int newestWithData(final List<MappedSegment> segments)
+        {
+            int last = -1;
+            for (int i = 0; i < segments.size(); i++)
+            {
+                final MappedSegment segment = segments.get(i);
+                if (segment == null)
+                {
+                    continue;
+                }
+                if (segment.tailAcquire() > 0)
+                {
+                    last = i;
+                }
+                else if (wholeRemainder)
+                {
+                    final SegmentScanner.Result probe = SegmentScanner.scan(segment, 0, true, true,
+                        SegmentScanner.Mode.VERIFY);
+                    last = probe.validEnd() > 0 || !probe.findings().isEmpty() ? i : last;
+                }
+            }
+            return last;
+        }
+
+        private String relative(final String name)
+        {
+            return String.format("shard_%02d/%s", shard, name);
+        }
+
+        private void add(final String file, final long position, final long fileOffset, final long length,
+            final String kind, final String detail, final boolean inFlight)
+        {
+            findings.add(new Finding(shard, file, position, fileOffset, length, kind, detail, inFlight));
+        }
+    }
+}

@@ -1,0 +1,404 @@
+package io.shardwal.index;
+
+import static io.shardwal.index.IndexDescriptor.FLAG_DISPLACED;
+import static io.shardwal.index.IndexDescriptor.FLAG_REMOVED;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Collection;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.StampedLock;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * One shard of a {@link ShardedIndex}: a {@link ShardStorage} behind a {@link StampedLock} used as a plain
+ * (non-reentrant, non-optimistic) read/write lock, with lock waits recorded per side.
+ *
+ * <p><b>Threads.</b> Any thread may call any method. Queries, label lookups and re-adds of known series take the read
+ * lock and run in parallel; new series, removals, rebuilds and {@link #close()} take the write lock.
+ *
+ * <p><b>Assumptions and guarantees.</b>
+ * <ul>
+ *   <li>Every add and removal takes its sequence number from the index-wide counter while holding this shard's write
+ *       lock, and stamps it on the record; a reader that read the counter before taking the read lock therefore
+ *       finds every operation with a smaller or equal number already applied here (the basis of the snapshot rule in
+ *       {@link ShardedIndex}).</li>
+ *   <li>A rebuild (after enough removals) drops removed records; {@link #purgedSeq} records the largest removal
+ *       number it dropped, so a query with an older snapshot knows to start again.</li>
+ *   <li>Blocking: an operation waits only for this shard's lock, never for another shard's. No lock is held while
+ *       calling user code.</li>
+ *   <li>After {@link #close()} every operation throws {@link IllegalStateException}; close is idempotent.</li>
+ * </ul>
+ */
+final class IndexShard implements AutoCloseable
+{
+    private final int index;
+    private final IndexOptions options;
+    private final AtomicLong sequence;
+    private final StampedLock lock = new StampedLock();
+    private final LockWaitRecorder readerWaits = new LockWaitRecorder();
+    private final LockWaitRecorder writerWaits = new LockWaitRecorder();
+    private final LabelBytes rebuildScratch = new LabelBytes();
+    private ShardStorage storage;
+    private long purgedSeq;
+    private boolean closed;
+
+    IndexShard(final int index, final IndexOptions options, final AtomicLong sequence)
+    {
+        this.index = index;
+        this.options = options;
+        this.sequence = sequence;
+        this.storage = new ShardStorage(options);
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** Adds the labels encoded in {@code labels} (canonical hash {@code hash}) unless present; returns the id. */
+    long add(final long hash, final LabelBytes labels, final Labels source)
+    {
+        long stamp = readLock();
+        try
+        {
+            checkOpen();
+            int found = storage.probe(hash, labels, source);
+            if (found >= 0)
+            {
+                return candidate(hash, found);
+            }
+            final long converted = lock.tryConvertToWriteLock(stamp);
+            if (converted != 0)
+            {
+                stamp = converted; // the only reader: what it probed is still true under the write lock
+                writerWaits.recordUncontended();
+            }
+            else
+            {
+                lock.unlockRead(stamp);
+                stamp = 0;
+                stamp = writeLock();
+                checkOpen();
+                found = storage.probe(hash, labels, source);
+                if (found >= 0)
+                {
+                    return candidate(hash, found);
+                }
+            }
+            final int free = -1 - found;
+            if (free == SeriesIds.MAX_CANDIDATES)
+            {
+                throw new IllegalStateException(SeriesIds.MAX_CANDIDATES + " different label sets already share " +
+                    "the hash " + SeriesIds.toString(hash) + "; refusing to add another");
+            }
+            final long id = candidate(hash, free);
+            storage.insert(id, sequence.incrementAndGet(), labels, source, free != 0);
+            return id;
+        }
+        finally
+        {
+            if (stamp != 0)
+            {
+                lock.unlock(stamp); // a read or a write stamp
+            }
+        }
+    }
+
+    /** Adds the labels under {@code id}, a candidate of {@code hash} at position {@code position} (replay). */
+    long addWithId(final long id, final int position, final long hash, final LabelBytes labels, final Labels given)
+    {
+        final long stamp = writeLock();
+        try
+        {
+            checkOpen();
+            final int found = storage.probe(hash, labels, given);
+            if (found >= 0)
+            {
+                if (found == position)
+                {
+                    return id;
+                }
+                throw new IllegalArgumentException("labels " + given + " are already indexed as series " +
+                    SeriesIds.toString(candidate(hash, found)) + ", not " + SeriesIds.toString(id));
+            }
+            final int ref = storage.refOf(id);
+            if (ref != ShardStorage.MISSING)
+            {
+                throw new IllegalArgumentException("series id " + SeriesIds.toString(id) + " already holds " +
+                    storage.labelsOf(ref) + ", not " + given);
+            }
+            storage.insert(id, sequence.incrementAndGet(), labels, given, position != 0);
+            return id;
+        }
+        finally
+        {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    void remove(final long id)
+    {
+        final long stamp = writeLock();
+        try
+        {
+            checkOpen();
+            final int ref = storage.refOf(id);
+            if (ref == ShardStorage.MISSING)
+            {
+                throw unknown(id);
+            }
+            storage.remove(id, ref, sequence.incrementAndGet());
+            final int removed = storage.removedSeq.size();
+            if (removed >= options.compactionMinRemoved() &&
+                removed >= options.compactionRemovedRatio() * (removed + storage.liveSeries))
+            {
+                rebuild();
+            }
+        }
+        finally
+        {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Rebuilds the storage from its live records (in ref order, keeping ids and add numbers). Write lock held. */
+    void rebuild()
+    {
+        final ShardStorage old = storage;
+        final ShardStorage fresh = new ShardStorage(options);
+        try
+        {
+            final int[] refs = new int[Postings.count(old.general, old.allHead)];
+            Postings.copyTo(old.general, old.allHead, refs, 0);
+            long purged = purgedSeq;
+            for (final int ref : refs)
+            {
+                final short flags = old.flags(ref);
+                if ((flags & FLAG_REMOVED) != 0)
+                {
+                    purged = Math.max(purged, old.removedSeq.get(ref));
+                    continue;
+                }
+                old.loadLabels(ref, rebuildScratch);
+                fresh.insert(old.recordId(ref), old.addSeq(ref), rebuildScratch, null, (flags & FLAG_DISPLACED) != 0);
+            }
+            storage = fresh;
+            purgedSeq = purged;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            fresh.close();
+            throw e;
+        }
+        old.close();
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    Labels labels(final long id)
+    {
+        final long stamp = readLock();
+        try
+        {
+            checkOpen();
+            final int ref = storage.refOf(id);
+            if (ref == ShardStorage.MISSING)
+            {
+                throw unknown(id);
+            }
+            return storage.labelsOf(ref);
+        }
+        finally
+        {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    boolean contains(final long id)
+    {
+        final long stamp = readLock();
+        try
+        {
+            checkOpen();
+            return storage.refOf(id) != ShardStorage.MISSING;
+        }
+        finally
+        {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** The matching ids visible at {@code snapshot}, or null if a rebuild dropped records the snapshot needs. */
+    long[] find(final ShardQuery query, final long snapshot)
+    {
+        final long stamp = readLock();
+        try
+        {
+            checkOpen();
+            return purgedSeq > snapshot ? null : query.run(storage, snapshot);
+        }
+        finally
+        {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Same as {@link #find} for a caller that already holds the read lock (see {@link #readLock()}). */
+    long[] findLocked(final ShardQuery query, final long snapshot)
+    {
+        checkOpen();
+        return query.run(storage, snapshot);
+    }
+
+    void collectLabelNames(final Collection<String> out, final long snapshot)
+    {
+        final long stamp = readLock();
+        try
+        {
+            checkOpen();
+            LabelListing.names(storage, snapshot, out);
+        }
+        finally
+        {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    void collectLabelValues(final String nameString, final MemorySegment name, final int nameHash,
+        final Collection<String> out, final long snapshot)
+    {
+        final long stamp = readLock();
+        try
+        {
+            checkOpen();
+            LabelListing.values(storage, nameString, name, nameHash, snapshot, out);
+        }
+        finally
+        {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Adds this shard's figures to {@code totals}: series, removed, pairs, strings, postings, reserved, used, heap. */
+    void addStats(final long[] totals)
+    {
+        final long stamp = readLock();
+        try
+        {
+            checkOpen();
+            final ShardStorage s = storage;
+            totals[0] += s.liveSeries;
+            totals[1] += s.removedSeq.size();
+            totals[2] += s.pairs.size();
+            totals[3] += s.strings.size();
+            totals[4] += s.postingsEntries;
+            totals[5] += s.general.reservedBytes() + s.records.reservedBytes();
+            totals[6] += s.general.usedBytes() + s.records.usedBytes();
+            totals[7] += s.heapBytes() + 256;
+        }
+        finally
+        {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    Histogram readerWaits()
+    {
+        return readerWaits.intervalHistogram();
+    }
+
+    Histogram writerWaits()
+    {
+        return writerWaits.intervalHistogram();
+    }
+
+    /** Checks every postings list of the shard (tests). */
+    void checkIntegrity()
+    {
+        final long stamp = readLock();
+        try
+        {
+            checkOpen();
+            storage.checkIntegrity();
+        }
+        finally
+        {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        final long stamp = writeLock();
+        try
+        {
+            if (!closed)
+            {
+                closed = true;
+                storage.close();
+            }
+        }
+        finally
+        {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    // ---------------------------------------------------------------- locking
+
+    /** Takes the read lock, recording the wait. */
+    long readLock()
+    {
+        final long stamp = lock.tryReadLock();
+        if (stamp != 0)
+        {
+            readerWaits.recordUncontended();
+            return stamp;
+        }
+        final long start = System.nanoTime();
+        final long waited = lock.readLock();
+        readerWaits.recordWait(System.nanoTime() - start);
+        return waited;
+    }
+
+    void unlockRead(final long stamp)
+    {
+        lock.unlockRead(stamp);
+    }
+
+    private long writeLock()
+    {
+        final long stamp = lock.tryWriteLock();
+        if (stamp != 0)
+        {
+            writerWaits.recordUncontended();
+            return stamp;
+        }
+        final long start = System.nanoTime();
+        final long waited = lock.writeLock();
+        writerWaits.recordWait(System.nanoTime() - start);
+        return waited;
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the index is closed (shard " + index + ")");
+        }
+    }
+
+    private static long candidate(final long hash, final int position)
+    {
+        long id = hash;
+        for (int i = 0; i < position; i++)
+        {
+            id = SeriesIds.next(id);
+        }
+        return id;
+    }
+
+    private static IllegalArgumentException unknown(final long id)
+    {
+        return new IllegalArgumentException("unknown series id " + SeriesIds.toString(id));
+    }
+}

@@ -1,0 +1,186 @@
+package io.shardwal.index;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a (fully anchored, {@code DOTALL}) regex reduces to, found by a conservative scan of its source, so the index
+ * can avoid running the regex: {@code .*} matches everything, {@code .+} every non-empty value, a literal or an
+ * alternation of literals ({@code a|b|c}, optionally in one group) is a set of equality lookups, {@code lit.*} is a
+ * prefix test, and any other regex still gets the longest literal prefix every match must start with, used to narrow
+ * the values before the regex runs. When in doubt the scan answers {@link Kind#GENERAL} with no prefix, which is
+ * always correct.
+ */
+final class RegexShape
+{
+    enum Kind
+    {
+        /** {@code .*}: every value including "". */
+        ANY,
+        /** {@code .+}: every non-empty value. */
+        NON_EMPTY,
+        /** A finite set of literal values (one literal is a set of one). */
+        SET,
+        /** {@code prefix.*}: every value starting with {@link #prefix}. */
+        PREFIX,
+        /** Anything else; {@link #prefix} (possibly "") is a necessary prefix of every match. */
+        GENERAL
+    }
+
+    private static final String META = "\\^$.|?*+()[]{}";
+
+    final Kind kind;
+    final String prefix;
+    final List<String> literals;
+
+    private RegexShape(final Kind kind, final String prefix, final List<String> literals)
+    {
+        this.kind = kind;
+        this.prefix = prefix;
+        this.literals = literals;
+    }
+
+    static RegexShape of(final String regex)
+    {
+        if (regex.equals(".*"))
+        {
+            return new RegexShape(Kind.ANY, "", List.of());
+        }
+        if (regex.equals(".+"))
+        {
+            return new RegexShape(Kind.NON_EMPTY, "", List.of());
+        }
+        final List<String> set = literalAlternation(unwrapGroup(regex));
+        if (set != null)
+        {
+            return new RegexShape(Kind.SET, "", List.copyOf(set));
+        }
+        final StringBuilder literal = new StringBuilder();
+        final int stop = scanLiteral(regex, 0, literal);
+        if (stop == regex.length() - 2 && regex.endsWith(".*"))
+        {
+            return new RegexShape(Kind.PREFIX, literal.toString(), List.of());
+        }
+        return new RegexShape(Kind.GENERAL, necessaryPrefix(regex, literal, stop), List.of());
+    }
+
+    /** {@code (a|b)} or {@code (?:a|b)} without further groups becomes {@code a|b}; anything else is unchanged. */
+    private static String unwrapGroup(final String regex)
+    {
+        final int open = regex.startsWith("(?:") ? 3 : regex.startsWith("(") && !regex.startsWith("(?") ? 1 : 0;
+        if (open == 0 || !regex.endsWith(")") || regex.endsWith("\\)"))
+        {
+            return regex;
+        }
+        final String inner = regex.substring(open, regex.length() - 1);
+        return inner.indexOf('(') < 0 && inner.indexOf(')') < 0 ? inner : regex;
+    }
+
+    /** The alternatives if {@code regex} is only literals separated by top-level {@code |}, otherwise null. */
+    private static List<String> literalAlternation(final String regex)
+    {
+        final List<String> parts = new ArrayList<>();
+        int i = 0;
+        while (true)
+        {
+            final StringBuilder literal = new StringBuilder();
+            i = scanLiteral(regex, i, literal);
+            parts.add(literal.toString());
+            if (i == regex.length())
+            {
+                return parts;
+            }
+            if (regex.charAt(i) != '|')
+            {
+                return null;
+            }
+            i++;
+        }
+    }
+
+    /** Appends the literal characters from {@code from} to {@code out}; returns the index of the first non-literal. */
+    private static int scanLiteral(final String regex, final int from, final StringBuilder out)
+    {
+        int i = from;
+        while (i < regex.length())
+        {
+            final char c = regex.charAt(i);
+            if (c == '\\')
+            {
+                if (i + 1 < regex.length() && !Character.isLetterOrDigit(regex.charAt(i + 1)) &&
+                    !Character.isSurrogate(regex.charAt(i + 1)))
+                {
+                    out.append(regex.charAt(i + 1));
+                    i += 2;
+                    continue;
+                }
+                return i;
+            }
+            if (META.indexOf(c) >= 0)
+            {
+                return i;
+            }
+            out.append(c);
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The literal run before {@code stop} minus its last character if a quantifier follows (it may repeat zero
+     * times), or "" if the regex has an alternation that might be at the top level.
+     */
+    private static String necessaryPrefix(final String regex, final StringBuilder literal, final int stop)
+    {
+        if (literal.isEmpty() || mayHaveTopLevelAlternation(regex))
+        {
+            return "";
+        }
+        final char next = regex.charAt(stop);
+        if (next == '*' || next == '?' || next == '{')
+        {
+            // the last literal is a code unit; never split a surrogate pair
+            int keep = literal.length() - 1;
+            if (keep > 0 && Character.isLowSurrogate(literal.charAt(keep)))
+            {
+                keep--;
+            }
+            return literal.substring(0, keep);
+        }
+        return literal.toString();
+    }
+
+    private static boolean mayHaveTopLevelAlternation(final String regex)
+    {
+        if (regex.indexOf('|') < 0)
+        {
+            return false;
+        }
+        if (regex.indexOf('[') >= 0)
+        {
+            return true; // character classes make depth tracking subtle; be conservative
+        }
+        int depth = 0;
+        for (int i = 0; i < regex.length(); i++)
+        {
+            final char c = regex.charAt(i);
+            if (c == '\\')
+            {
+                i++;
+            }
+            else if (c == '(')
+            {
+                depth++;
+            }
+            else if (c == ')')
+            {
+                depth--;
+            }
+            else if (c == '|' && depth <= 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,479 @@
+package io.shardwal.index;
+
+import static io.shardwal.index.IndexDescriptor.FLAG_REMOVED;
+import static io.shardwal.index.IndexDescriptor.INT;
+import static io.shardwal.index.IndexDescriptor.LONG;
+import static io.shardwal.index.IndexDescriptor.RECORD_ADD_SEQ_OFFSET;
+import static io.shardwal.index.IndexDescriptor.RECORD_FLAGS_OFFSET;
+import static io.shardwal.index.IndexDescriptor.RECORD_ID_OFFSET;
+import static io.shardwal.index.IndexDescriptor.RECORD_LABEL_COUNT_OFFSET;
+import static io.shardwal.index.IndexDescriptor.RECORD_PAIRS_OFFSET;
+import static io.shardwal.index.IndexDescriptor.SHORT;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.IntHashSet;
+
+/**
+ * Evaluates a {@link Query} on one shard, straight over the off-heap postings, the way the Prometheus head does:
+ * <ol>
+ *   <li>Each matcher becomes a set of label pairs: an <em>include</em> (series having one of the pairs) if it does
+ *       not match {@code ""}, otherwise an <em>exclude</em> (series having one of the pairs where it fails), since a
+ *       series without the label counts as having {@code ""}. Literal values and {@code a|b|c} are looked up; other
+ *       regexes scan the label's values, rejecting by literal prefix before running the regex.</li>
+ *   <li>The smallest include is the driver (all series if there is none), materialised as sorted refs: one list is
+ *       copied, several are merged through a bitmap when dense or sorted when sparse (they are disjoint: a series
+ *       has one value per label).</li>
+ *   <li>Other single-pair includes are intersected and single-pair excludes subtracted with galloping cursors over
+ *       the off-heap lists; multi-pair ones become pair bitsets tested against each surviving record.</li>
+ *   <li>Surviving refs are read once: the snapshot rule drops series added after, or removed before, the query's
+ *       snapshot; the rest give their ids, sorted.</li>
+ * </ol>
+ *
+ * <p>Confined to the calling thread, which holds the shard's read lock during {@link #run}. Reusable across the
+ * shards of one query.
+ */
+final class ShardQuery
+{
+    private static final long[] NO_IDS = new long[0];
+    private static final int EMPTY = 0;
+    private static final int NOOP = 1;
+    private static final int INCLUDE = 2;
+    private static final int EXCLUDE = 3;
+
+    private final Query query;
+    private final int[] kinds;
+    private final long[] totals;
+    private final IntArrayList[] pairIds;
+    private final PostingsCursor cursor = new PostingsCursor();
+    private final IntHashSet literalStrings = new IntHashSet();
+    private int[] candidates = new int[64];
+    private int[] scratch = new int[64];
+    private long[][] filterBits = new long[4][];
+    private boolean[] filterInclude = new boolean[4];
+
+    ShardQuery(final Query query)
+    {
+        this.query = query;
+        final int n = query.matchers.length;
+        kinds = new int[n];
+        totals = new long[n];
+        pairIds = new IntArrayList[n];
+        for (int i = 0; i < n; i++)
+        {
+            pairIds[i] = new IntArrayList();
+        }
+    }
+
+    /** Ids of the series in {@code storage} that match and are visible at {@code snapshot}, ascending. */
+    long[] run(final ShardStorage storage, final long snapshot)
+    {
+        final int n = query.matchers.length;
+        for (int i = 0; i < n; i++)
+        {
+            resolve(storage, i);
+            if (kinds[i] == EMPTY)
+            {
+                return NO_IDS;
+            }
+        }
+        final int driver = chooseDriver();
+        int count = driver < 0 ? copyList(storage, storage.allHead) : materialise(storage, driver);
+        int filters = 0;
+        for (int i = 0; i < n && count > 0; i++)
+        {
+            if (i == driver || kinds[i] == NOOP)
+            {
+                continue;
+            }
+            if (pairIds[i].size() == 1)
+            {
+                final long head = storage.pairPostingsHead(pairIds[i].getInt(0));
+                count = kinds[i] == INCLUDE ? intersect(storage, head, count) : subtract(storage, head, count);
+            }
+            else
+            {
+                addFilter(filters++, storage, i);
+            }
+        }
+        return collect(storage, snapshot, count, filters);
+    }
+
+    // ---------------------------------------------------------------- step 1: matchers to pairs
+
+    private void resolve(final ShardStorage storage, final int i)
+    {
+        final Matcher m = query.matchers[i];
+        final IntArrayList pairs = pairIds[i];
+        pairs.clear();
+        final boolean include = !m.matchesEmpty();
+        final boolean equality = m.type() == Matcher.Type.EQUAL || m.type() == Matcher.Type.NOT_EQUAL;
+        final int cached = equality ? storage.cachedPair(m.name(), m.value()) : ShardStorage.MISSING;
+        final MemorySegment nameBytes = query.nameBytes[i];
+        final int name = cached != ShardStorage.MISSING || nameBytes == null ? ShardStorage.MISSING :
+            storage.findName(m.name(), nameBytes, query.nameHashes[i]);
+        if (cached != ShardStorage.MISSING)
+        {
+            pairs.addInt(cached); // a recently used pair: no lookups by bytes
+        }
+        else if (name != ShardStorage.MISSING)
+        {
+            switch (m.type())
+            {
+                case EQUAL, NOT_EQUAL -> selectEquality(storage, i, name, m.value().isEmpty());
+                case REGEX, NOT_REGEX -> selectRegex(storage, i, name, (m.type() == Matcher.Type.REGEX) == include);
+            }
+        }
+        long total = 0;
+        for (int j = 0; j < pairs.size(); j++)
+        {
+            total += Postings.count(storage.general, storage.pairPostingsHead(pairs.getInt(j)));
+        }
+        totals[i] = total;
+        kinds[i] = pairs.isEmpty() ? (include ? EMPTY : NOOP) : (include ? INCLUDE : EXCLUDE);
+    }
+
+    /** {@code =v}/{@code !=v} select pair (name, v); {@code =""}/{@code !=""} select every value of the name. */
+    private void selectEquality(final ShardStorage storage, final int i, final int name, final boolean emptyValue)
+    {
+        if (emptyValue)
+        {
+            allValues(storage, name, pairIds[i]);
+            return;
+        }
+        addLiteralPair(storage, name, query.literalBytes[i][0], query.literalHashes[i][0], pairIds[i]);
+    }
+
+    /** Selects the values of {@code name} on which the regex (not negated) returns {@code want}. */
+    private void selectRegex(final ShardStorage storage, final int i, final int name, final boolean want)
+    {
+        final Matcher m = query.matchers[i];
+        final IntArrayList pairs = pairIds[i];
+        switch (m.shape.kind)
+        {
+            case ANY, NON_EMPTY ->
+            {
+                if (want)
+                {
+                    allValues(storage, name, pairs); // stored values are never empty
+                }
+            }
+            case SET ->
+            {
+                if (want)
+                {
+                    for (int j = 0; j < query.literalBytes[i].length; j++)
+                    {
+                        addLiteralPair(storage, name, query.literalBytes[i][j], query.literalHashes[i][j], pairs);
+                    }
+                }
+                else
+                {
+                    scanValuesNotIn(storage, i, name, pairs);
+                }
+            }
+            case PREFIX, GENERAL -> scanValues(storage, i, name, want, pairs);
+        }
+    }
+
+    private void scanValues(
+        final ShardStorage storage, final int i, final int name, final boolean want, final IntArrayList out)
+    {
+        final MemorySegment prefix = query.prefixBytes[i];
+        final RegexEvaluator evaluator = query.evaluators[i];
+        final RegexMemo memo = query.memos[i];
+        final StringTable strings = storage.strings;
+        final int values = loadValues(storage, name);
+        for (int j = 0; j < values; j++)
+        {
+            final int pair = scratch[j];
+            final long address = storage.pairValueBytes(pair);
+            final int length = storage.pairValueLength(pair);
+            boolean matches = prefix != null && strings.startsWith(address, length, prefix);
+            if (matches && evaluator != null)
+            {
+                final MemorySegment slab = storage.general.slab(address);
+                final long offset = SlabArena.offset(address);
+                final long hash = memo == null ? 0 : RegexMemo.hash(slab, offset, length);
+                final int known = memo == null ? RegexMemo.UNKNOWN : memo.lookup(hash, slab, offset, length);
+                if (known == RegexMemo.UNKNOWN)
+                {
+                    matches = evaluator.matches(slab, offset, length);
+                    if (memo != null)
+                    {
+                        memo.remember(hash, slab, offset, length, matches);
+                    }
+                }
+                else
+                {
+                    matches = known == RegexMemo.MATCHES;
+                }
+            }
+            if (matches == want)
+            {
+                out.addInt(pair);
+            }
+        }
+    }
+
+    private void scanValuesNotIn(final ShardStorage storage, final int i, final int name, final IntArrayList out)
+    {
+        literalStrings.clear();
+        for (int j = 0; j < query.literalBytes[i].length; j++)
+        {
+            final MemorySegment literal = query.literalBytes[i][j];
+            if (literal != null)
+            {
+                final int s = storage.strings.find(literal, 0, (int)literal.byteSize(), query.literalHashes[i][j]);
+                if (s != StringTable.MISSING)
+                {
+                    literalStrings.add(s);
+                }
+            }
+        }
+        final int values = loadValues(storage, name);
+        for (int j = 0; j < values; j++)
+        {
+            if (!literalStrings.contains(storage.pairValueString(scratch[j])))
+            {
+                out.addInt(scratch[j]);
+            }
+        }
+    }
+
+    private void allValues(final ShardStorage storage, final int name, final IntArrayList out)
+    {
+        final int values = loadValues(storage, name);
+        for (int j = 0; j < values; j++)
+        {
+            out.addInt(scratch[j]);
+        }
+    }
+
+    private static void addLiteralPair(
+        final ShardStorage storage, final int name, final MemorySegment literal, final int hash, final IntArrayList out)
+    {
+        if (literal == null || literal.byteSize() == 0)
+        {
+            return; // never stored
+        }
+        final int value = storage.strings.find(literal, 0, (int)literal.byteSize(), hash);
+        if (value != StringTable.MISSING)
+        {
+            final int pair = storage.findPair(name, value);
+            if (pair != ShardStorage.MISSING)
+            {
+                out.addInt(pair);
+            }
+        }
+    }
+
+    /** Loads the pair ids of every value of {@code name} into {@code scratch}; returns their count. */
+    private int loadValues(final ShardStorage storage, final int name)
+    {
+        final long head = storage.nameValuesHead(name);
+        scratch = ensure(scratch, Postings.count(storage.general, head));
+        return Postings.copyTo(storage.general, head, scratch, 0);
+    }
+
+    // ---------------------------------------------------------------- step 2: the driver
+
+    private int chooseDriver()
+    {
+        int driver = -1;
+        for (int i = 0; i < kinds.length; i++)
+        {
+            if (kinds[i] == INCLUDE && (driver < 0 || totals[i] < totals[driver]))
+            {
+                driver = i;
+            }
+        }
+        return driver;
+    }
+
+    private int copyList(final ShardStorage storage, final long head)
+    {
+        candidates = ensure(candidates, Postings.count(storage.general, head));
+        return Postings.copyTo(storage.general, head, candidates, 0);
+    }
+
+    private int materialise(final ShardStorage storage, final int driver)
+    {
+        final IntArrayList pairs = pairIds[driver];
+        if (pairs.size() == 1)
+        {
+            return copyList(storage, storage.pairPostingsHead(pairs.getInt(0)));
+        }
+        final long total = totals[driver];
+        candidates = ensure(candidates, (int)total);
+        final int universe = storage.maxRef + 1;
+        if (total * 32 >= universe)
+        {
+            return unionByBitmap(storage, pairs, universe);
+        }
+        int n = 0;
+        for (int j = 0; j < pairs.size(); j++)
+        {
+            n += Postings.copyTo(storage.general, storage.pairPostingsHead(pairs.getInt(j)), candidates, n);
+        }
+        Arrays.sort(candidates, 0, n);
+        return n;
+    }
+
+    private int unionByBitmap(final ShardStorage storage, final IntArrayList pairs, final int universe)
+    {
+        final long[] bits = new long[(universe + 63) >>> 6];
+        for (int j = 0; j < pairs.size(); j++)
+        {
+            if (cursor.reset(storage.general, storage.pairPostingsHead(pairs.getInt(j))))
+            {
+                do
+                {
+                    final int ref = cursor.at();
+                    bits[ref >>> 6] |= 1L << ref;
+                }
+                while (cursor.next());
+            }
+        }
+        int n = 0;
+        final int[] out = candidates;
+        for (int w = 0; w < bits.length; w++)
+        {
+            long word = bits[w];
+            while (word != 0)
+            {
+                out[n++] = (w << 6) + Long.numberOfTrailingZeros(word);
+                word &= word - 1;
+            }
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- step 3: intersect, subtract, filters
+
+    private int intersect(final ShardStorage storage, final long head, final int count)
+    {
+        if (!cursor.reset(storage.general, head))
+        {
+            return 0;
+        }
+        final int[] c = candidates;
+        int n = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int ref = c[j];
+            if (!cursor.seek(ref))
+            {
+                break;
+            }
+            if (cursor.at() == ref)
+            {
+                c[n++] = ref;
+            }
+        }
+        return n;
+    }
+
+    private int subtract(final ShardStorage storage, final long head, final int count)
+    {
+        boolean more = cursor.reset(storage.general, head);
+        final int[] c = candidates;
+        int n = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int ref = c[j];
+            if (more)
+            {
+                more = cursor.seek(ref);
+                if (more && cursor.at() == ref)
+                {
+                    continue;
+                }
+            }
+            c[n++] = ref;
+        }
+        return n;
+    }
+
+    private void addFilter(final int slot, final ShardStorage storage, final int i)
+    {
+        if (slot == filterBits.length)
+        {
+            filterBits = Arrays.copyOf(filterBits, slot * 2);
+            filterInclude = Arrays.copyOf(filterInclude, slot * 2);
+        }
+        final long[] bits = new long[(storage.pairs.size() + 63) >>> 6];
+        final IntArrayList pairs = pairIds[i];
+        for (int j = 0; j < pairs.size(); j++)
+        {
+            final int pair = pairs.getInt(j);
+            bits[pair >>> 6] |= 1L << pair;
+        }
+        filterBits[slot] = bits;
+        filterInclude[slot] = kinds[i] == INCLUDE;
+    }
+
+    // ---------------------------------------------------------------- step 4: visibility and ids
+
+    private long[] collect(final ShardStorage storage, final long snapshot, final int count, final int filters)
+    {
+        final long[] ids = new long[count];
+        final int[] c = candidates;
+        final SlabArena records = storage.records;
+        int n = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int ref = c[j];
+            final long address = IndexDescriptor.addressOfRef(ref);
+            final MemorySegment slab = records.slab(address);
+            final long o = SlabArena.offset(address);
+            if (slab.get(LONG, o + RECORD_ADD_SEQ_OFFSET) > snapshot)
+            {
+                continue; // added after the snapshot
+            }
+            if ((slab.get(SHORT, o + RECORD_FLAGS_OFFSET) & FLAG_REMOVED) != 0 &&
+                storage.removedSeq.get(ref) <= snapshot)
+            {
+                continue; // removed before the snapshot
+            }
+            if (filters > 0 && !passesFilters(slab, o, filters))
+            {
+                continue;
+            }
+            ids[n++] = slab.get(LONG, o + RECORD_ID_OFFSET);
+        }
+        if (n == 0)
+        {
+            return NO_IDS;
+        }
+        Arrays.sort(ids, 0, n);
+        return n == count ? ids : Arrays.copyOf(ids, n);
+    }
+
+    private boolean passesFilters(final MemorySegment slab, final long o, final int filters)
+    {
+        final int labels = Short.toUnsignedInt(slab.get(SHORT, o + RECORD_LABEL_COUNT_OFFSET));
+        for (int f = 0; f < filters; f++)
+        {
+            final long[] bits = filterBits[f];
+            boolean hit = false;
+            for (int l = 0; l < labels && !hit; l++)
+            {
+                final int pair = slab.get(INT, o + RECORD_PAIRS_OFFSET + 4L * l);
+                hit = pair >>> 6 < bits.length && (bits[pair >>> 6] & (1L << pair)) != 0;
+            }
+            if (hit != filterInclude[f])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int[] ensure(final int[] array, final int size)
+    {
+        return array.length >= size ? array : new int[Math.max(size, array.length * 2)];
+    }
+}

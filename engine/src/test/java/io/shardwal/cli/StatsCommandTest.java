@@ -1,0 +1,82 @@
+package io.shardwal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.shardwal.ingest.PrometheusTextParser;
+import io.shardwal.ingest.Sample;
+import io.shardwal.metrics.JsonReader;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code stats} renders what the files hold: every record and byte counted, in all three renderings. */
+class StatsCommandTest
+{
+    @TempDir
+    Path dir;
+
+    private Path log;
+    private final Map<Integer, long[]> perShard = new HashMap<>();
+
+    @BeforeEach
+    void writeLog()
+    {
+        log = dir.resolve("log");
+        for (final TestLogs.Written record : TestLogs.write(log, 500))
+        {
+            final long[] counts = perShard.computeIfAbsent(record.shard(), shard -> new long[2]);
+            counts[0]++;
+            counts[1] += record.key().length + record.value().length;
+        }
+    }
+
+    @Test
+    void shouldExposeEveryShardsRecordsAndBytesAsPrometheusTextThatParses()
+    {
+        final Cli.Run run = Cli.run("stats", log, "--prometheus");
+        assertEquals(0, run.exit(), run.toString());
+        final List<Sample> samples = PrometheusTextParser.parse(run.out()).samples();
+        for (int shard = 0; shard < TestLogs.SHARDS; shard++)
+        {
+            assertEquals(perShard.get(shard)[0], value(samples, "shardwal_records_total", shard));
+            assertEquals(perShard.get(shard)[1], value(samples, "shardwal_payload_bytes_total", shard));
+        }
+        assertFalse(run.out().contains("shardwal_durable_position_bytes"), "unknown to a read-only view");
+        assertTrue(run.out().contains("sync_mode=\"unknown\""), run.out());
+    }
+
+    private static double value(final List<Sample> samples, final String name, final int shard)
+    {
+        return samples.stream().filter(sample -> sample.metricName().equals(name)
+            && String.valueOf(shard).equals(sample.labels().get("shard"))).findFirst().orElseThrow().value();
+    }
+
+    @Test
+    void shouldRenderTheSameNumbersAsJson()
+    {
+        final Cli.Run run = Cli.run("stats", log, "--json");
+        assertEquals(0, run.exit(), run.toString());
+        final Map<String, Object> json = JsonReader.object(run.out().strip());
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> totals = (Map<String, Object>)json.get("totals");
+        assertEquals(BigDecimal.valueOf(500), totals.get("records"));
+        assertEquals(BigDecimal.valueOf(TestLogs.SHARDS), json.get("shardCount"));
+    }
+
+    @Test
+    void shouldPrintATableAndSayThatLatencyLivesInTheWriter()
+    {
+        final Cli.Run run = Cli.run("stats", log);
+        assertEquals(0, run.exit(), run.toString());
+        assertTrue(run.out().lines().anyMatch(line -> line.startsWith("total") && line.contains("500")), run.out());
+        assertTrue(run.out().contains("measured inside the writing process"), run.out());
+    }
+}

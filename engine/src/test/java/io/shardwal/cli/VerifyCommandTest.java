@@ -1,0 +1,118 @@
+package io.shardwal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+
+import io.shardwal.mmap.SegmentDescriptor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code verify} finds damage, names it precisely, and never changes a byte. */
+class VerifyCommandTest
+{
+    @TempDir
+    Path dir;
+
+    private Path log;
+    private List<TestLogs.Written> written;
+
+    @BeforeEach
+    void writeLog()
+    {
+        log = dir.resolve("log");
+        written = TestLogs.write(log, 600);
+    }
+
+    @Test
+    void shouldExitZeroOnACleanLogAndCountEveryRecord()
+    {
+        final Cli.Run run = Cli.run("verify", log);
+        assertEquals(0, run.exit(), run.toString());
+        assertTrue(run.out().contains("3 shards"), run.out());
+        assertTrue(run.out().contains("600 records"), run.out());
+        assertTrue(run.out().endsWith("no damage found\n"), run.out());
+    }
+
+    @Test
+    void shouldNameTheShardFilePositionAndReasonOfAFlippedByteAndChangeNothing()
+    {
+        final TestLogs.Written victim = written.stream().filter(record -> record.shard() == 1
+            && record.position() > TestLogs.SEGMENT_SIZE && record.value().length > 20).findFirst().orElseThrow();
+        final long base = victim.position() - victim.position() % TestLogs.SEGMENT_SIZE;
+        final String file = String.format("shard_01/%020d.wal", base);
+        final long fileOffset = SegmentDescriptor.DATA_OFFSET + victim.position() - base;
+        LogFiles.flipBit(log.resolve(file), fileOffset + 12 + victim.key().length + 5, 3);
+        final Map<String, LogFiles.State> before = LogFiles.snapshot(log);
+
+        final Cli.Run run = Cli.run("verify", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().contains("CHECKSUM_MISMATCH shard 1 " + file + " position " + victim.position()
+            + " (file offset " + fileOffset + ","), run.out());
+        assertTrue(run.out().contains("fails its checksum"), run.out());
+        assertTrue(run.out().endsWith("1 problem found\n"), run.out());
+        assertEquals(before, LogFiles.snapshot(log), "verify changed nothing, not even a modification time");
+    }
+
+    @Test
+    void shouldListEveryDamagedFrameAcrossShards()
+    {
+        int damaged = 0;
+        for (int shard = 0; shard < TestLogs.SHARDS; shard++)
+        {
+            final int s = shard;
+            final TestLogs.Written victim = written.stream().filter(record -> record.shard() == s
+                && record.position() >= 1024).findFirst().orElseThrow();
+            final long base = victim.position() - victim.position() % TestLogs.SEGMENT_SIZE;
+            LogFiles.flipBit(log.resolve(String.format("shard_%02d/%020d.wal", shard, base)),
+                SegmentDescriptor.DATA_OFFSET + victim.position() - base + 13, 0);
+            damaged++;
+        }
+        final Cli.Run run = Cli.run("verify", log);
+        assertEquals(1, run.exit(), run.toString());
+        for (int shard = 0; shard < TestLogs.SHARDS; shard++)
+        {
+            assertTrue(run.out().contains("CHECKSUM_MISMATCH shard " + shard + " "), run.out());
+        }
+        assertTrue(run.out().endsWith(damaged + " problems found\n"), run.out());
+    }
+
+    /** With 1,200 records every shard has at least three full segments, so the second one lies in the middle. */
+    @Test
+    void shouldReportAMissingSegmentAndATornCheckpointLog() throws IOException
+    {
+        TestLogs.write(log, 600);
+        Cli.run("checkpoint", log, "first");
+        Files.delete(log.resolve(String.format("shard_02/%020d.wal", TestLogs.SEGMENT_SIZE)));
+        Files.write(log.resolve("checkpoints.log"), new byte[] {'C', 'K', 'P', 'T', 1, 2}, StandardOpenOption.APPEND);
+
+        final Cli.Run run = Cli.run("verify", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().contains("MISSING_SEGMENT shard 2 shard_02/" + String.format("%020d.wal",
+            TestLogs.SEGMENT_SIZE) + " position " + TestLogs.SEGMENT_SIZE), run.out());
+        assertTrue(run.out().contains("TORN_TAIL checkpoints.log offset "), run.out());
+    }
+
+    @Test
+    void shouldSayInOneLineThatADirectoryIsMissingOrNotALog() throws IOException
+    {
+        final Cli.Run missing = Cli.run("verify", dir.resolve("nope"));
+        assertEquals(3, missing.exit());
+        assertEquals("shardwal verify: " + dir.resolve("nope") + ": no such directory\n", missing.err());
+        Files.createDirectories(dir.resolve("foreign"));
+        Files.writeString(dir.resolve("foreign/notes.txt"), "hello");
+        final Cli.Run foreign = Cli.run("verify", dir.resolve("foreign"));
+        assertEquals(3, foreign.exit());
+        assertEquals("shardwal verify: " + dir.resolve("foreign") + ": not a shardwal log (it has no wal.manifest)\n",
+            foreign.err());
+    }
+}

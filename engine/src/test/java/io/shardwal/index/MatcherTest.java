@@ -1,0 +1,151 @@
+package io.shardwal.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+class MatcherTest
+{
+    @Test
+    void shouldAnchorRegexesAtBothEnds()
+    {
+        final Matcher m = Matcher.regex("job", "api");
+        assertTrue(m.matches("api"));
+        assertFalse(m.matches("api-v2"));
+        assertFalse(m.matches("my-api"));
+        assertTrue(Matcher.regex("job", "a.*|b").matches("b"));
+        assertFalse(Matcher.regex("job", "a.*|b").matches("xb"), "the anchors wrap the whole alternation");
+    }
+
+    @Test
+    void shouldLetDotMatchNewlinesAsPrometheusDoes()
+    {
+        assertTrue(Matcher.regex("v", "a.b").matches("a\nb"));
+        assertTrue(Matcher.regex("v", ".*").matches("line1\nline2"));
+    }
+
+    @Test
+    void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
+    {
+        assertTrue(Matcher.equal("a", "").matchesEmpty());
+        assertFalse(Matcher.equal("a", "x").matchesEmpty());
+        assertTrue(Matcher.notEqual("a", "x").matchesEmpty());
+        assertFalse(Matcher.notEqual("a", "").matchesEmpty());
+        assertTrue(Matcher.regex("a", "x|").matchesEmpty());
+        assertTrue(Matcher.regex("a", ".*").matchesEmpty());
+        assertFalse(Matcher.regex("a", ".+").matchesEmpty());
+        assertTrue(Matcher.notRegex("a", ".+").matchesEmpty());
+        assertFalse(Matcher.notRegex("a", ".*").matchesEmpty());
+    }
+
+    @Test
+    void shouldRejectAnInvalidRegexNamingTheMatcherAndTheError()
+    {
+        final IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> Matcher.regex("job", "api(v1"));
+        assertTrue(e.getMessage().startsWith("invalid regex in matcher job=~\"api(v1\": Unclosed group"),
+            e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Matcher.notRegex("job", "*"));
+    }
+
+    @Test
+    void shouldRejectEmptyNamesAndNullValues()
+    {
+        final IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> Matcher.equal("", "x"));
+        assertEquals("matcher label name is empty (= \"x\")", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Matcher.equal("a", null));
+        assertThrows(IllegalArgumentException.class, () -> Matcher.regex(null, "x"));
+    }
+
+    @Test
+    void shouldStopACatastrophicallyBacktrackingRegexWithAClearError()
+    {
+        // about 10^9 steps (seconds) unbounded on this value
+        final Matcher m = Matcher.regex("v", "(.*a){12}");
+        final IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+            () -> assertThrows(IllegalArgumentException.class, () -> m.matches("a".repeat(30) + "b")));
+        assertTrue(e.getMessage().contains("catastrophic backtracking"), e.getMessage());
+    }
+
+    @Test
+    void shouldPrintInPromQlNotation()
+    {
+        assertEquals("job=~\"api|web\"", Matcher.regex("job", "api|web").toString());
+        assertEquals("path!=\"a\\\"b\"", Matcher.notEqual("path", "a\"b").toString());
+    }
+
+    /**
+     * The shape shortcuts (set lookups, prefix tests, necessary prefixes) must agree with the compiled pattern on
+     * every value; random values are built from the regexes' own literals to hit their edges.
+     */
+    @Test
+    void shouldMatchExactlyAsThePatternWhateverShortcutItTakes()
+    {
+        final List<String> regexes = List.of(
+            ".*", ".+", "", "abc", "a\\.b", "a|b|", "(a|b)", "(?:ab|cd)", "ab.*", "ab.+", "ab*", "ab?c", "ab{2}",
+            "ab+c.*", "a(b|c)d", "ab|cd.*", "[ab]c", "a[|]b", "(?i)ab", "\\Qa.b\\E", "a\\Q.\\E.*", "\\d+", "a\\.*",
+            "a\\\\.*", "(ab)", "(ab)*", "a(?:b)c", "\u00e9t\u00e9.*", "\uD83D\uDE00+", "x\\|y", "x\\(.*", "a\\b",
+            "a$", "^a", "a{0,1}b", ".*ab", "ab(.*)", "a|b(c|d)");
+        final SplittableRandom random = new SplittableRandom(7);
+        final String alphabet = "abcdxyz.|()\\\u00e9t\uD83D\uDE00AB1";
+        for (final String regex : regexes)
+        {
+            final Matcher m = Matcher.regex("v", regex);
+            final Pattern p = Pattern.compile(regex, Pattern.DOTALL);
+            for (int i = 0; i < 2000; i++)
+            {
+                final StringBuilder value = new StringBuilder();
+                final int length = random.nextInt(6);
+                for (int j = 0; j < length; j++)
+                {
+                    value.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+                final String v = value.toString();
+                assertEquals(p.matcher(v).matches(), m.matches(v), () -> "regex " + regex + " on \"" + v + "\"");
+                final String w = literalOf(regex) + v;
+                assertEquals(p.matcher(w).matches(), m.matches(w), () -> "regex " + regex + " on \"" + w + "\"");
+            }
+        }
+    }
+
+    @Test
+    void shouldReduceCommonRegexesToShortcuts()
+    {
+        assertEquals(RegexShape.Kind.ANY, RegexShape.of(".*").kind);
+        assertEquals(RegexShape.Kind.NON_EMPTY, RegexShape.of(".+").kind);
+        assertEquals(List.of("api", "web", ""), RegexShape.of("api|web|").literals);
+        assertEquals(List.of("a.b", "c"), RegexShape.of("(?:a\\.b|c)").literals);
+        assertEquals(RegexShape.Kind.PREFIX, RegexShape.of("host_00.*").kind);
+        assertEquals("host_00", RegexShape.of("host_00.*").prefix);
+        assertEquals("host_0", RegexShape.of("host_0.*5").prefix);
+        assertEquals("ab", RegexShape.of("abc?d").prefix);
+        assertEquals("", RegexShape.of("ab|cd.*").prefix);
+        assertEquals("a", RegexShape.of("a(b|c)").prefix);
+        assertEquals(RegexShape.Kind.GENERAL, RegexShape.of("(?i)api").kind);
+        assertEquals("", RegexShape.of("(?i)api").prefix);
+    }
+
+    private static String literalOf(final String regex)
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < regex.length(); i++)
+        {
+            final char c = regex.charAt(i);
+            if (Character.isLetterOrDigit(c))
+            {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,181 @@
+package io.shardwal.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.shardwal.ingest.MetricFamily;
+import io.shardwal.ingest.MetricType;
+import io.shardwal.ingest.PrometheusTextParser;
+import io.shardwal.ingest.Sample;
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.WalOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Prometheus rendering parses back, sample for sample, with the right values, types and escaping. */
+class PrometheusRendererTest
+{
+    @TempDir
+    Path dir;
+
+    /** Every sample the rendering of {@code stats} must hold, keyed like {@link #key(Sample)}. */
+    private static Map<String, Double> expected(final WalStats stats)
+    {
+        final Map<String, Double> samples = new TreeMap<>();
+        samples.put("shardwal_info{directory=" + stats.directory() + ",latency_recording=" + stats.latency()
+            + ",sync_mode=" + stats.syncMode() + "}", 1.0);
+        samples.put("shardwal_shards{}", (double)stats.shards().size());
+        for (final ShardStats shard : stats.shards())
+        {
+            final String labels = "{shard=" + shard.shard() + "}";
+            samples.put("shardwal_records_total" + labels, (double)shard.records());
+            samples.put("shardwal_payload_bytes_total" + labels, (double)shard.payloadBytes());
+            samples.put("shardwal_committed_position_bytes" + labels, (double)shard.committedPosition());
+            if (shard.durablePosition() >= 0)
+            {
+                samples.put("shardwal_durable_position_bytes" + labels, (double)shard.durablePosition());
+                samples.put("shardwal_sync_lag_bytes" + labels, (double)shard.syncLag());
+            }
+            samples.put("shardwal_segments" + labels, (double)shard.segmentCount());
+            samples.put("shardwal_segment_rolls_total" + labels, (double)shard.rolls());
+            samples.put("shardwal_inline_prepares_total" + labels, (double)shard.inlinePrepares());
+            samples.put("shardwal_msyncs_total" + labels, (double)shard.msyncs());
+            samples.put("shardwal_msync_bytes_total" + labels, (double)shard.msyncBytes());
+            samples.put("shardwal_msync_failures_total" + labels, (double)shard.msyncFailures());
+            samples.put("shardwal_prepare_failures_total" + labels, (double)shard.prepareFailures());
+            samples.put("shardwal_recovery_repairs_total" + labels, (double)shard.recoveryRepairs());
+            summary(samples, "shardwal_append_latency_seconds", "shard=" + shard.shard(), shard.appendLatency());
+            summary(samples, "shardwal_msync_latency_seconds", "shard=" + shard.shard(), shard.msyncLatency());
+            summary(samples, "shardwal_roll_wait_seconds", "shard=" + shard.shard(), shard.rollWaitLatency());
+        }
+        summary(samples, "shardwal_log_append_latency_seconds", "", stats.appendLatency());
+        summary(samples, "shardwal_log_msync_latency_seconds", "", stats.msyncLatency());
+        samples.put("shardwal_record_skew_ratio{}", stats.recordSkew());
+        return samples;
+    }
+
+    private static void summary(final Map<String, Double> samples, final String name, final String shard,
+        final LatencySummary latency)
+    {
+        final String suffix = shard.isEmpty() ? "" : "," + shard;
+        final long[] values = {latency.p50(), latency.p90(), latency.p99(), latency.p999(), latency.max()};
+        final String[] quantiles = {"0.5", "0.9", "0.99", "0.999", "1"};
+        for (int i = 0; i < values.length; i++)
+        {
+            samples.put(name + "{quantile=" + quantiles[i] + suffix + "}",
+                latency.count() == 0 ? Double.NaN : values[i] / 1e9);
+        }
+        samples.put(name + "_sum{" + shard + "}", Math.round(latency.mean() * latency.count()) / 1e9);
+        samples.put(name + "_count{" + shard + "}", (double)latency.count());
+    }
+
+    /** {@code name{a=x,b=y}} with labels sorted by name and values unescaped. */
+    private static String key(final Sample sample)
+    {
+        final Map<String, String> labels = new TreeMap<>();
+        for (int i = 0; i < sample.labels().size(); i++)
+        {
+            labels.put(sample.labels().name(i), sample.labels().value(i));
+        }
+        final StringBuilder key = new StringBuilder(sample.metricName()).append('{');
+        labels.forEach((name, value) -> key.append(key.charAt(key.length() - 1) == '{' ? "" : ",").append(name)
+            .append('=').append(value));
+        return key.append('}').toString();
+    }
+
+    private static void assertSamples(final Map<String, Double> expected, final Map<String, Double> actual)
+    {
+        assertEquals(expected.keySet(), actual.keySet(), "the same series");
+        expected.forEach((key, value) -> assertEquals(value, actual.get(key), key));
+    }
+
+    private static Map<String, Double> parsed(final PrometheusTextParser.Exposition exposition)
+    {
+        final Map<String, Double> samples = new TreeMap<>();
+        for (final Sample sample : exposition.samples())
+        {
+            assertEquals(null, samples.put(key(sample), sample.value()), "one sample per series: " + key(sample));
+        }
+        return samples;
+    }
+
+    @Test
+    void shouldParseBackEverySampleWithItsExactValueAndEscapedLabels()
+    {
+        final WalStats stats = SampleStats.writer();
+        final String text = PrometheusRenderer.render(stats);
+        final PrometheusTextParser.Exposition exposition = PrometheusTextParser.parse(text);
+        assertSamples(expected(stats), parsed(exposition));
+        assertTrue(text.contains("directory=\"/data/wal \\\"prod\\\"\\\\east\\nsecond line\""), text);
+        assertTrue(text.contains("shardwal_append_latency_seconds{shard=\"1\",quantile=\"0.99\"} 0.0000024\n"), text);
+        assertTrue(text.endsWith("\n"));
+    }
+
+    @Test
+    void shouldDeclareEveryFamilyWithHelpAndTheRightTypeAndUnitsInNames()
+    {
+        final PrometheusTextParser.Exposition exposition = PrometheusTextParser.parse(
+            PrometheusRenderer.render(SampleStats.writer()));
+        final Map<String, MetricType> types = new HashMap<>();
+        for (final MetricFamily family : exposition.families().values())
+        {
+            assertFalse(family.help().isBlank(), "HELP for " + family.name());
+            assertTrue(family.name().startsWith("shardwal_"), family.name());
+            types.put(family.name(), family.type());
+            if (family.type() == MetricType.COUNTER)
+            {
+                assertTrue(family.name().endsWith("_total"), family.name());
+            }
+            if (family.type() == MetricType.SUMMARY)
+            {
+                assertTrue(family.name().endsWith("_seconds"), family.name());
+            }
+        }
+        assertEquals(MetricType.COUNTER, types.get("shardwal_records_total"));
+        assertEquals(MetricType.GAUGE, types.get("shardwal_committed_position_bytes"));
+        assertEquals(MetricType.SUMMARY, types.get("shardwal_append_latency_seconds"));
+        assertEquals(MetricType.SUMMARY, types.get("shardwal_log_msync_latency_seconds"));
+    }
+
+    @Test
+    void shouldLeaveOutWhatAReadOnlyViewDoesNotKnowAndWriteNaNForEmptySummaries()
+    {
+        final WalStats stats = SampleStats.readOnly();
+        final String text = PrometheusRenderer.render(stats);
+        final Map<String, Double> samples = parsed(PrometheusTextParser.parse(text));
+        assertSamples(expected(stats), samples);
+        assertFalse(text.contains("durable_position"), text);
+        assertFalse(text.contains("sync_lag"), text);
+        assertTrue(samples.get("shardwal_append_latency_seconds{quantile=0.5,shard=0}").isNaN());
+    }
+
+    @Test
+    void shouldRenderTheStatsOfARealLogSoThatTheyParse()
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("log")).shardCount(4)
+            .segmentSize(1 << 14).syncMode(SyncMode.STRICT).build()))
+        {
+            for (int i = 0; i < 500; i++)
+            {
+                wal.append(("key-" + i).getBytes(), new byte[i % 200]);
+            }
+            final WalStats stats = wal.stats();
+            final Map<String, Double> samples = parsed(PrometheusTextParser.parse(PrometheusRenderer.render(stats)));
+            assertSamples(expected(stats), samples);
+            double records = 0;
+            for (int shard = 0; shard < 4; shard++)
+            {
+                records += samples.get("shardwal_records_total{shard=" + shard + "}");
+            }
+            assertEquals(500, records);
+            assertEquals(500, samples.get("shardwal_log_append_latency_seconds_count{}"));
+        }
+    }
+}
