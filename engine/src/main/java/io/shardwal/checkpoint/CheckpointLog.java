@@ -188,6 +188,19 @@ public final class CheckpointLog implements AutoCloseable
         HeadFile.write(directory, newest.id());
     }
 
+    /** What {@code HEAD} holds: the id it names, or why it names none (both null: there is no HEAD). */
+    public record Head(byte[] id, String problem)
+    {
+    }
+
+    /** Reads {@code directory/HEAD} without validating it against the log (tools compare it themselves). */
+    public static Head readHead(final Path directory) throws IOException
+    {
+        final String[] problem = new String[1];
+        final byte[] id = HeadFile.read(directory, problem);
+        return new Head(id, problem[0]);
+    }
+
     /** What opening the log found (and, when writable, repaired). */
     public List<Problem> problems()
     {

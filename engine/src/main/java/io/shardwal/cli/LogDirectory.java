@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.LogFiles;
+import io.shardwal.wal.Manifest;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
 import io.shardwal.wal.WalOptions;
@@ -91,147 +93,90 @@ final class LogDirectory
     }
 
     /**
-     * The manifest's key=value lines as they are written (for display; {@link ShardedWal#openReadOnly} validates
-     * it), in file order, comments and the checksum line left out.
+     * The manifest's values in the order the file writes them (for display and for the read-only checks),
+     * validated by the engine's reader.
      */
     static Map<String, String> manifest(final Path directory)
     {
-        final Map<String, String> values = new LinkedHashMap<>();
+        final Manifest manifest;
         try
         {
-            for (final String line : Files.readAllLines(directory.resolve(MANIFEST), StandardCharsets.UTF_8))
-            {
-                final int equals = line.indexOf('=');
-                if (!line.startsWith("#") && equals > 0)
-                {
-                    values.put(line.substring(0, equals), line.substring(equals + 1));
-                }
-            }
+            manifest = LogFiles.manifest(directory);
         }
         catch (final IOException e)
         {
             throw CliFailure.cannotRun("cannot read " + directory.resolve(MANIFEST) + ": " + e.getMessage(), e);
         }
-        values.keySet().removeIf(key -> key.startsWith("crc"));
+        final Map<String, String> values = new LinkedHashMap<>();
+        values.put("format", String.valueOf(manifest.format()));
+        values.put("shards", String.valueOf(manifest.shardCount()));
+        values.put("router", manifest.router().name());
+        values.put("seed", String.valueOf(manifest.seed()));
+        values.put("vnodes", String.valueOf(manifest.vnodes()));
+        values.put("segmentSize", String.valueOf(manifest.segmentSize()));
+        values.put("created", manifest.created());
         return values;
     }
 
-    /**
-     * Who holds the writer lock right now ("pid 4242, writing since …"), or null if nobody does. Probes with a
-     * shared lock on {@code LOCK}, which needs no write permission, never blocks and changes nothing.
-     */
+    /** Who holds the writer lock right now ("pid 4242, writing since …"), or null if nobody does. */
     static String lockHolder(final Path directory)
     {
-        final Path file = directory.resolve(LOCK);
-        if (!Files.exists(file))
+        try
         {
-            return null;
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            try
-            {
-                final FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
-                if (probe != null)
-                {
-                    probe.release();
-                    return null;
-                }
-            }
-            catch (final OverlappingFileLockException e)
-            {
-                return "this process (pid " + ProcessHandle.current().pid() + ")";
-            }
-            final Map<String, String> fields = lockFields(channel);
-            return "pid " + fields.getOrDefault("pid", "?") + ", writing since " + fields.getOrDefault("started", "?");
-        }
-        catch (final NoSuchFileException e)
-        {
-            return null;
+            return LogFiles.lockHolder(directory).orElse(null);
         }
         catch (final IOException e)
         {
-            throw CliFailure.cannotRun("cannot probe the lock " + file + ": " + e.getMessage(), e);
+            throw CliFailure.cannotRun("cannot probe the lock " + directory.resolve(LOCK) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What {@code LOCK} says about the last writer (fields and how it stopped). */
+    static LogFiles.LastWriter lastWriter(final Path directory)
+    {
+        try
+        {
+            return LogFiles.lastWriter(directory);
+        }
+        catch (final IOException e)
+        {
+            throw CliFailure.cannotRun("cannot read " + directory.resolve(LOCK) + ": " + e.getMessage(), e);
         }
     }
 
     /** The fields of the {@code LOCK} file (pid, boot, started, state), empty if there is none. */
     static Map<String, String> lockFields(final Path directory)
     {
-        final Path file = directory.resolve(LOCK);
-        if (!Files.exists(file))
-        {
-            return Map.of();
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            return lockFields(channel);
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Map<String, String> lockFields(final FileChannel channel) throws IOException
-    {
-        final ByteBuffer buffer = ByteBuffer.allocate((int)Math.min(channel.size(), 4096));
-        channel.read(buffer, 0);
-        final Map<String, String> fields = new LinkedHashMap<>();
-        for (final String line : new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).split("\n"))
-        {
-            final int equals = line.indexOf('=');
-            if (equals > 0)
-            {
-                fields.put(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
-            }
-        }
-        return fields;
+        return lastWriter(directory).fields();
     }
 
     /** How the last writer stopped, from {@code LOCK}, for a log nobody writes now. */
     static String previousStop(final Path directory)
     {
-        final Map<String, String> fields = lockFields(directory);
-        if (fields.isEmpty())
+        return switch (lastWriter(directory).stop())
         {
-            return "never opened for writing";
-        }
-        if ("closed".equals(fields.get("state")))
-        {
-            return "closed cleanly";
-        }
-        return "did not close (crashed or was killed); the next writer recovers the log";
+            case NONE -> "never opened for writing";
+            case CLEAN -> "closed cleanly";
+            default -> "did not close (crashed or was killed); the next writer recovers the log";
+        };
     }
 
     /** True if {@code LOCK} says the last writer did not close and ran in another boot than this one. */
     static boolean possibleOsCrash(final Path directory)
     {
-        final Map<String, String> fields = lockFields(directory);
-        if (fields.isEmpty() || "closed".equals(fields.get("state")))
-        {
-            return false;
-        }
-        try
-        {
-            final String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
-            return !boot.equals(fields.get("boot"));
-        }
-        catch (final IOException | RuntimeException e)
-        {
-            return true;
-        }
+        return lastWriter(directory).stop() == LogFiles.LastStop.POSSIBLE_OS_CRASH
+            && !lastWriter(directory).fields().isEmpty();
     }
 
     static Path shardDirectory(final Path directory, final int shard)
     {
-        return directory.resolve(String.format("shard_%02d", shard));
+        return LogFiles.shardDirectory(directory, shard);
     }
 
     /** Name of the segment file starting at {@code base}. */
     static String segmentName(final long base)
     {
-        return String.format("%020d%s", base, SEGMENT_SUFFIX);
+        return LogFiles.segmentFileName(base);
     }
 
     /** A shard's segment file path relative to the log directory, as the tools print it. */
@@ -243,18 +188,7 @@ final class LogDirectory
     /** Base position of a segment file name, or -1 if the name is not one. */
     static long parseBase(final String name)
     {
-        if (name.length() != 20 + SEGMENT_SUFFIX.length() || !name.endsWith(SEGMENT_SUFFIX))
-        {
-            return -1;
-        }
-        for (int i = 0; i < 20; i++)
-        {
-            if (!Character.isDigit(name.charAt(i)))
-            {
-                return -1;
-            }
-        }
-        return Long.parseLong(name.substring(0, 20));
+        return LogFiles.segmentBase(name);
     }
 
     /** The entries of a shard directory, sorted by name (none if it does not exist). */

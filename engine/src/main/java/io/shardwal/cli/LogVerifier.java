@@ -148,32 +148,30 @@ final class LogVerifier
     /** HEAD names the newest checkpoint ({@code [u16 LE length][id]}); anything else is reported. */
     private void checkHead(final List<Checkpoint> checkpoints) throws IOException
     {
-        final Path head = directory.resolve(LogDirectory.HEAD);
-        if (!Files.exists(head))
+        final CheckpointLog.Head head = CheckpointLog.readHead(directory);
+        final long size = Files.exists(directory.resolve(LogDirectory.HEAD))
+            ? Files.size(directory.resolve(LogDirectory.HEAD)) : 0;
+        final String rewrites = " (the next writer rewrites HEAD)";
+        if (head.id() == null && head.problem() == null)
         {
             if (!checkpoints.isEmpty())
             {
                 findings.add(new Finding(LOG, LogDirectory.HEAD, 0, -1, 0, "STALE_HEAD", "HEAD is missing; the log "
-                    + "holds " + checkpoints.size() + " checkpoints (the next writer rewrites HEAD)", live));
+                    + "holds " + checkpoints.size() + " checkpoints" + rewrites, live));
             }
             return;
         }
-        final byte[] bytes = Files.readAllBytes(head);
-        final int length = bytes.length >= 2 ? ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xFFFF
-            : -1;
-        if (length < 0 || bytes.length != 2 + length)
+        if (head.id() == null)
         {
-            findings.add(new Finding(LOG, LogDirectory.HEAD, 0, 0, bytes.length, "STALE_HEAD", "HEAD is "
-                + bytes.length + " bytes, not a length and an id (the next writer rewrites it)", live));
+            findings.add(new Finding(LOG, LogDirectory.HEAD, 0, 0, size, "STALE_HEAD", head.problem() + rewrites,
+                live));
             return;
         }
-        final byte[] id = Arrays.copyOfRange(bytes, 2, bytes.length);
-        if (checkpoints.isEmpty() || !Arrays.equals(checkpoints.getLast().id(), id))
+        if (checkpoints.isEmpty() || !Arrays.equals(checkpoints.getLast().id(), head.id()))
         {
-            findings.add(new Finding(LOG, LogDirectory.HEAD, 0, 0, bytes.length, "STALE_HEAD", "HEAD names "
-                + Checkpoint.idText(id) + " but the newest checkpoint is "
-                + (checkpoints.isEmpty() ? "none" : checkpoints.getLast().idText())
-                + " (the next writer rewrites HEAD)", live));
+            findings.add(new Finding(LOG, LogDirectory.HEAD, 0, 0, size, "STALE_HEAD", "HEAD names "
+                + Checkpoint.idText(head.id()) + " but the newest checkpoint is "
+                + (checkpoints.isEmpty() ? "none" : checkpoints.getLast().idText()) + rewrites, live));
         }
     }
 

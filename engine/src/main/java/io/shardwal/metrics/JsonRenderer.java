@@ -92,6 +92,7 @@ public final class JsonRenderer
             .field("p999Nanos", latency.p999())
             .field("maxNanos", latency.max())
             .field("meanNanos", latency.mean())
+            .field("sumNanos", latency.sumNanos())
             .endObject();
     }
 }

@@ -132,7 +132,7 @@ public final class PrometheusRenderer
         }
         final String plain = labels.isEmpty() ? "" : "{" + labels.substring(0, labels.length() - 1) + "}";
         out.append(name).append("_sum").append(plain).append(' ')
-            .append(seconds(Math.round(latency.mean() * latency.count()))).append('\n');
+            .append(seconds(latency.sumNanos())).append('\n');
         out.append(name).append("_count").append(plain).append(' ').append(latency.count()).append('\n');
     }
 

@@ -31,6 +31,11 @@ public final class ShardMetrics
     private Histogram msyncInterval;
     private Histogram rollWaitInterval;
 
+    /** Exact sums of what the recorders above received (read at snapshot time, so they may include a value or two
+     * recorded while the snapshot was taken; the counts come from the histograms). */
+    private final LongAdder appendNanos = new LongAdder();
+    private final LongAdder msyncNanos = new LongAdder();
+    private final LongAdder rollWaitNanos = new LongAdder();
     private final LongAdder rolls = new LongAdder();
     private final LongAdder inlinePrepares = new LongAdder();
     private final LongAdder msyncs = new LongAdder();
@@ -73,7 +78,9 @@ public final class ShardMetrics
 
     public void recordAppend(final long nanos)
     {
-        appendLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+        final long value = Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS);
+        appendLatency.recordValue(value);
+        appendNanos.add(value);
     }
 
     public void recordMsync(final long nanos, final long bytes)
@@ -82,7 +89,9 @@ public final class ShardMetrics
         msyncBytes.add(bytes);
         if (recording != LatencyRecording.OFF)
         {
-            msyncLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+            final long value = Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS);
+            msyncLatency.recordValue(value);
+            msyncNanos.add(value);
         }
     }
 
@@ -103,7 +112,9 @@ public final class ShardMetrics
     /** A writer waited {@code nanos} for the next segment (inline preparation or the preparer's lock). */
     public void recordRollWait(final long nanos)
     {
-        rollWaitLatency.recordValue(Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS));
+        final long value = Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS);
+        rollWaitLatency.recordValue(value);
+        rollWaitNanos.add(value);
     }
 
     public void recordPrepareFailure()
@@ -140,8 +151,8 @@ public final class ShardMetrics
         rollWaitTotal.add(rollWaitInterval);
         return new ShardStats(shard, records, payloadBytes, committedPosition, durablePosition, segmentCount,
             rolls.sum(), inlinePrepares.sum(), msyncs.sum(), msyncBytes.sum(), msyncFailures.sum(),
-            prepareFailures.sum(), recoveryRepairs, LatencySummary.of(appendTotal), LatencySummary.of(msyncTotal),
-            LatencySummary.of(rollWaitTotal));
+            prepareFailures.sum(), recoveryRepairs, LatencySummary.of(appendTotal, appendNanos.sum()),
+            LatencySummary.of(msyncTotal, msyncNanos.sum()), LatencySummary.of(rollWaitTotal, rollWaitNanos.sum()));
     }
 
     /** Adds everything recorded up to the last {@link #snapshot} to the given all-shard histograms. */

@@ -86,7 +86,7 @@ public record Manifest(int format, int shardCount, RouterKind router, long seed,
      * @throws NoSuchFileException if there is none.
      * @throws ShardwalException   FORMAT or CORRUPT naming the file and line.
      */
-    static Manifest read(final Path directory) throws IOException
+    public static Manifest read(final Path directory) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
         final byte[] bytes = Files.readAllBytes(file);

@@ -2,29 +2,38 @@ package io.shardwal.wal;
 
 import java.io.IOException;
 
+import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 
-/** The committed frontier of a shard seen from a read-only open: a walk over read-only mappings. */
+/**
+ * The committed frontier of a shard seen from a read-only open: a walk over read-only mappings, from where the
+ * last walk stopped, counting the records and bytes it passes into the shard's metrics. Walks of one shard are
+ * serialised (on its segment registry), so nothing is counted twice.
+ */
 final class ReadOnlyFrontier
 {
     private ReadOnlyFrontier()
     {
     }
 
-    static long committed(final ShardSegments segments)
+    static long committed(final ShardSegments segments, final ShardMetrics metrics)
     {
-        final long size;
         synchronized (segments)
         {
-            if (segments.isEmpty())
-            {
-                return 0;
-            }
-            size = segments.segmentSize();
+            return walk(segments, metrics);
         }
+    }
+
+    private static long walk(final ShardSegments segments, final ShardMetrics metrics)
+    {
+        if (segments.isEmpty())
+        {
+            return 0;
+        }
+        final long size = segments.segmentSize();
         final SegmentScanner.Progress progress = new SegmentScanner.Progress();
         long position = Math.max(segments.readOnlyFrontier(), segments.firstBase());
         while (true)
@@ -47,7 +56,10 @@ final class ReadOnlyFrontier
             try
             {
                 progress.offset = position - base;
+                progress.records = 0;
+                progress.payloadBytes = 0;
                 SegmentScanner.advanceCommitted(segment, progress);
+                metrics.addCommitted(progress.records, progress.payloadBytes);
                 position = base + progress.offset;
                 if (segment.capacity() - progress.offset >= FrameDescriptor.MIN_FRAME_LENGTH)
                 {

@@ -352,7 +352,7 @@ public final class ShardedWal implements AutoCloseable
     {
         checkShard(shard);
         checkOpen();
-        return shards != null ? shards[shard].advanceCommitted() : ReadOnlyFrontier.committed(segments[shard]);
+        return shards != null ? shards[shard].advanceCommitted() : ReadOnlyFrontier.committed(segments[shard], metrics[shard]);
     }
 
     /**

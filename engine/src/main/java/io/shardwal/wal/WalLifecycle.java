@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
+import io.shardwal.metrics.LatencyRecording;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.route.Router;
@@ -131,7 +132,8 @@ final class WalLifecycle
         final Manifest manifest = Manifest.read(directory);
         final WalOptions options = WalOptions.builder(directory).shardCount(manifest.shardCount())
             .segmentSize(manifest.segmentSize()).router(manifest.router()).routerSeed(manifest.seed())
-            .readOnly(true).createIfMissing(false).maxKeySize(0).maxValueSize(0).build();
+            .readOnly(true).createIfMissing(false).maxKeySize(0).maxValueSize(0)
+            .latencyRecording(LatencyRecording.OFF).build();
         final ShardSegments[] segments = new ShardSegments[options.shardCount()];
         final ShardMetrics[] metrics = new ShardMetrics[options.shardCount()];
         for (int i = 0; i < segments.length; i++)

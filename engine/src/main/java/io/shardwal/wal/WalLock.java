@@ -10,7 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.Properties;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -131,13 +132,25 @@ final class WalLock implements AutoCloseable
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {
-            final FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
+            final FileLock probe;
+            try
+            {
+                probe = channel.tryLock(0, Long.MAX_VALUE, true);
+            }
+            catch (final OverlappingFileLockException e)
+            {
+                return "this JVM (pid " + ProcessHandle.current().pid() + ")";
+            }
             if (probe != null)
             {
                 probe.release();
                 return null;
             }
             return describeHolder(readText(channel));
+        }
+        catch (final java.nio.file.NoSuchFileException e)
+        {
+            return null;
         }
     }
 
@@ -194,35 +207,46 @@ final class WalLock implements AutoCloseable
 
     private static PreviousStop classify(final String previous, final boolean existing)
     {
-        if (previous.isBlank())
+        return classify(parse(previous), existing);
+    }
+
+    static PreviousStop classify(final Map<String, String> fields, final boolean existing)
+    {
+        if (fields.isEmpty())
         {
             return existing ? PreviousStop.POSSIBLE_OS_CRASH : PreviousStop.NONE;
         }
-        final Properties fields = parse(previous);
-        if ("closed".equals(fields.getProperty("state")))
+        if ("closed".equals(fields.get("state")))
         {
             return PreviousStop.CLEAN;
         }
         final String boot = bootId();
-        return boot != null && boot.equals(fields.getProperty("boot")) ? PreviousStop.PROCESS_CRASH
+        return boot != null && boot.equals(fields.get("boot")) ? PreviousStop.PROCESS_CRASH
             : PreviousStop.POSSIBLE_OS_CRASH;
+    }
+
+    /** The fields of {@code directory/LOCK}, in file order; empty if there is none or it is empty. */
+    static Map<String, String> fields(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(FILE_NAME);
+        return Files.exists(file) ? parse(Files.readString(file, StandardCharsets.UTF_8)) : Map.of();
     }
 
     private static String describeHolder(final String text)
     {
-        final Properties fields = parse(text);
-        return "pid " + fields.getProperty("pid", "?") + ", writing since " + fields.getProperty("started", "?");
+        final Map<String, String> fields = parse(text);
+        return "pid " + fields.getOrDefault("pid", "?") + ", writing since " + fields.getOrDefault("started", "?");
     }
 
-    private static Properties parse(final String text)
+    private static Map<String, String> parse(final String text)
     {
-        final Properties fields = new Properties();
+        final Map<String, String> fields = new LinkedHashMap<>();
         for (final String line : text.split("\n"))
         {
             final int equals = line.indexOf('=');
             if (equals > 0)
             {
-                fields.setProperty(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
+                fields.put(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
             }
         }
         return fields;

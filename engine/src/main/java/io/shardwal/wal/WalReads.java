@@ -119,7 +119,11 @@ final class WalReads
                 : metrics[i].snapshot(wal.committedPosition(i), -1, segments[i].count()));
             metrics[i].addTotalsTo(appends, msyncs);
         }
-        return new WalStats(Instant.now(), wal.directory().toString(), wal.options().syncMode().name(),
-            wal.options().latencyRecording(), perShard, LatencySummary.of(appends), LatencySummary.of(msyncs));
+        // A read-only open does not know the writer's sync mode: the manifest does not hold it.
+        final String syncMode = wal.isReadOnly() ? "unknown" : wal.options().syncMode().name();
+        return new WalStats(Instant.now(), wal.directory().toString(), syncMode,
+            wal.options().latencyRecording(), perShard,
+            LatencySummary.of(appends, perShard.stream().mapToLong(s -> s.appendLatency().sumNanos()).sum()),
+            LatencySummary.of(msyncs, perShard.stream().mapToLong(s -> s.msyncLatency().sumNanos()).sum()));
     }
 }

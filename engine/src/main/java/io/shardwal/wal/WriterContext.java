@@ -55,7 +55,12 @@ final class WriterContext
     /** Whether to time this append, given one timed append per {@code interval} (0: never). */
     boolean timeThisAppend(final int interval)
     {
-        if (interval == 0 || --countdown > 0)
+        if (interval == 0)
+        {
+            return false;
+        }
+        // The countdown is the thread's, shared by every log it appends to: clamp it to this log's interval.
+        if (--countdown > 0 && countdown < interval)
         {
             return false;
         }

@@ -61,7 +61,7 @@ class AdminCommandsTest
         {
             writer.append(new byte[] {1}, new byte[] {2});
             final Cli.Run inspect = Cli.run("inspect", log);
-            assertTrue(inspect.out().contains("writer       live: this process (pid " + ProcessHandle.current().pid()),
+            assertTrue(inspect.out().contains("writer       live: this JVM (pid " + ProcessHandle.current().pid()),
                 inspect.out());
             for (final Object[] command : List.of(new Object[] {"checkpoint", log, "x"},
                 new Object[] {"prune", log, "--before", "x"}, new Object[] {"compact", log, "--keep", 1}))
@@ -69,7 +69,7 @@ class AdminCommandsTest
                 final Cli.Run refused = Cli.run(command);
                 assertEquals(3, refused.exit(), refused.toString());
                 assertEquals(1, refused.err().lines().count(), refused.err());
-                assertTrue(refused.err().contains(log + " is being written by this process"), refused.err());
+                assertTrue(refused.err().contains(log + " is being written by this JVM"), refused.err());
             }
             assertEquals(0, writer.checkpointCount(), "nothing was written behind the writer's back");
         }

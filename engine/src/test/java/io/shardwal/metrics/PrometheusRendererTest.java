@@ -72,7 +72,7 @@ class PrometheusRendererTest
             samples.put(name + "{quantile=" + quantiles[i] + suffix + "}",
                 latency.count() == 0 ? Double.NaN : values[i] / 1e9);
         }
-        samples.put(name + "_sum{" + shard + "}", Math.round(latency.mean() * latency.count()) / 1e9);
+        samples.put(name + "_sum{" + shard + "}", latency.sumNanos() / 1e9);
         samples.put(name + "_count{" + shard + "}", (double)latency.count());
     }
 
@@ -160,7 +160,7 @@ class PrometheusRendererTest
     void shouldRenderTheStatsOfARealLogSoThatTheyParse()
     {
         try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("log")).shardCount(4)
-            .segmentSize(1 << 14).syncMode(SyncMode.STRICT).build()))
+            .segmentSize(1 << 14).syncMode(SyncMode.STRICT).latencyRecording(LatencyRecording.FULL).build()))
         {
             for (int i = 0; i < 500; i++)
             {

@@ -94,7 +94,12 @@ class CheckpointConcurrencyTest
                 }
                 Thread.sleep(7);
             }));
-            Thread.sleep(TimeUnit.SECONDS.toMillis(4));
+            // Run until enough happened, not for a fixed time: a loaded machine is slow, not wrong.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while ((created.size() < 25 || prunes.get() < 6) && System.nanoTime() < deadline && failure.get() == null)
+            {
+                Thread.sleep(50);
+            }
             running.set(false);
             for (final Thread thread : threads)
             {

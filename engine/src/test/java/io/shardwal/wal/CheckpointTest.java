@@ -146,11 +146,28 @@ class CheckpointTest
             reading.poll(r -> { }, 3);
             final Checkpoint checkpoint = wal.createCheckpoint("prune-here");
             final List<Records.Ack> young = append(wal, 0, 600, 100);
-            final int segmentsBefore = wal.stats().shards().stream().mapToInt(s -> s.segmentCount()).sum();
+            final List<List<Long>> before = new ArrayList<>();
+            for (int shard = 0; shard < 3; shard++)
+            {
+                before.add(wal.segments(shard).bases());
+            }
             final PruneResult pruned = wal.pruneBefore("prune-here".getBytes());
             assertTrue(pruned.segments() > 3, "several segments were pruned: " + pruned);
-            assertEquals(segmentsBefore - pruned.segments(),
-                wal.stats().shards().stream().mapToInt(s -> s.segmentCount()).sum());
+            int deleted = 0;
+            for (int shard = 0; shard < 3; shard++)
+            {
+                final List<Long> after = wal.segments(shard).bases();
+                for (final long base : before.get(shard))
+                {
+                    if (!after.contains(base))
+                    {
+                        deleted++;
+                        assertTrue(base + SEGMENT <= checkpoint.position(shard), "only segments wholly below the "
+                            + "checkpoint are deleted: shard " + shard + " base " + base);
+                    }
+                }
+            }
+            assertEquals(pruned.segments(), deleted, "the result counts exactly the files deleted");
             for (int shard = 0; shard < 3; shard++)
             {
                 assertTrue(wal.firstPosition(shard) <= checkpoint.position(shard));
