@@ -79,9 +79,11 @@ final class Converters
             return switch (value.strip().toLowerCase(Locale.ROOT).replace('-', '_'))
             {
                 case "full" -> LatencyRecording.FULL;
+                case "sampled" -> LatencyRecording.SAMPLED;
                 case "counters", "counters_only" -> LatencyRecording.COUNTERS_ONLY;
                 case "off" -> LatencyRecording.OFF;
-                default -> throw new TypeConversionException("'" + value + "' is not one of full, counters, off");
+                default -> throw new TypeConversionException("'" + value + "' is not one of full, sampled, counters, "
+                    + "off");
             };
         }
     }

@@ -81,8 +81,9 @@ final class DemoCommand implements Callable<Integer>
         + "records were written.")
     Double seconds;
 
-    @Option(names = "--latency", paramLabel = "MODE", defaultValue = "full", converter = Converters.Latency.class,
-        description = "Latency recording: full, counters or off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency", paramLabel = "MODE", defaultValue = "sampled", converter = Converters.Latency.class,
+        description = "Latency recording: sampled (every 64th append of each thread, the library's default), full "
+            + "(every append), counters or off (default: ${DEFAULT-VALUE}).")
     LatencyRecording latency;
 
     @Option(names = "--segment-size", paramLabel = "BYTES", defaultValue = "64M", converter = Converters.Bytes.class,
@@ -253,7 +254,12 @@ final class DemoCommand implements Callable<Integer>
         row(table, "all", stats.records(), stats.payloadBytes(), stats.appendLatency(), stats.msyncLatency(),
             stats.msyncs());
         table.print(out, "");
-        if (latency != LatencyRecording.FULL)
+        if (latency == LatencyRecording.SAMPLED)
+        {
+            out.println("(append latency from every " + io.shardwal.metrics.ShardMetrics.SAMPLE_INTERVAL
+                + "th append of each thread; --latency full times every one)");
+        }
+        else if (latency != LatencyRecording.FULL)
         {
             out.println("(append latency is not recorded with --latency " + latency.name().toLowerCase(Locale.ROOT)
                 + ")");
