@@ -27,7 +27,9 @@ import io.shardwal.wal.WalOptions;
  * {@code awaitOpen} (start, print {@code READY}, and open only when stdin says {@code OPEN}: lets a parent start
  * the JVM ahead of time), {@code prepare} (segments prepared ahead), {@code rate} (records per second per thread,
  * 0 = as fast as possible), {@code records} (per thread, 0 = until killed), {@code go} (wait for a {@code GO} line
- * on stdin before appending), {@code tail} (also read every shard live on one more thread), {@code then} ({@code idle}:
+ * on stdin before appending), {@code tail} (also read every shard live on one more thread), {@code checkpointPause}
+ * (also create checkpoints, compact and prune on one more thread, pausing this many microseconds on average between
+ * operations: {@link Checkpointer}), {@code then} ({@code idle}:
  * print {@code DONE} and wait to be killed; {@code close}: print {@code DONE}, wait for stdin to end, close the
  * log, print {@code CLOSED} and exit 0; {@code race-close}: when stdin says {@code CLOSE}, close the log while
  * the threads run — each must stop with a CLOSED error, printing {@code STOPPED <who> CLOSED} — then print
@@ -79,6 +81,12 @@ public final class AppendingChild
             args.number("rate", 0), args.number("records", 0));
         final List<Thread> threads = child.start(args.integer("firstWriter", 0), args.integer("threads", 3),
             args.flag("tail"));
+        final long checkpointPause = args.number("checkpointPause", 0);
+        if (checkpointPause > 0)
+        {
+            threads.add(Thread.ofPlatform().name("checkpointer").start(new Checkpointer(wal,
+                args.integer("firstWriter", 0), args.number("seed", 0), checkpointPause)));
+        }
         final String then = args.string("then", "idle");
         if (then.equals("race-close"))
         {
@@ -148,7 +156,9 @@ public final class AppendingChild
             "io.shardwal.mmap.Checksummer", "io.shardwal.wal.ShardedWal", "io.shardwal.wal.WalOpener",
             "io.shardwal.wal.WalRecovery", "io.shardwal.wal.WalLock", "io.shardwal.wal.Manifest",
             "io.shardwal.wal.Shard", "io.shardwal.wal.ShardSegments", "io.shardwal.wal.Housekeeping",
-            "io.shardwal.wal.GroupCommit", "io.shardwal.wal.RecoveryReport", "io.shardwal.wal.WalBatch"};
+            "io.shardwal.wal.GroupCommit", "io.shardwal.wal.RecoveryReport", "io.shardwal.wal.WalBatch",
+            "io.shardwal.checkpoint.CheckpointLog", "io.shardwal.checkpoint.CheckpointDescriptor",
+            "io.shardwal.checkpoint.HeadFile", "io.shardwal.wal.WalCheckpoints"};
         for (final String name : names)
         {
             try

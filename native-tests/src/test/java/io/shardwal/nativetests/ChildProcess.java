@@ -239,11 +239,25 @@ final class ChildProcess implements AutoCloseable
         }
     }
 
-    /** SIGKILLs the child (if it still runs) and waits until it and its output are gone; returns its exit code. */
+    /**
+     * SIGKILLs the child (if it still runs) and waits until it is gone and every line it printed before has been
+     * read; returns its exit code. The signal goes through the {@link ProcessHandle}: {@link Process#destroyForcibly}
+     * would also close our end of the child's stdout, dropping whatever it printed that the reader had not read yet
+     * (acknowledgements the checks then never see).
+     */
     int kill()
     {
-        process.destroyForcibly();
-        return awaitTermination(Duration.ofSeconds(30));
+        process.toHandle().destroyForcibly();
+        final int code = awaitTermination(Duration.ofSeconds(30));
+        try
+        {
+            process.getOutputStream().close();
+        }
+        catch (final IOException e)
+        {
+            // the child is gone; its stdin has nobody left to read it
+        }
+        return code;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.List;
 
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.RecordAddress;
+import io.shardwal.wal.RecoveryReport;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.WalRecord;
 
@@ -20,8 +21,12 @@ import io.shardwal.wal.WalRecord;
  *   <li>nothing committed is lost: if any record of a writer's operation is there, every earlier operation of that
  *       writer is there whole (it returned before the later one began, and SIGKILL loses nothing committed);</li>
  *   <li>batches are all or nothing per shard; aborted claims never appear;</li>
- *   <li>no record lies inside what recovery reports it repaired, and each shard holds as many records as recovery
- *       counted.</li>
+ *   <li>no record lies inside what recovery reports it repaired, and each shard holds as many records from where
+ *       recovery started scanning (the latest checkpoint) as recovery counted;</li>
+ *   <li>records are missing only where pruning was asked for: segments are gone only below
+ *       {@link #allowPruningBelow the positions pruning was asked to prune below}, and a record is excused for
+ *       missing only if it lay below the shard's first remaining position (acknowledged records: their address
+ *       says so; others: no earlier record of their writer in their shard is there either).</li>
  * </ul>
  * A CORRUPT error while reading is a problem like any other: nothing corrupt may reach a reader. Problems are
  * collected (the first {@value #MAX_PROBLEMS}), not thrown, so one failure message can show all of them.
@@ -35,9 +40,14 @@ final class LogVerifier
     private final int writers;
     private final List<String> problems = new ArrayList<>();
     private int problemCount;
+    private long[] pruneFloor;
     private BitSet[] present;
+    private long[][] firstSeq;
     private long[][] lastSeq;
     private long[] delivered;
+    private long[] deliveredFromScan;
+    private long[] firstPosition;
+    private long prunedAcknowledged;
 
     /**
      * @param writers writer ids {@code [0, writers)} were handed to children; no other writer may appear.
@@ -47,6 +57,22 @@ final class LogVerifier
         this.scheme = scheme;
         this.acks = acks;
         this.writers = writers;
+    }
+
+    /**
+     * Pruning was asked for below these positions (per shard; the highest position of every checkpoint a prune
+     * named): segments may be gone below them, never above. Without this call no segment may be gone.
+     */
+    LogVerifier allowPruningBelow(final long[] floor)
+    {
+        pruneFloor = floor.clone();
+        return this;
+    }
+
+    /** Acknowledged records the last {@link #verify} found legitimately pruned. */
+    long prunedAcknowledged()
+    {
+        return prunedAcknowledged;
     }
 
     /** What one verification found. */
@@ -72,16 +98,28 @@ final class LogVerifier
     {
         final int shards = wal.shardCount();
         present = new BitSet[writers];
+        firstSeq = new long[writers][shards];
         lastSeq = new long[writers][shards];
         delivered = new long[shards];
+        deliveredFromScan = new long[shards];
+        firstPosition = new long[shards];
+        prunedAcknowledged = 0;
         for (int w = 0; w < writers; w++)
         {
             present[w] = new BitSet();
+            Arrays.fill(firstSeq[w], -1);
             Arrays.fill(lastSeq[w], -1);
         }
         for (int shard = 0; shard < shards; shard++)
         {
             final int s = shard;
+            firstPosition[shard] = wal.firstPosition(shard);
+            final long allowed = pruneFloor == null ? 0 : pruneFloor[shard];
+            if (firstPosition[shard] > allowed)
+            {
+                problem("shard " + shard + " starts at position " + firstPosition[shard] + ": segments below it are "
+                    + "gone, but pruning was only ever asked for below position " + allowed);
+            }
             try
             {
                 wal.iterShard(shard, 0, Long.MAX_VALUE, record -> onRecord(wal, s, record, recovery));
@@ -90,10 +128,11 @@ final class LogVerifier
             {
                 problem("reading shard " + shard + " failed after " + delivered[shard] + " records: " + e);
             }
-            if (recovery != null && recovery.shards().get(shard).records() != delivered[shard])
+            if (recovery != null && recovery.shards().get(shard).records() != deliveredFromScan[shard])
             {
                 problem("shard " + shard + ": recovery counted " + recovery.shards().get(shard).records()
-                    + " records but " + delivered[shard] + " were delivered");
+                    + " records from position " + recovery.shards().get(shard).scannedFrom() + " but "
+                    + deliveredFromScan[shard] + " were delivered there");
             }
         }
         for (int w = 0; w < writers; w++)
@@ -118,6 +157,10 @@ final class LogVerifier
         final RecoverySummary recovery)
     {
         delivered[shard]++;
+        if (recovery != null && record.position() >= recovery.shards().get(shard).scannedFrom())
+        {
+            deliveredFromScan[shard]++;
+        }
         final String where = "shard " + shard + " position " + record.position();
         final RecordScheme.Decoded decoded = scheme.decode(record);
         if (!decoded.ok())
@@ -148,6 +191,10 @@ final class LogVerifier
             problem(what + ": out of order, after seq " + lastSeq[w][shard] + " of the same writer");
         }
         lastSeq[w][shard] = seq;
+        if (firstSeq[w][shard] == -1)
+        {
+            firstSeq[w][shard] = seq;
+        }
         final long acked = acks.address(w, seq);
         if (acked != -1 && acked != record.address())
         {
@@ -185,6 +232,10 @@ final class LogVerifier
                         problem("writer " + writer + " seq " + seq + ": an aborted claim was delivered");
                     }
                 }
+                else if (!there && pruned(wal, writer, seq))
+                {
+                    prunedAcknowledged += acks.isAcked(writer, seq) ? 1 : 0;
+                }
                 else if (!there && acks.isAcked(writer, seq))
                 {
                     problem("writer " + writer + " seq " + seq + ": acknowledged at "
@@ -201,6 +252,22 @@ final class LogVerifier
                 checkBatch(wal, writer, op, seen);
             }
         }
+    }
+
+    /**
+     * Whether a missing record lay below the first remaining position of its shard: an acknowledged one by its
+     * address; another one if no earlier record of its writer in that shard is there (a writer's records in a shard
+     * lie in append order, so pruning takes a prefix of them).
+     */
+    private boolean pruned(final ShardedWal wal, final int writer, final long seq)
+    {
+        final long acked = acks.address(writer, seq);
+        if (acked != -1)
+        {
+            return RecordAddress.position(acked) < firstPosition[RecordAddress.shard(acked)];
+        }
+        final int shard = wal.shardFor(scheme.key(writer, seq));
+        return firstPosition[shard] > 0 && (firstSeq[writer][shard] == -1 || seq < firstSeq[writer][shard]);
     }
 
     private void checkBatch(final ShardedWal wal, final int writer, final OpPlan.Op op, final BitSet seen)
@@ -226,13 +293,18 @@ final class LogVerifier
 
     /**
      * Checks a recovery's repairs: none below {@code floor} (per shard: where the last completed recovery left
-     * valid data, so what was already stable) and none over an acknowledged record.
+     * valid data, so what was already stable) and none over an acknowledged record. Repairs of
+     * {@code checkpoints.log} are not about records and are left to the caller.
      */
     List<String> checkRepairs(final RecoverySummary recovery, final long[] floor)
     {
         final List<String> found = new ArrayList<>();
         for (final RecoverySummary.Repair repair : recovery.repairs())
         {
+            if (repair.shard() == RecoveryReport.CHECKPOINT_LOG)
+            {
+                continue;
+            }
             if (repair.position() < floor[repair.shard()])
             {
                 found.add("repair below the valid end " + floor[repair.shard()] + " that the previous recovery "

@@ -9,6 +9,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -34,6 +35,8 @@ import io.shardwal.wal.WalOptions;
  *       other; exit 0.</li>
  *   <li>{@code crash}: crashes the JVM with a SIGSEGV (for the harness's own test).</li>
  *   <li>{@code partial}: prints an ack line without its newline, as a SIGKILL can leave one, and waits.</li>
+ *   <li>{@code flood}: prints {@code FIRST}, waits for {@code GO} on stdin, prints {@code lines} ack lines one write
+ *       each, creates the file {@code marker} and waits (for the harness's own test).</li>
  *   <li>{@code roundtrip}: create a log in {@code dir}, append {@code records} records across many segment rolls,
  *       sync, close, reopen, read them back; print {@code OK <records read back>}, exit 0.</li>
  * </ul>
@@ -58,6 +61,7 @@ public final class ProbeChild
                 case "shrink" -> shrink(args);
                 case "crash" -> crash();
                 case "partial" -> partial();
+                case "flood" -> flood(args);
                 default -> throw new IllegalArgumentException("unknown do=" + args.string("do"));
             }
         }
@@ -191,6 +195,22 @@ public final class ProbeChild
     {
         // One write: the parent sees STARTED only together with the unfinished line after it.
         ChildOutput.print("STARTED\n" + AckLog.PREFIX + "0 0 1");
+        Thread.sleep(Duration.ofMinutes(1));
+    }
+
+    private static void flood(final ChildArgs args) throws IOException, InterruptedException
+    {
+        final BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        ChildOutput.line("FIRST");
+        if (!"GO".equals(stdin.readLine()))
+        {
+            throw new IllegalStateException("expected GO on stdin");
+        }
+        for (int seq = 0; seq < args.integer("lines", 0); seq++)
+        {
+            ChildOutput.print(AckLog.line(0, seq, seq));
+        }
+        Files.createFile(args.path("marker"));
         Thread.sleep(Duration.ofMinutes(1));
     }
 

@@ -6,14 +6,16 @@ import java.util.List;
 import io.shardwal.wal.RecoveryReport;
 
 /**
- * The comparable part of a {@link RecoveryReport} — how the previous writer stopped, where each shard's valid
- * data ends, and every repair (shard, position, bytes, kind) — without paths and timings, so that the recovery a
+ * The comparable part of a {@link RecoveryReport} — how the previous writer stopped, where each shard's scan
+ * started (the latest checkpoint) and its valid data ends, and every repair (shard, position, bytes, kind; shard
+ * {@link RecoveryReport#CHECKPOINT_LOG} for repairs of {@code checkpoints.log}) — without paths and timings, so that the recovery a
  * child made of a log and the one the parent made of a copy of the same bytes can be compared. A child prints it
  * as lines ({@link #toLines}) before {@code OPENED}; the parent parses them back ({@link #parse}).
  */
 record RecoverySummary(String previousStop, List<Shard> shards, List<Repair> repairs)
 {
-    record Shard(int shard, long validEnd, long records)
+    /** One shard: {@code records} were found between {@code scannedFrom} and {@code validEnd}. */
+    record Shard(int shard, long scannedFrom, long validEnd, long records)
     {
     }
 
@@ -30,7 +32,7 @@ record RecoverySummary(String previousStop, List<Shard> shards, List<Repair> rep
         final List<Shard> shards = new ArrayList<>();
         for (final RecoveryReport.ShardRecovery shard : report.shards())
         {
-            shards.add(new Shard(shard.shard(), shard.validEnd(), shard.records()));
+            shards.add(new Shard(shard.shard(), shard.scannedFrom(), shard.validEnd(), shard.records()));
         }
         final List<Repair> repairs = new ArrayList<>();
         for (final RecoveryReport.Repair repair : report.repairs())
@@ -45,8 +47,8 @@ record RecoverySummary(String previousStop, List<Shard> shards, List<Repair> rep
         final StringBuilder text = new StringBuilder("RECOVERY ").append(previousStop).append('\n');
         for (final Shard shard : shards)
         {
-            text.append("SHARD ").append(shard.shard()).append(' ').append(shard.validEnd()).append(' ')
-                .append(shard.records()).append('\n');
+            text.append("SHARD ").append(shard.shard()).append(' ').append(shard.scannedFrom()).append(' ')
+                .append(shard.validEnd()).append(' ').append(shard.records()).append('\n');
         }
         for (final Repair repair : repairs)
         {
@@ -69,7 +71,7 @@ record RecoverySummary(String previousStop, List<Shard> shards, List<Repair> rep
             {
                 case "RECOVERY" -> previousStop = fields[1];
                 case "SHARD" -> shards.add(new Shard(Integer.parseInt(fields[1]), Long.parseLong(fields[2]),
-                    Long.parseLong(fields[3])));
+                    Long.parseLong(fields[3]), Long.parseLong(fields[4])));
                 case "REPAIR" -> repairs.add(new Repair(Integer.parseInt(fields[1]), Long.parseLong(fields[2]),
                     Long.parseLong(fields[3]), fields[4]));
                 default ->

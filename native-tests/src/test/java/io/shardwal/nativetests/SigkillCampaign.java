@@ -1,10 +1,14 @@
 package io.shardwal.nativetests;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
@@ -27,6 +31,12 @@ import io.shardwal.wal.WalOptions;
  * Small segments (64 KiB for the first log, 64 to 256 KiB for later ones) make kills land in rolls and segment
  * preparation; the number of prepared segments varies per cycle (0 = rolls create segments inline). Everything
  * random derives from {@code seed}, printed with every failure.
+ *
+ * <p>With {@code checkpointPauseMicros > 0} each child also runs a {@link Checkpointer} (checkpoints in a loop,
+ * now and then a compaction or a pruning) and a {@link CheckpointLedger} checks the checkpoints after every
+ * recovery; the record checks then excuse records only below what pruning was asked to prune. Three kills in four
+ * (of those that are not early) then aim at an operation: the parent waits a random time, then for the next line
+ * announcing a creation, compaction or pruning, and kills 0 to 1.5 ms after it, so kills land inside them.
  */
 final class SigkillCampaign
 {
@@ -34,15 +44,19 @@ final class SigkillCampaign
 
     /** What to run. */
     record Settings(SyncMode mode, int cycles, int cyclesPerLog, int shards, long segmentSize, int threads,
-        long recordsPerSecondPerThread, int maxRunMillis, long seed)
+        long recordsPerSecondPerThread, int maxRunMillis, long checkpointPauseMicros, long seed)
     {
     }
 
-    /** What ran. */
-    record Outcome(int cycles, int killedBeforeOpen, long acknowledged, long recordsAtLastCheck, int repairs,
-        int blankLockStops, Duration took, Duration inChildren, Duration checking)
+    /** What ran ({@code checkpoints} counts nothing unless the children made checkpoints). */
+    record Outcome(int cycles, int killedBeforeOpen, long acknowledged, long recordsAtLastCheck,
+        long prunedAcknowledged, int repairs, int blankLockStops, CheckpointLedger.Tally checkpoints, Duration took,
+        Duration inChildren, Duration checking)
     {
     }
+
+    /** Line prefixes a targeted kill waits for: a checkpoint creation, compaction or pruning beginning. */
+    private static final String[] KILL_TARGETS = {"CB ", "MB ", "PB "};
 
     /** One log directory and everything known about it. */
     private static final class Log
@@ -50,16 +64,24 @@ final class SigkillCampaign
         final Path directory;
         final long segmentSize;
         final AckLog acks = new AckLog();
+        /** Null unless the children make checkpoints. */
+        final CheckpointLedger checkpoints;
         final long[] floor;
         int writers;
-        boolean everOpened;
         RecoverySummary lastParentRecovery;
 
-        Log(final Path directory, final int shards, final long segmentSize)
+        Log(final Path directory, final int shards, final long segmentSize, final RecordScheme scheme,
+            final boolean checkpointing)
         {
             this.directory = directory;
             this.segmentSize = segmentSize;
+            this.checkpoints = checkpointing ? new CheckpointLedger(shards, scheme, acks) : null;
             this.floor = new long[shards];
+        }
+
+        boolean acceptLine(final String line)
+        {
+            return checkpoints != null ? checkpoints.accept(line) : acks.accept(line);
         }
     }
 
@@ -73,6 +95,8 @@ final class SigkillCampaign
     private int blankLockStops;
     private long acknowledged;
     private long recordsAtLastCheck;
+    private long prunedAcknowledged;
+    private final CheckpointLedger.Tally checkpointTally = new CheckpointLedger.Tally();
     /** Where the copies the parent recovers go: a tmpfs if one can be mounted (copies are scratch, not the test). */
     private Path verifyArea;
     private long childNanos;
@@ -125,13 +149,18 @@ final class SigkillCampaign
             }
         }
         ChildProcess.assertNoCrashFiles(crashDirectory);
-        return new Outcome(settings.cycles(), killedBeforeOpen, acknowledged, recordsAtLastCheck, repairs,
-            blankLockStops, Duration.ofNanos(System.nanoTime() - started), Duration.ofNanos(childNanos),
-            Duration.ofNanos(checkNanos));
+        return new Outcome(settings.cycles(), killedBeforeOpen, acknowledged, recordsAtLastCheck, prunedAcknowledged,
+            repairs, blankLockStops, checkpointTally, Duration.ofNanos(System.nanoTime() - started),
+            Duration.ofNanos(childNanos), Duration.ofNanos(checkNanos));
     }
 
-    /** One cycle: its log, its child (started ahead, waiting for {@code OPEN}), and when to kill it. */
-    private record Cycle(int number, Log log, ChildProcess child, boolean early, int killDelayMillis)
+    /**
+     * One cycle: its log, its child (started ahead, waiting for {@code OPEN}), and when to kill it: after
+     * {@code killDelayMillis}, or if {@code killAfter} is set, that long plus until the next line starting with it
+     * (at most {@code maxRunMillis} more), plus {@code killLagMicros}.
+     */
+    private record Cycle(int number, Log log, ChildProcess child, boolean early, int killDelayMillis,
+        String killAfter, int killLagMicros)
     {
     }
 
@@ -143,7 +172,8 @@ final class SigkillCampaign
         {
             // The first log uses the given segment size; later ones (soak) vary it.
             final long segmentSize = number == 0 ? settings.segmentSize() : (64L * 1024) << random.nextInt(3);
-            log = new Log(work.resolve("log-" + number / settings.cyclesPerLog()), settings.shards(), segmentSize);
+            log = new Log(work.resolve("log-" + number / settings.cyclesPerLog()), settings.shards(), segmentSize,
+                scheme, settings.checkpointPauseMicros() > 0);
         }
         else
         {
@@ -152,14 +182,22 @@ final class SigkillCampaign
         final int firstWriter = log.writers;
         log.writers += settings.threads();
         final boolean early = random.nextInt(10) == 0;
-        final int delay = early ? random.nextInt(80) : random.nextInt(settings.maxRunMillis() + 1);
+        final int target = early || log.checkpoints == null ? KILL_TARGETS.length : random.nextInt(4);
+        final String killAfter = target < KILL_TARGETS.length ? KILL_TARGETS[target] : null;
+        final int delay = early ? random.nextInt(80)
+            : random.nextInt((killAfter == null ? settings.maxRunMillis() : settings.maxRunMillis() / 2) + 1);
+        final int lag = random.nextInt(1501);
         final ChildArgs args = new ChildArgs().set("dir", log.directory).set("mode", settings.mode())
             .set("shards", settings.shards()).set("segment", log.segmentSize).set("threads", settings.threads())
             .set("firstWriter", firstWriter).set("seed", settings.seed()).set("prepare", random.nextInt(3))
             .set("rate", settings.recordsPerSecondPerThread()).set("awaitOpen", true);
+        if (log.checkpoints != null)
+        {
+            args.set("checkpointPause", settings.checkpointPauseMicros());
+        }
         final ChildProcess child = ChildProcess.of(AppendingChild.class, crashDirectory, args.toArray()).quickStart()
-            .lineFilter(log.acks::accept).start();
-        return new Cycle(number, log, child, early, delay);
+            .lineFilter(log::acceptLine).start();
+        return new Cycle(number, log, child, early, delay, killAfter, lag);
     }
 
     /** Runs {@code current}; returns the next cycle, whose child was started while this one ran. */
@@ -186,7 +224,15 @@ final class SigkillCampaign
                     check(opened.equals("OPENED"), cycle, "the child failed: " + opened + "\n" + child.describe());
                 }
                 sleep(current.killDelayMillis());
+                if (current.killAfter() != null)
+                {
+                    awaitOperation(child, current.killAfter(), current.killLagMicros());
+                }
                 child.killAndExpectSigkill();
+                if (log.checkpoints != null)
+                {
+                    log.checkpoints.killed();
+                }
                 child.assertNoCrash();
                 childRecovery = childRecovery(child, cycle);
             }
@@ -208,6 +254,16 @@ final class SigkillCampaign
                 next.child().close();
             }
             throw e;
+        }
+    }
+
+    /** Waits for the next line (after those printed so far) starting with {@code prefix}, then {@code lagMicros}. */
+    private void awaitOperation(final ChildProcess child, final String prefix, final int lagMicros)
+    {
+        child.pollLine(line -> false, Duration.ZERO);
+        if (child.pollLine(line -> line.startsWith(prefix), Duration.ofMillis(settings.maxRunMillis())) != null)
+        {
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(lagMicros));
         }
     }
 
@@ -241,7 +297,6 @@ final class SigkillCampaign
         {
             log.floor[shard] = childRecovery.validEnd(shard);
         }
-        log.everOpened = true;
     }
 
     private void verifyCopy(final Log log, final int cycle)
@@ -265,26 +320,36 @@ final class SigkillCampaign
             .segmentSize(log.segmentSize).syncMode(settings.mode()).prepareAhead(0).createIfMissing(false)
             .build();
         final LogVerifier verifier = new LogVerifier(scheme, log.acks, log.writers);
+        final CheckpointLedger.Before before = log.checkpoints == null ? null
+            : CheckpointLedger.Before.of(directory);
+        if (log.checkpoints != null)
+        {
+            verifier.allowPruningBelow(log.checkpoints.pruneFloor());
+        }
+        // A kill between the truncation and the rewrite of LOCK (an open marking it "open") leaves it empty; recovery
+        // cannot tell that from a lost file after an OS crash, so it must assume one and scan whole segments.
+        final boolean blankLock = size(directory.resolve("LOCK")) == 0;
         try (ShardedWal wal = ShardedWal.open(options))
         {
             final RecoverySummary recovery = RecoverySummary.of(wal.recoveryReport());
             final String stop = recovery.previousStop();
-            if (stop.equals("NONE") && log.everOpened)
-            {
-                blankLockStops++;
-            }
-            else
-            {
-                check(stop.equals("PROCESS_CRASH") || (!log.everOpened && stop.equals("NONE")), cycle,
-                    "after a SIGKILL the previous stop should be PROCESS_CRASH, not " + stop + ": "
-                    + wal.recoveryReport());
-            }
+            final String expectedStop = blankLock ? "POSSIBLE_OS_CRASH" : "PROCESS_CRASH";
+            check(stop.equals(expectedStop), cycle, "after a SIGKILL" + (blankLock ? " that left LOCK empty" : "")
+                + " the previous stop should be " + expectedStop + ", not " + stop + ": " + wal.recoveryReport());
+            blankLockStops += blankLock ? 1 : 0;
             final List<String> badRepairs = verifier.checkRepairs(recovery, log.floor);
             check(badRepairs.isEmpty(), cycle, String.join("\n  ", badRepairs) + "\n" + wal.recoveryReport());
             final LogVerifier.Result result = verifier.verify(wal, recovery);
             check(result.ok(), cycle, result.describe() + "\nrecovery: " + wal.recoveryReport());
+            if (log.checkpoints != null)
+            {
+                final List<String> problems = log.checkpoints.verify(wal, directory, before);
+                check(problems.isEmpty(), cycle, "checkpoints: " + String.join("\n  ", problems) + "\nrecovery: "
+                    + wal.recoveryReport());
+            }
             repairs += recovery.repairs().size();
             recordsAtLastCheck = result.records();
+            prunedAcknowledged = verifier.prunedAcknowledged();
             return recovery;
         }
     }
@@ -304,7 +369,23 @@ final class SigkillCampaign
                 "recovering the original log differs from recovering its copy:\n  original: " + recovery
                 + "\n  copy:     " + log.lastParentRecovery);
         }
+        if (log.checkpoints != null)
+        {
+            log.checkpoints.addTo(checkpointTally);
+        }
         Directories.delete(log.directory);
+    }
+
+    private static long size(final Path file)
+    {
+        try
+        {
+            return Files.exists(file) ? Files.size(file) : 0;
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void check(final boolean condition, final int cycle, final String problem)

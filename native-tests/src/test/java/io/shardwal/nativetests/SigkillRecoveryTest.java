@@ -43,7 +43,7 @@ class SigkillRecoveryTest
         final long seed = Seeds.seed();
         final Path work = Directories.scratch("sigkill-" + mode);
         final SigkillCampaign.Settings settings = new SigkillCampaign.Settings(mode, cycles, CYCLES_PER_LOG, 4,
-            64 * 1024, 3, 2000, 400, seed);
+            64 * 1024, 3, 2000, 400, 0, seed);
         final SigkillCampaign.Outcome outcome = new SigkillCampaign(work, settings).run();
         System.out.println(mode + " seed " + seed + ": " + outcome);
         assertTrue(outcome.acknowledged() > cycles * 50L, mode + " seed " + seed + ": too few records were "
