@@ -92,6 +92,11 @@ public final class CheckpointLog implements AutoCloseable
             problems.add(new Problem(0, 0, "INTERRUPTED_COMPACTION", "a compaction that did not finish left "
                 + COMPACTING + "; deleted (the log it would have replaced is intact)"));
         }
+        if (writable && Files.deleteIfExists(directory.resolve(HeadFile.FILE_NAME + ".tmp")))
+        {
+            problems.add(new Problem(0, 0, "INTERRUPTED_HEAD_UPDATE", "a HEAD replacement that did not finish left "
+                + HeadFile.FILE_NAME + ".tmp; deleted (HEAD itself is checked below)"));
+        }
         final byte[] bytes = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
         final String[] problem = new String[1];
         int offset = 0;

@@ -22,7 +22,7 @@ public record RecoveryReport(Path directory, String previousStop, List<Repair> r
     /**
      * One thing recovery did. {@code kind} is one of the scanner's kinds, INTERRUPTED_CREATION, or (with shard
      * {@link #CHECKPOINT_LOG}) a checkpoint-log kind: TORN_TAIL, DAMAGED_ENTRY, DUPLICATE_ID, STALE_HEAD,
-     * INTERRUPTED_COMPACTION.
+     * INTERRUPTED_COMPACTION, INTERRUPTED_HEAD_UPDATE.
      */
     public record Repair(int shard, long position, long bytes, String kind, String detail, Path file)
     {

@@ -195,13 +195,15 @@ final class WalLock implements AutoCloseable
     {
         final String text = "pid=" + ProcessHandle.current().pid() + "\nboot=" + bootId() + "\nstarted=" + startedAt
             + "\nstate=" + state + "\n";
+        // Overwrite, then cut to length: a crash in between leaves the old text or a mix whose "state" is still
+        // the old one (the stop it describes), never an empty file.
         final ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-        channel.truncate(0);
         long position = 0;
         while (bytes.hasRemaining())
         {
             position += channel.write(bytes, position);
         }
+        channel.truncate(position);
         channel.force(true);
     }
 

@@ -237,6 +237,19 @@ class CheckpointLogTest
     }
 
     @Test
+    void shouldDiscardAnInterruptedHeadUpdate() throws IOException
+    {
+        writeCheckpoints(2);
+        Files.write(dir.resolve(HeadFile.FILE_NAME + ".tmp"), new byte[] {9});
+        try (CheckpointLog log = CheckpointLog.open(dir, 2, true))
+        {
+            assertEquals("INTERRUPTED_HEAD_UPDATE", log.problems().getFirst().kind());
+        }
+        assertFalse(Files.exists(dir.resolve(HeadFile.FILE_NAME + ".tmp")));
+        assertArrayEquals(new byte[] {2, 0, 'c', '1'}, Files.readAllBytes(dir.resolve(HeadFile.FILE_NAME)));
+    }
+
+    @Test
     void shouldDiscardAnInterruptedCompaction() throws IOException
     {
         writeCheckpoints(2);

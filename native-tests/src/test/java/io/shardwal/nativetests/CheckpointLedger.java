@@ -102,7 +102,7 @@ final class CheckpointLedger
             return "checkpoints acknowledged=" + acknowledged + " (unacknowledged but kept=" + adoptedUnacknowledged
                 + "), compactions=" + compactions + ", prunes=" + prunes + ", kills in [" + kills + "], repairs: "
                 + "torn tails=" + tornTails + ", stale HEADs=" + staleHeads + ", interrupted compactions="
-                + interruptedCompactions + ", HEAD.tmp left behind=" + headTmpLeft;
+                + interruptedCompactions + ", interrupted HEAD updates=" + headTmpLeft;
         }
     }
 
@@ -449,6 +449,15 @@ final class CheckpointLedger
                             ? "no compaction was interrupted" : "there was no " + COMPACTING) + ": " + repair);
                     }
                 }
+                case "INTERRUPTED_HEAD_UPDATE" ->
+                {
+                    tally.headTmpLeft++;
+                    if (!mayLeaveStaleHead)
+                    {
+                        problems.add("a HEAD update was reported interrupted, but no creation or compaction was: "
+                            + repair);
+                    }
+                }
                 default -> problems.add("only the tail of " + CheckpointLog.FILE_NAME + " may need a repair after a "
                     + "SIGKILL, never this: " + repair);
             }
@@ -463,7 +472,7 @@ final class CheckpointLedger
         }
         if (Files.exists(directory.resolve(HEAD + ".tmp")))
         {
-            tally.headTmpLeft++;
+            problems.add(HEAD + ".tmp is still there after recovery");
         }
     }
 
