@@ -47,11 +47,17 @@ import java.nio.ByteOrder;
  * <h2>Entry tables (general arena, chunks of {@link #TABLE_CHUNK_ENTRIES} fixed-size entries)</h2>
  * <pre>
  *  string (16): | Bytes address (u64) | Length (u32) | Hash (u32) |
- *  name   (40): | Name string id (u32) | Spare (u32) | Values list head: pair ids (24) | Created sequence (u64) |
+ *  name   (40): | Name string id (u32) | Spare (u32) | Value list head (24) | Created sequence (u64) |
  *  pair   (64): | Name index (u32) | Value string id (u32) | Postings list head: refs (24) | Live series (u32) |
  *               | Name string id (u32) | Created sequence (u64) | Value bytes address (u64) | Value length (u32) |
  *               | Spare (u32) |
  *  (the value's bytes are repeated from its string entry so a scan over a label's values reads one entry less)
+ * </pre>
+ *
+ * <h2>Value list chunk (general arena; the values of one name, see {@link ValueList})</h2>
+ * <pre>
+ *  | Next chunk address (u64) | Count (u32) | Capacity (u32) |
+ *  | Pair id (u32) | Value length (u32) | First 8 value bytes, zero-padded (u64) | ... one 16-byte entry per value
  * </pre>
  */
 final class IndexDescriptor
@@ -99,6 +105,16 @@ final class IndexDescriptor
     static final int LIST_LAST_OFFSET = 8;
     static final int LIST_COUNT_OFFSET = 16;
     static final int LIST_HEAD_LENGTH = 24;
+
+    // value list chunk
+    static final int VALUE_CHUNK_NEXT_OFFSET = 0;
+    static final int VALUE_CHUNK_COUNT_OFFSET = 8;
+    static final int VALUE_CHUNK_CAPACITY_OFFSET = 12;
+    static final int VALUE_CHUNK_ENTRIES_OFFSET = 16;
+    static final int VALUE_ENTRY_PAIR_OFFSET = 0;
+    static final int VALUE_ENTRY_LENGTH_OFFSET = 4;
+    static final int VALUE_ENTRY_KEY_OFFSET = 8;
+    static final int VALUE_ENTRY_LENGTH = 16;
 
     // entry tables
     static final int TABLE_CHUNK_SHIFT = 9;

@@ -182,40 +182,61 @@ final class ShardQuery
         final ShardStorage storage, final int i, final int name, final boolean want, final IntArrayList out)
     {
         final MemorySegment prefix = query.prefixBytes[i];
+        final int prefixLength = prefix == null ? 0 : (int)prefix.byteSize();
         final RegexEvaluator evaluator = query.evaluators[i];
         final RegexMemo memo = query.memos[i];
-        final StringTable strings = storage.strings;
-        final int values = loadValues(storage, name);
+        final int values;
+        if (prefixLength > 0)
+        {
+            // a non-empty necessary prefix: the regex cannot match "", so want is true, and only values whose first
+            // bytes are the prefix's can match: narrowed by the keys of the value list, not by reading each value
+            values = loadValuesWithKey(storage, name, query.prefixKeys[i], prefixLength);
+        }
+        else
+        {
+            values = loadValues(storage, name);
+        }
+        final boolean decidedByKey = prefixLength > 0 && prefixLength <= 8 && evaluator == null;
         for (int j = 0; j < values; j++)
         {
             final int pair = scratch[j];
-            final long address = storage.pairValueBytes(pair);
-            final int length = storage.pairValueLength(pair);
-            boolean matches = prefix != null && strings.startsWith(address, length, prefix);
-            if (matches && evaluator != null)
-            {
-                final MemorySegment slab = storage.general.slab(address);
-                final long offset = SlabArena.offset(address);
-                final long hash = memo == null ? 0 : RegexMemo.hash(slab, offset, length);
-                final int known = memo == null ? RegexMemo.UNKNOWN : memo.lookup(hash, slab, offset, length);
-                if (known == RegexMemo.UNKNOWN)
-                {
-                    matches = evaluator.matches(slab, offset, length);
-                    if (memo != null)
-                    {
-                        memo.remember(hash, slab, offset, length, matches);
-                    }
-                }
-                else
-                {
-                    matches = known == RegexMemo.MATCHES;
-                }
-            }
+            final boolean matches = prefix != null && (decidedByKey || valueMatches(storage, i, pair, evaluator, memo));
             if (matches == want)
             {
                 out.addInt(pair);
             }
         }
+    }
+
+    /** The prefix (if longer than a key) and the regex (if general) on the pair's value. */
+    private boolean valueMatches(final ShardStorage storage, final int i, final int pair,
+        final RegexEvaluator evaluator, final RegexMemo memo)
+    {
+        final long address = storage.pairValueBytes(pair);
+        final int length = storage.pairValueLength(pair);
+        final MemorySegment prefix = query.prefixBytes[i];
+        if (prefix.byteSize() > 8 && !storage.strings.startsWith(address, length, prefix))
+        {
+            return false;
+        }
+        if (evaluator == null)
+        {
+            return true;
+        }
+        final MemorySegment slab = storage.general.slab(address);
+        final long offset = SlabArena.offset(address);
+        final long hash = memo == null ? 0 : RegexMemo.hash(slab, offset, length);
+        final int known = memo == null ? RegexMemo.UNKNOWN : memo.lookup(hash, slab, offset, length);
+        if (known != RegexMemo.UNKNOWN)
+        {
+            return known == RegexMemo.MATCHES;
+        }
+        final boolean matches = evaluator.matches(slab, offset, length);
+        if (memo != null)
+        {
+            memo.remember(hash, slab, offset, length, matches);
+        }
+        return matches;
     }
 
     private void scanValuesNotIn(final ShardStorage storage, final int i, final int name, final IntArrayList out)
@@ -274,8 +295,17 @@ final class ShardQuery
     private int loadValues(final ShardStorage storage, final int name)
     {
         final long head = storage.nameValuesHead(name);
-        scratch = ensure(scratch, Postings.count(storage.general, head));
-        return Postings.copyTo(storage.general, head, scratch, 0);
+        scratch = ensure(scratch, ValueList.count(storage.general, head));
+        return ValueList.copyPairs(storage.general, head, scratch);
+    }
+
+    /** Loads the pair ids of the values of {@code name} whose first bytes are the prefix's; returns their count. */
+    private int loadValuesWithKey(final ShardStorage storage, final int name, final long key, final int prefixLength)
+    {
+        final long head = storage.nameValuesHead(name);
+        scratch = ensure(scratch, ValueList.count(storage.general, head));
+        return ValueList.copyPairsWithKey(storage.general, head, key, ValueList.keyMask(prefixLength), prefixLength,
+            scratch);
     }
 
     // ---------------------------------------------------------------- step 2: the driver

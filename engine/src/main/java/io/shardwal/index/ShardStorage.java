@@ -324,7 +324,10 @@ final class ShardStorage implements AutoCloseable
         general.putLong(entry + PAIR_CREATED_SEQ_OFFSET, seq);
         general.putLong(entry + PAIR_VALUE_BYTES_OFFSET, strings.bytesAddress(valueString));
         general.putInt(entry + PAIR_VALUE_LENGTH_OFFSET, strings.length(valueString));
-        Postings.append(general, names.address(name) + NAME_VALUES_OFFSET, pair);
+        final long bytes = strings.bytesAddress(valueString);
+        final int length = strings.length(valueString);
+        ValueList.append(general, names.address(name) + NAME_VALUES_OFFSET, pair, length,
+            ValueList.key(general.slab(bytes), SlabArena.offset(bytes), length));
         pairIndex.put(key, pair);
         return pair;
     }
@@ -510,7 +513,7 @@ final class ShardStorage implements AutoCloseable
         }
         for (int name = 0; name < names.size(); name++)
         {
-            Postings.checkList(general, nameValuesHead(name));
+            ValueList.checkList(general, nameValuesHead(name));
         }
     }
 
