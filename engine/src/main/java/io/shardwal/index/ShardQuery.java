@@ -3,12 +3,9 @@ package io.shardwal.index;
 import static io.shardwal.index.IndexDescriptor.FLAG_REMOVED;
 import static io.shardwal.index.IndexDescriptor.INT;
 import static io.shardwal.index.IndexDescriptor.LONG;
-import static io.shardwal.index.IndexDescriptor.RECORD_ADD_SEQ_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_FLAGS_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_ID_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_LABEL_COUNT_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_PAIRS_OFFSET;
-import static io.shardwal.index.IndexDescriptor.SHORT;
+import static io.shardwal.index.IndexDescriptor.SERIES_ADD_SEQ_OFFSET;
+import static io.shardwal.index.IndexDescriptor.SERIES_ID_OFFSET;
+import static io.shardwal.index.IndexDescriptor.SERIES_RECORD_OFFSET;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -23,12 +20,12 @@ import org.agrona.collections.IntHashSet;
  *       not match {@code ""}, otherwise an <em>exclude</em> (series having one of the pairs where it fails), since a
  *       series without the label counts as having {@code ""}. Literal values and {@code a|b|c} are looked up; other
  *       regexes scan the label's values, rejecting by literal prefix before running the regex.</li>
- *   <li>The smallest include is the driver (all series if there is none), materialised as sorted refs: one list is
+ *   <li>The smallest include is the driver (all series if there is none), materialised as sorted ordinals: one list is
  *       copied, several are merged through a bitmap when dense or sorted when sparse (they are disjoint: a series
  *       has one value per label).</li>
  *   <li>Other single-pair includes are intersected and single-pair excludes subtracted with galloping cursors over
  *       the off-heap lists; multi-pair ones become pair bitsets tested against each surviving record.</li>
- *   <li>Surviving refs are read once: the snapshot rule drops series added after, or removed before, the query's
+ *   <li>Surviving ordinals are read once: the snapshot rule drops series added after, or removed before, the query's
  *       snapshot; the rest give their ids, sorted.</li>
  * </ol>
  *
@@ -80,7 +77,7 @@ final class ShardQuery
             }
         }
         final int driver = chooseDriver();
-        int count = driver < 0 ? copyList(storage, storage.allHead) : materialise(storage, driver);
+        int count = driver < 0 ? allOrdinals(storage) : materialise(storage, driver);
         int filters = 0;
         for (int i = 0; i < n && count > 0; i++)
         {
@@ -110,7 +107,7 @@ final class ShardQuery
         pairs.clear();
         final boolean include = !m.matchesEmpty();
         final boolean equality = m.type() == Matcher.Type.EQUAL || m.type() == Matcher.Type.NOT_EQUAL;
-        final int cached = equality ? storage.cachedPair(m.name(), m.value()) : ShardStorage.MISSING;
+        final int cached = equality ? storage.cache.pair(m.name(), m.value()) : ShardStorage.MISSING;
         final MemorySegment nameBytes = query.nameBytes[i];
         final int name = cached != ShardStorage.MISSING || nameBytes == null ? ShardStorage.MISSING :
             storage.findName(m.name(), nameBytes, query.nameHashes[i]);
@@ -323,6 +320,18 @@ final class ShardQuery
         return driver;
     }
 
+    /** Every ordinal of the shard (removed ones are dropped by {@link #collect}). */
+    private int allOrdinals(final ShardStorage storage)
+    {
+        final int n = storage.ordinals();
+        candidates = ensure(candidates, n);
+        for (int i = 0; i < n; i++)
+        {
+            candidates[i] = i;
+        }
+        return n;
+    }
+
     private int copyList(final ShardStorage storage, final long head)
     {
         candidates = ensure(candidates, Postings.count(storage.general, head));
@@ -338,7 +347,7 @@ final class ShardQuery
         }
         final long total = totals[driver];
         candidates = ensure(candidates, (int)total);
-        final int universe = storage.maxRef + 1;
+        final int universe = storage.ordinals();
         if (total * 32 >= universe)
         {
             return unionByBitmap(storage, pairs, universe);
@@ -361,8 +370,8 @@ final class ShardQuery
             {
                 do
                 {
-                    final int ref = cursor.at();
-                    bits[ref >>> 6] |= 1L << ref;
+                    final int ordinal = cursor.at();
+                    bits[ordinal >>> 6] |= 1L << ordinal;
                 }
                 while (cursor.next());
             }
@@ -393,14 +402,14 @@ final class ShardQuery
         int n = 0;
         for (int j = 0; j < count; j++)
         {
-            final int ref = c[j];
-            if (!cursor.seek(ref))
+            final int ordinal = c[j];
+            if (!cursor.seek(ordinal))
             {
                 break;
             }
-            if (cursor.at() == ref)
+            if (cursor.at() == ordinal)
             {
-                c[n++] = ref;
+                c[n++] = ordinal;
             }
         }
         return n;
@@ -413,16 +422,16 @@ final class ShardQuery
         int n = 0;
         for (int j = 0; j < count; j++)
         {
-            final int ref = c[j];
+            final int ordinal = c[j];
             if (more)
             {
-                more = cursor.seek(ref);
-                if (more && cursor.at() == ref)
+                more = cursor.seek(ordinal);
+                if (more && cursor.at() == ordinal)
                 {
                     continue;
                 }
             }
-            c[n++] = ref;
+            c[n++] = ordinal;
         }
         return n;
     }
@@ -451,28 +460,29 @@ final class ShardQuery
     {
         final long[] ids = new long[count];
         final int[] c = candidates;
-        final SlabArena records = storage.records;
+        final EntryTable series = storage.series;
+        final SlabArena arena = storage.general;
         int n = 0;
         for (int j = 0; j < count; j++)
         {
-            final int ref = c[j];
-            final long address = IndexDescriptor.addressOfRef(ref);
-            final MemorySegment slab = records.slab(address);
-            final long o = SlabArena.offset(address);
-            if (slab.get(LONG, o + RECORD_ADD_SEQ_OFFSET) > snapshot)
+            final int ordinal = c[j];
+            final long entry = series.address(ordinal);
+            final MemorySegment slab = arena.slab(entry);
+            final long o = SlabArena.offset(entry);
+            if (slab.get(LONG, o + SERIES_ADD_SEQ_OFFSET) > snapshot)
             {
                 continue; // added after the snapshot
             }
-            if ((slab.get(SHORT, o + RECORD_FLAGS_OFFSET) & FLAG_REMOVED) != 0 &&
-                storage.removedSeq.get(ref) <= snapshot)
+            final long word = slab.get(LONG, o + SERIES_RECORD_OFFSET);
+            if ((IndexDescriptor.flags(word) & FLAG_REMOVED) != 0 && storage.removedSeq.get(ordinal) <= snapshot)
             {
                 continue; // removed before the snapshot
             }
-            if (filters > 0 && !passesFilters(slab, o, filters))
+            if (filters > 0 && !passesFilters(arena, word, filters))
             {
                 continue;
             }
-            ids[n++] = slab.get(LONG, o + RECORD_ID_OFFSET);
+            ids[n++] = slab.get(LONG, o + SERIES_ID_OFFSET);
         }
         if (n == 0)
         {
@@ -482,16 +492,19 @@ final class ShardQuery
         return n == count ? ids : Arrays.copyOf(ids, n);
     }
 
-    private boolean passesFilters(final MemorySegment slab, final long o, final int filters)
+    private boolean passesFilters(final SlabArena arena, final long recordWord, final int filters)
     {
-        final int labels = Short.toUnsignedInt(slab.get(SHORT, o + RECORD_LABEL_COUNT_OFFSET));
+        final int labels = IndexDescriptor.labelCount(recordWord);
+        final long record = IndexDescriptor.recordAddress(recordWord);
+        final MemorySegment slab = arena.slab(record);
+        final long o = SlabArena.offset(record);
         for (int f = 0; f < filters; f++)
         {
             final long[] bits = filterBits[f];
             boolean hit = false;
             for (int l = 0; l < labels && !hit; l++)
             {
-                final int pair = slab.get(INT, o + RECORD_PAIRS_OFFSET + 4L * l);
+                final int pair = slab.get(INT, o + 4L * l);
                 hit = pair >>> 6 < bits.length && (bits[pair >>> 6] & (1L << pair)) != 0;
             }
             if (hit != filterInclude[f])
