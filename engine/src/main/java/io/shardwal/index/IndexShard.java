@@ -20,10 +20,10 @@ import org.HdrHistogram.Histogram;
  * <p><b>Assumptions and guarantees.</b>
  * <ul>
  *   <li>Every add and removal takes its sequence number from the index-wide counter while holding this shard's write
- *       lock, and stamps it on the record; a reader that read the counter before taking the read lock therefore
+ *       lock, and stamps it on the series' entry; a reader that read the counter before taking the read lock therefore
  *       finds every operation with a smaller or equal number already applied here (the basis of the snapshot rule in
  *       {@link ShardedIndex}).</li>
- *   <li>A rebuild (after enough removals) drops removed records; {@link #purgedSeq} records the largest removal
+ *   <li>A rebuild (after enough removals) drops removed series; {@link #purgedSeq} records the largest removal
  *       number it dropped, so a query with an older snapshot knows to start again.</li>
  *   <li>Blocking: an operation waits only for this shard's lock, never for another shard's. No lock is held while
  *       calling user code.</li>
