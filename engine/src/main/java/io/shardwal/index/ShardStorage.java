@@ -45,6 +45,8 @@ final class ShardStorage implements AutoCloseable
     static final int MISSING = -1;
     /** Record addresses have 40 bits: slab index below 2^(40 - SLAB_SHIFT). */
     private static final int MAX_SLABS = 1 << (40 - IndexDescriptor.SLAB_SHIFT);
+    private static final int ID_MAP_BITS = 6;
+    private static final int ID_MAPS = 1 << ID_MAP_BITS;
 
     final SlabArena general;
     final StringTable strings;
@@ -54,7 +56,11 @@ final class ShardStorage implements AutoCloseable
     final LabelCache cache = new LabelCache();
     private final Int2IntHashMap nameIndex = new Int2IntHashMap(64, 0.65f, MISSING);
     private final Long2LongHashMap pairIndex = new Long2LongHashMap(64, 0.65f, MISSING);
-    private final Int2IntHashMap idIndex;
+    /**
+     * Id (low 32 bits) to ordinal, split by the top bits of the key into {@link #ID_MAPS} maps so that no array gets
+     * large enough to become a G1 humongous object (which would be rounded up to whole regions).
+     */
+    private final Int2IntHashMap[] idIndex = new Int2IntHashMap[ID_MAPS];
     private final Long2LongHashMap idOverflow = new Long2LongHashMap(16, 0.65f, MISSING);
     final Long2LongHashMap removedSeq = new Long2LongHashMap(16, 0.65f, MISSING);
     private int[] pairScratch = new int[16];
@@ -69,16 +75,24 @@ final class ShardStorage implements AutoCloseable
         series = new EntryTable(general, SERIES_ENTRY_LENGTH);
         names = new EntryTable(general, NAME_ENTRY_LENGTH);
         pairs = new EntryTable(general, PAIR_ENTRY_LENGTH);
-        idIndex = new Int2IntHashMap(
-            (int)Math.min(1 << 30, (long)(options.expectedSeriesPerShard() / 0.65) + 1), 0.65f, MISSING);
+        final int perMap = (int)Math.min(1 << 24, (long)(options.expectedSeriesPerShard() / 0.65 / ID_MAPS) + 1);
+        for (int i = 0; i < ID_MAPS; i++)
+        {
+            idIndex[i] = new Int2IntHashMap(Math.max(8, perMap), 0.65f, MISSING);
+        }
     }
 
     // ---------------------------------------------------------------- series ids
 
+    private Int2IntHashMap idMap(final long id)
+    {
+        return idIndex[(int)id >>> (32 - ID_MAP_BITS)];
+    }
+
     /** The ordinal of live series {@code id}, or MISSING. */
     int ordinalOf(final long id)
     {
-        final int ordinal = idIndex.get((int)id);
+        final int ordinal = idMap(id).get((int)id);
         if (ordinal != MISSING && seriesId(ordinal) == id)
         {
             return ordinal;
@@ -193,9 +207,10 @@ final class ShardStorage implements AutoCloseable
             general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) + 1);
         }
         final int low = (int)id;
-        if (idIndex.get(low) == MISSING)
+        final Int2IntHashMap ids = idMap(id);
+        if (ids.get(low) == MISSING)
         {
-            idIndex.put(low, ordinal);
+            ids.put(low, ordinal);
         }
         else
         {
@@ -223,9 +238,9 @@ final class ShardStorage implements AutoCloseable
             final long pair = pairs.address(general.getInt(record + 4L * i));
             general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) - 1);
         }
-        if (idIndex.get((int)id) == ordinal)
+        if (idMap(id).get((int)id) == ordinal)
         {
-            idIndex.remove((int)id);
+            idMap(id).remove((int)id);
         }
         else
         {
@@ -454,7 +469,12 @@ final class ShardStorage implements AutoCloseable
     /** Heap held by this storage: the primitive arrays of its maps and its chunk tables (an exact count of slots). */
     long heapBytes()
     {
-        return 8L * idIndex.capacity() + 16L * idOverflow.capacity() + 8L * nameIndex.capacity() +
+        long idBytes = 0;
+        for (final Int2IntHashMap map : idIndex)
+        {
+            idBytes += 8L * map.capacity() + 48;
+        }
+        return idBytes + 16L * idOverflow.capacity() + 8L * nameIndex.capacity() +
             16L * pairIndex.capacity() + 16L * removedSeq.capacity() + strings.heapBytes() + series.heapBytes() +
             names.heapBytes() + pairs.heapBytes() + general.heapBytes() + 4L * pairScratch.length +
             cache.heapBytes() + 10 * 64;
