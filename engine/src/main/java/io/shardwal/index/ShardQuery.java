@@ -35,6 +35,10 @@ import org.agrona.collections.IntHashSet;
 final class ShardQuery
 {
     private static final long[] NO_IDS = new long[0];
+    /** Merge rather than gallop when the other list is at most this long ... */
+    private static final int MERGE_MAX_LENGTH = 4096;
+    /** ... or at most this many times longer than the candidates. */
+    private static final int MERGE_RATIO = 4;
     private static final int EMPTY = 0;
     private static final int NOOP = 1;
     private static final int INCLUDE = 2;
@@ -48,6 +52,7 @@ final class ShardQuery
     private final IntHashSet literalStrings = new IntHashSet();
     private int[] candidates = new int[64];
     private int[] scratch = new int[64];
+    private int[] other = new int[64];
     private long[][] filterBits = new long[4][];
     private boolean[] filterInclude = new boolean[4];
 
@@ -88,7 +93,16 @@ final class ShardQuery
             if (pairIds[i].size() == 1)
             {
                 final long head = storage.pairPostingsHead(pairIds[i].getInt(0));
-                count = kinds[i] == INCLUDE ? intersect(storage, head, count) : subtract(storage, head, count);
+                final int length = Postings.count(storage.general, head);
+                if (length <= MERGE_MAX_LENGTH || length <= MERGE_RATIO * (long)count)
+                {
+                    // short, or of similar size: one bulk copy and a plain merge beat a seek per candidate
+                    count = mergeWith(storage, head, length, count, kinds[i] == INCLUDE);
+                }
+                else
+                {
+                    count = kinds[i] == INCLUDE ? intersect(storage, head, count) : subtract(storage, head, count);
+                }
             }
             else
             {
@@ -391,6 +405,31 @@ final class ShardQuery
     }
 
     // ---------------------------------------------------------------- step 3: intersect, subtract, filters
+
+    /** Intersects ({@code keep}) or subtracts the candidates with the whole list, copied out in bulk. */
+    private int mergeWith(
+        final ShardStorage storage, final long head, final int length, final int count, final boolean keep)
+    {
+        other = ensure(other, length);
+        Postings.copyTo(storage.general, head, other, 0);
+        final int[] c = candidates;
+        final int[] o = other;
+        int n = 0;
+        int k = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int ordinal = c[j];
+            while (k < length && o[k] < ordinal)
+            {
+                k++;
+            }
+            if ((k < length && o[k] == ordinal) == keep)
+            {
+                c[n++] = ordinal;
+            }
+        }
+        return n;
+    }
 
     private int intersect(final ShardStorage storage, final long head, final int count)
     {
