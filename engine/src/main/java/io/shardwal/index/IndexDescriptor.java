@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * persisted). An <em>address</em> is {@code slabIndex << SLAB_SHIFT | offsetInSlab}; address 0 is reserved as
  * {@link #NIL}. Every field is naturally aligned.
  *
- * <h2>Series record (record arena, 8-byte aligned, bump-allocated so addresses only grow)</h2>
+ * <h2>Series entry (series table, 24 bytes, dense by ordinal)</h2>
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -17,14 +17,17 @@ import java.nio.ByteOrder;
  *  |                        Series id (u64)                        |
  *  +---------------------------------------------------------------+
  *  |            Add sequence (u64, global, stamped under lock)     |
- *  +-------------------------------+-------------------------------+
- *  |        Label count (u16)      |  Flags (u16: REMOVED|DISPLACED)|
- *  +-------------------------------+-------------------------------+
- *  |                 Pair id of label 0 (u32) ...                  |
+ *  +---------------------------------------------------------------+
+ *  |  Record address (bits 0-39) | Label count (40-55) | Flags (56-63: REMOVED, DISPLACED) |
  *  +---------------------------------------------------------------+
  * </pre>
- * A record's <em>ref</em> is its address divided by 8 (a non-negative int). Postings lists hold refs; since records are
- * only appended, refs of new series are larger than all earlier ones, so a postings list stays sorted by appending.
+ * A series' <em>ordinal</em> is its position in the shard's series table; ordinals only grow, so a postings list stays
+ * sorted by appending. A query reads only these 24 bytes per candidate, three times denser than a whole record.
+ *
+ * <h2>Series record (general arena, 8-byte aligned)</h2>
+ * <pre>
+ *  | Pair id of label 0 (u32) | Pair id of label 1 (u32) | ... in label-name order, padded to 8 bytes
+ * </pre>
  *
  * <h2>Postings chunk (general arena, size-classed)</h2>
  * <pre>
@@ -47,18 +50,27 @@ import java.nio.ByteOrder;
  * <h2>Entry tables (general arena, chunks of {@link #TABLE_CHUNK_ENTRIES} fixed-size entries)</h2>
  * <pre>
  *  string (16): | Bytes address (u64) | Length (u32) | Hash (u32) |
- *  name   (40): | Name string id (u32) | Spare (u32) | Values list head: pair ids (24) | Created sequence (u64) |
- *  pair   (64): | Name index (u32) | Value string id (u32) | Postings list head: refs (24) | Live series (u32) |
+ *  name   (40): | Name string id (u32) | Spare (u32) | Value list head (24) | Created sequence (u64) |
+ *  pair   (64): | Name index (u32) | Value string id (u32) | Postings list head: ordinals (24) | Live series (u32) |
  *               | Name string id (u32) | Created sequence (u64) | Value bytes address (u64) | Value length (u32) |
  *               | Spare (u32) |
  *  (the value's bytes are repeated from its string entry so a scan over a label's values reads one entry less)
  * </pre>
+ *
+ * <h2>Value list chunk (general arena; the values of one name, see {@link ValueList})</h2>
+ * <pre>
+ *  | Next chunk address (u64) | Count (u32) | Capacity (u32) |
+ *  | Pair id (u32) | Value length (u32) | First 8 value bytes, zero-padded (u64) | ... one 16-byte entry per value
+ * </pre>
  */
 final class IndexDescriptor
 {
-    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /*
+     * Every field is naturally aligned by construction (8-byte aligned blocks, offsets below), so the unaligned
+     * layouts only spare the FFM runtime a redundant alignment check on every access of the query loops.
+     */
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The null address. */
     static final long NIL = 0;
@@ -69,17 +81,16 @@ final class IndexDescriptor
     static final int SLAB_SHIFT = 18;
     static final long OFFSET_MASK = (1L << SLAB_SHIFT) - 1;
     static final int MAX_SLAB_BYTES = 1 << SLAB_SHIFT;
-    /** Refs are {@code address >>> 3} and must stay non-negative ints: 2^(31 + 3 - SLAB_SHIFT) record slabs. */
-    static final int MAX_RECORD_SLABS = 1 << (31 + 3 - SLAB_SHIFT);
-
-    // series record
-    static final int RECORD_ID_OFFSET = 0;
-    static final int RECORD_ADD_SEQ_OFFSET = 8;
-    static final int RECORD_LABEL_COUNT_OFFSET = 16;
-    static final int RECORD_FLAGS_OFFSET = 18;
-    static final int RECORD_PAIRS_OFFSET = 20;
-    static final short FLAG_REMOVED = 1;
-    static final short FLAG_DISPLACED = 2;
+    // series entry
+    static final int SERIES_ID_OFFSET = 0;
+    static final int SERIES_ADD_SEQ_OFFSET = 8;
+    static final int SERIES_RECORD_OFFSET = 16;
+    static final int SERIES_ENTRY_LENGTH = 24;
+    static final long RECORD_ADDRESS_MASK = (1L << 40) - 1;
+    static final int LABEL_COUNT_SHIFT = 40;
+    static final int FLAGS_SHIFT = 56;
+    static final int FLAG_REMOVED = 1;
+    static final int FLAG_DISPLACED = 2;
     static final int MAX_LABELS = 4096;
     static final int MAX_STRING_BYTES = 0xFFFF;
 
@@ -99,6 +110,16 @@ final class IndexDescriptor
     static final int LIST_LAST_OFFSET = 8;
     static final int LIST_COUNT_OFFSET = 16;
     static final int LIST_HEAD_LENGTH = 24;
+
+    // value list chunk
+    static final int VALUE_CHUNK_NEXT_OFFSET = 0;
+    static final int VALUE_CHUNK_COUNT_OFFSET = 8;
+    static final int VALUE_CHUNK_CAPACITY_OFFSET = 12;
+    static final int VALUE_CHUNK_ENTRIES_OFFSET = 16;
+    static final int VALUE_ENTRY_PAIR_OFFSET = 0;
+    static final int VALUE_ENTRY_LENGTH_OFFSET = 4;
+    static final int VALUE_ENTRY_KEY_OFFSET = 8;
+    static final int VALUE_ENTRY_LENGTH = 16;
 
     // entry tables
     static final int TABLE_CHUNK_SHIFT = 9;
@@ -131,17 +152,28 @@ final class IndexDescriptor
     /** Bytes of a record with {@code labelCount} labels, 8-byte aligned. */
     static int recordLength(final int labelCount)
     {
-        return (RECORD_PAIRS_OFFSET + 4 * labelCount + 7) & ~7;
+        return (4 * labelCount + 7) & ~7;
     }
 
-    static int refOf(final long recordAddress)
+    /** The record word of a series entry. */
+    static long recordWord(final long recordAddress, final int labelCount, final int flags)
     {
-        return (int)(recordAddress >>> 3);
+        return recordAddress | ((long)labelCount << LABEL_COUNT_SHIFT) | ((long)flags << FLAGS_SHIFT);
     }
 
-    static long addressOfRef(final int ref)
+    static long recordAddress(final long recordWord)
     {
-        return ((long)ref) << 3;
+        return recordWord & RECORD_ADDRESS_MASK;
+    }
+
+    static int labelCount(final long recordWord)
+    {
+        return (int)(recordWord >>> LABEL_COUNT_SHIFT) & 0xFFFF;
+    }
+
+    static int flags(final long recordWord)
+    {
+        return (int)(recordWord >>> FLAGS_SHIFT);
     }
 
     /** Entries a chunk of size class {@code sizeClass} holds. */
@@ -151,23 +183,29 @@ final class IndexDescriptor
     }
 
     /**
-     * Validates a record in place: a label count within limits, known flags, strictly ascending pair ids are not
-     * required (pairs are in label-name order), so only structure is checked.
+     * Validates a series entry's record word: a label count within limits, known flags, an address inside
+     * {@code arena}.
      *
-     * @throws IllegalStateException naming the ref and the broken field.
+     * @throws IllegalStateException naming the ordinal and the broken field.
      */
-    static void checkRecord(final MemorySegment slab, final long offset, final int ref)
+    static void checkSeries(final long recordWord, final int ordinal, final SlabArena arena)
     {
-        final int count = Short.toUnsignedInt(slab.get(SHORT, offset + RECORD_LABEL_COUNT_OFFSET));
-        final short flags = slab.get(SHORT, offset + RECORD_FLAGS_OFFSET);
-        if (count == 0 || offset + recordLength(count) > slab.byteSize())
+        final int count = labelCount(recordWord);
+        if (count == 0 || count > MAX_LABELS)
         {
-            throw new IllegalStateException("series record at ref " + ref + " has a bad label count " + count);
+            throw new IllegalStateException("series " + ordinal + " has a bad label count " + count);
         }
-        if ((flags & ~(FLAG_REMOVED | FLAG_DISPLACED)) != 0)
+        if ((flags(recordWord) & ~(FLAG_REMOVED | FLAG_DISPLACED)) != 0)
         {
-            throw new IllegalStateException("series record at ref " + ref + " has unknown flags 0x" +
-                Integer.toHexString(flags & 0xFFFF));
+            throw new IllegalStateException("series " + ordinal + " has unknown flags 0x" +
+                Integer.toHexString(flags(recordWord)));
+        }
+        final long address = recordAddress(recordWord);
+        if (address == NIL || (address >>> SLAB_SHIFT) >= arena.slabCount() ||
+            SlabArena.offset(address) + recordLength(count) > arena.slab(address).byteSize())
+        {
+            throw new IllegalStateException("series " + ordinal + " has a record address outside its arena: 0x" +
+                Long.toHexString(address));
         }
     }
 

@@ -4,6 +4,9 @@ package io.shardwal.index;
  * The settings of a {@link ShardedIndex}, validated once by {@link Builder#build()}. Immutable.
  *
  * @param shardCount             number of shards, each behind its own lock (default {@link #DEFAULT_SHARD_COUNT}).
+ *                               More shards let more writers add at once, but every query visits every shard
+ *                               and a host's series spread over all of them: keep it near the number of cores
+ *                               that add series.
  * @param initialSlabBytes       size of a shard's first off-heap slab; later slabs double up to 256 KiB (default
  *                               {@link #DEFAULT_INITIAL_SLAB_BYTES}).
  * @param expectedSeriesPerShard initial capacity of each shard's id map (default
@@ -19,7 +22,7 @@ public record IndexOptions(
     int compactionMinRemoved,
     double compactionRemovedRatio)
 {
-    public static final int DEFAULT_SHARD_COUNT = 16;
+    public static final int DEFAULT_SHARD_COUNT = 8;
     public static final int MAX_SHARD_COUNT = 4096;
     public static final int DEFAULT_INITIAL_SLAB_BYTES = SlabArena.MIN_SLAB_BYTES;
     public static final int DEFAULT_EXPECTED_SERIES_PER_SHARD = 1024;

@@ -20,10 +20,10 @@ import org.HdrHistogram.Histogram;
  * <p><b>Assumptions and guarantees.</b>
  * <ul>
  *   <li>Every add and removal takes its sequence number from the index-wide counter while holding this shard's write
- *       lock, and stamps it on the record; a reader that read the counter before taking the read lock therefore
+ *       lock, and stamps it on the series' entry; a reader that read the counter before taking the read lock therefore
  *       finds every operation with a smaller or equal number already applied here (the basis of the snapshot rule in
  *       {@link ShardedIndex}).</li>
- *   <li>A rebuild (after enough removals) drops removed records; {@link #purgedSeq} records the largest removal
+ *   <li>A rebuild (after enough removals) drops removed series; {@link #purgedSeq} records the largest removal
  *       number it dropped, so a query with an older snapshot knows to start again.</li>
  *   <li>Blocking: an operation waits only for this shard's lock, never for another shard's. No lock is held while
  *       calling user code.</li>
@@ -119,11 +119,11 @@ final class IndexShard implements AutoCloseable
                 throw new IllegalArgumentException("labels " + given + " are already indexed as series " +
                     SeriesIds.toString(candidate(hash, found)) + ", not " + SeriesIds.toString(id));
             }
-            final int ref = storage.refOf(id);
-            if (ref != ShardStorage.MISSING)
+            final int ordinal = storage.ordinalOf(id);
+            if (ordinal != ShardStorage.MISSING)
             {
                 throw new IllegalArgumentException("series id " + SeriesIds.toString(id) + " already holds " +
-                    storage.labelsOf(ref) + ", not " + given);
+                    storage.labelsOf(ordinal) + ", not " + given);
             }
             storage.insert(id, sequence.incrementAndGet(), labels, given, position != 0);
             return id;
@@ -140,12 +140,12 @@ final class IndexShard implements AutoCloseable
         try
         {
             checkOpen();
-            final int ref = storage.refOf(id);
-            if (ref == ShardStorage.MISSING)
+            final int ordinal = storage.ordinalOf(id);
+            if (ordinal == ShardStorage.MISSING)
             {
                 throw unknown(id);
             }
-            storage.remove(id, ref, sequence.incrementAndGet());
+            storage.remove(id, ordinal, sequence.incrementAndGet());
             final int removed = storage.removedSeq.size();
             if (removed >= options.compactionMinRemoved() &&
                 removed >= options.compactionRemovedRatio() * (removed + storage.liveSeries))
@@ -159,26 +159,25 @@ final class IndexShard implements AutoCloseable
         }
     }
 
-    /** Rebuilds the storage from its live records (in ref order, keeping ids and add numbers). Write lock held. */
+    /** Rebuilds the storage from its live series (in ordinal order, keeping ids and add numbers). Write lock held. */
     void rebuild()
     {
         final ShardStorage old = storage;
         final ShardStorage fresh = new ShardStorage(options);
         try
         {
-            final int[] refs = new int[Postings.count(old.general, old.allHead)];
-            Postings.copyTo(old.general, old.allHead, refs, 0);
             long purged = purgedSeq;
-            for (final int ref : refs)
+            for (int ordinal = 0; ordinal < old.ordinals(); ordinal++)
             {
-                final short flags = old.flags(ref);
+                final int flags = IndexDescriptor.flags(old.recordWord(ordinal));
                 if ((flags & FLAG_REMOVED) != 0)
                 {
-                    purged = Math.max(purged, old.removedSeq.get(ref));
+                    purged = Math.max(purged, old.removedSeq.get(ordinal));
                     continue;
                 }
-                old.loadLabels(ref, rebuildScratch);
-                fresh.insert(old.recordId(ref), old.addSeq(ref), rebuildScratch, null, (flags & FLAG_DISPLACED) != 0);
+                old.loadLabels(ordinal, rebuildScratch);
+                fresh.insert(old.seriesId(ordinal), old.addSeq(ordinal), rebuildScratch, null,
+                    (flags & FLAG_DISPLACED) != 0);
             }
             storage = fresh;
             purgedSeq = purged;
@@ -199,12 +198,12 @@ final class IndexShard implements AutoCloseable
         try
         {
             checkOpen();
-            final int ref = storage.refOf(id);
-            if (ref == ShardStorage.MISSING)
+            final int ordinal = storage.ordinalOf(id);
+            if (ordinal == ShardStorage.MISSING)
             {
                 throw unknown(id);
             }
-            return storage.labelsOf(ref);
+            return storage.labelsOf(ordinal);
         }
         finally
         {
@@ -218,7 +217,7 @@ final class IndexShard implements AutoCloseable
         try
         {
             checkOpen();
-            return storage.refOf(id) != ShardStorage.MISSING;
+            return storage.ordinalOf(id) != ShardStorage.MISSING;
         }
         finally
         {
@@ -290,8 +289,8 @@ final class IndexShard implements AutoCloseable
             totals[2] += s.pairs.size();
             totals[3] += s.strings.size();
             totals[4] += s.postingsEntries;
-            totals[5] += s.general.reservedBytes() + s.records.reservedBytes();
-            totals[6] += s.general.usedBytes() + s.records.usedBytes();
+            totals[5] += s.general.reservedBytes();
+            totals[6] += s.general.usedBytes();
             totals[7] += s.heapBytes() + 256;
         }
         finally

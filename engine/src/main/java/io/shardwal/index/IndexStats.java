@@ -8,8 +8,8 @@ package io.shardwal.index;
  * @param removedSeries        removed series whose records await a shard rebuild.
  * @param labelPairs           distinct (shard, name, value) pairs.
  * @param strings              interned strings, summed over shards.
- * @param postingsEntries      entries in all postings lists (one per label per series, plus one per series in the
- *                             shard's list of all series), removed series included until a rebuild.
+ * @param postingsEntries      entries in all postings lists (one per label per series), removed series included
+ *                             until a rebuild.
  * @param offHeapReservedBytes bytes of all off-heap slabs.
  * @param offHeapUsedBytes     bytes handed out from them (not free, not unused tail).
  * @param heapBytes            heap held by the index's maps and tables, counted exactly from their array sizes (the

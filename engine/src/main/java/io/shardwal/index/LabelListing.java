@@ -18,20 +18,22 @@ final class LabelListing
 
     static void names(final ShardStorage storage, final long snapshot, final Collection<String> out)
     {
-        final PostingsCursor values = new PostingsCursor();
+        int[] pairs = new int[16];
         for (int name = 0; name < storage.names.size(); name++)
         {
-            if (values.reset(storage.general, storage.nameValuesHead(name)))
+            final long head = storage.nameValuesHead(name);
+            if (pairs.length < ValueList.count(storage.general, head))
             {
-                do
+                pairs = new int[ValueList.count(storage.general, head)];
+            }
+            final int n = ValueList.copyPairs(storage.general, head, pairs);
+            for (int i = 0; i < n; i++)
+            {
+                if (visible(storage, pairs[i], snapshot))
                 {
-                    if (visible(storage, values.at(), snapshot))
-                    {
-                        out.add(storage.strings.decode(storage.nameString(name)));
-                        break;
-                    }
+                    out.add(storage.strings.decode(storage.nameString(name)));
+                    break;
                 }
-                while (values.next());
             }
         }
     }
@@ -45,18 +47,15 @@ final class LabelListing
         {
             return;
         }
-        final PostingsCursor values = new PostingsCursor();
-        if (values.reset(storage.general, storage.nameValuesHead(name)))
+        final long head = storage.nameValuesHead(name);
+        final int[] pairs = new int[ValueList.count(storage.general, head)];
+        final int n = ValueList.copyPairs(storage.general, head, pairs);
+        for (int i = 0; i < n; i++)
         {
-            do
+            if (visible(storage, pairs[i], snapshot))
             {
-                final int pair = values.at();
-                if (visible(storage, pair, snapshot))
-                {
-                    out.add(storage.strings.decode(storage.pairValueString(pair)));
-                }
+                out.add(storage.strings.decode(storage.pairValueString(pairs[i])));
             }
-            while (values.next());
         }
     }
 

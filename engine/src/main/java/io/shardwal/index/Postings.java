@@ -17,7 +17,7 @@ import static io.shardwal.index.IndexDescriptor.NIL;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Append-only sorted lists of non-negative ints (series refs, or pair ids) in a {@link SlabArena}, in the chunk layout
+ * Append-only sorted lists of non-negative ints (series ordinals) in a {@link SlabArena}, in the chunk layout
  * of {@link IndexDescriptor}. Appending is O(1) amortised: a small list is one chunk that moves to the next size class
  * (about 1.4x) when full; from 60 entries on, a full list chains a new chunk of about half its size, up to
  * {@link IndexDescriptor#MAX_CHUNK_ENTRIES}. Slack is thus at most about a third of a list (and one chunk of a very

@@ -21,6 +21,8 @@ final class Query
     final MemorySegment[][] literalBytes;
     final int[][] literalHashes;
     final MemorySegment[] prefixBytes;
+    /** The first eight bytes of each prefix as a {@link ValueList} key. */
+    final long[] prefixKeys;
     final RegexEvaluator[] evaluators;
     /** Per general regex, its results on values seen in earlier shards (null with one shard). */
     final RegexMemo[] memos;
@@ -38,6 +40,7 @@ final class Query
         literalBytes = new MemorySegment[n][];
         literalHashes = new int[n][];
         prefixBytes = new MemorySegment[n];
+        prefixKeys = new long[n];
         evaluators = new RegexEvaluator[n];
         memos = new RegexMemo[n];
         for (int i = 0; i < n; i++)
@@ -62,6 +65,8 @@ final class Query
             if (m.shape != null)
             {
                 prefixBytes[i] = encode(m.shape.prefix); // null: no stored value can start with it
+                prefixKeys[i] = prefixBytes[i] == null ? 0 :
+                    ValueList.key(prefixBytes[i], 0, (int)prefixBytes[i].byteSize());
                 evaluators[i] = m.shape.kind == RegexShape.Kind.GENERAL ? new RegexEvaluator(m) : null;
                 memos[i] = evaluators[i] != null && shards > 1 ? new RegexMemo() : null;
             }

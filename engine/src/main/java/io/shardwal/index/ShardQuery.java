@@ -3,12 +3,9 @@ package io.shardwal.index;
 import static io.shardwal.index.IndexDescriptor.FLAG_REMOVED;
 import static io.shardwal.index.IndexDescriptor.INT;
 import static io.shardwal.index.IndexDescriptor.LONG;
-import static io.shardwal.index.IndexDescriptor.RECORD_ADD_SEQ_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_FLAGS_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_ID_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_LABEL_COUNT_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_PAIRS_OFFSET;
-import static io.shardwal.index.IndexDescriptor.SHORT;
+import static io.shardwal.index.IndexDescriptor.SERIES_ADD_SEQ_OFFSET;
+import static io.shardwal.index.IndexDescriptor.SERIES_ID_OFFSET;
+import static io.shardwal.index.IndexDescriptor.SERIES_RECORD_OFFSET;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -23,12 +20,12 @@ import org.agrona.collections.IntHashSet;
  *       not match {@code ""}, otherwise an <em>exclude</em> (series having one of the pairs where it fails), since a
  *       series without the label counts as having {@code ""}. Literal values and {@code a|b|c} are looked up; other
  *       regexes scan the label's values, rejecting by literal prefix before running the regex.</li>
- *   <li>The smallest include is the driver (all series if there is none), materialised as sorted refs: one list is
+ *   <li>The smallest include is the driver (all series if there is none), materialised as sorted ordinals: one list is
  *       copied, several are merged through a bitmap when dense or sorted when sparse (they are disjoint: a series
  *       has one value per label).</li>
  *   <li>Other single-pair includes are intersected and single-pair excludes subtracted with galloping cursors over
  *       the off-heap lists; multi-pair ones become pair bitsets tested against each surviving record.</li>
- *   <li>Surviving refs are read once: the snapshot rule drops series added after, or removed before, the query's
+ *   <li>Surviving ordinals are read once: the snapshot rule drops series added after, or removed before, the query's
  *       snapshot; the rest give their ids, sorted.</li>
  * </ol>
  *
@@ -38,6 +35,10 @@ import org.agrona.collections.IntHashSet;
 final class ShardQuery
 {
     private static final long[] NO_IDS = new long[0];
+    /** Merge rather than gallop when the other list is at most this long ... */
+    private static final int MERGE_MAX_LENGTH = 4096;
+    /** ... or at most this many times longer than the candidates. */
+    private static final int MERGE_RATIO = 4;
     private static final int EMPTY = 0;
     private static final int NOOP = 1;
     private static final int INCLUDE = 2;
@@ -51,6 +52,7 @@ final class ShardQuery
     private final IntHashSet literalStrings = new IntHashSet();
     private int[] candidates = new int[64];
     private int[] scratch = new int[64];
+    private int[] other = new int[64];
     private long[][] filterBits = new long[4][];
     private boolean[] filterInclude = new boolean[4];
 
@@ -80,7 +82,7 @@ final class ShardQuery
             }
         }
         final int driver = chooseDriver();
-        int count = driver < 0 ? copyList(storage, storage.allHead) : materialise(storage, driver);
+        int count = driver < 0 ? allOrdinals(storage) : materialise(storage, driver);
         int filters = 0;
         for (int i = 0; i < n && count > 0; i++)
         {
@@ -91,7 +93,16 @@ final class ShardQuery
             if (pairIds[i].size() == 1)
             {
                 final long head = storage.pairPostingsHead(pairIds[i].getInt(0));
-                count = kinds[i] == INCLUDE ? intersect(storage, head, count) : subtract(storage, head, count);
+                final int length = Postings.count(storage.general, head);
+                if (length <= MERGE_MAX_LENGTH || length <= MERGE_RATIO * (long)count)
+                {
+                    // short, or of similar size: one bulk copy and a plain merge beat a seek per candidate
+                    count = mergeWith(storage, head, length, count, kinds[i] == INCLUDE);
+                }
+                else
+                {
+                    count = kinds[i] == INCLUDE ? intersect(storage, head, count) : subtract(storage, head, count);
+                }
             }
             else
             {
@@ -110,7 +121,7 @@ final class ShardQuery
         pairs.clear();
         final boolean include = !m.matchesEmpty();
         final boolean equality = m.type() == Matcher.Type.EQUAL || m.type() == Matcher.Type.NOT_EQUAL;
-        final int cached = equality ? storage.cachedPair(m.name(), m.value()) : ShardStorage.MISSING;
+        final int cached = equality ? storage.cache.pair(m.name(), m.value()) : ShardStorage.MISSING;
         final MemorySegment nameBytes = query.nameBytes[i];
         final int name = cached != ShardStorage.MISSING || nameBytes == null ? ShardStorage.MISSING :
             storage.findName(m.name(), nameBytes, query.nameHashes[i]);
@@ -182,40 +193,61 @@ final class ShardQuery
         final ShardStorage storage, final int i, final int name, final boolean want, final IntArrayList out)
     {
         final MemorySegment prefix = query.prefixBytes[i];
+        final int prefixLength = prefix == null ? 0 : (int)prefix.byteSize();
         final RegexEvaluator evaluator = query.evaluators[i];
         final RegexMemo memo = query.memos[i];
-        final StringTable strings = storage.strings;
-        final int values = loadValues(storage, name);
+        final int values;
+        if (prefixLength > 0)
+        {
+            // a non-empty necessary prefix: the regex cannot match "", so want is true, and only values whose first
+            // bytes are the prefix's can match: narrowed by the keys of the value list, not by reading each value
+            values = loadValuesWithKey(storage, name, query.prefixKeys[i], prefixLength);
+        }
+        else
+        {
+            values = loadValues(storage, name);
+        }
+        final boolean decidedByKey = prefixLength > 0 && prefixLength <= 8 && evaluator == null;
         for (int j = 0; j < values; j++)
         {
             final int pair = scratch[j];
-            final long address = storage.pairValueBytes(pair);
-            final int length = storage.pairValueLength(pair);
-            boolean matches = prefix != null && strings.startsWith(address, length, prefix);
-            if (matches && evaluator != null)
-            {
-                final MemorySegment slab = storage.general.slab(address);
-                final long offset = SlabArena.offset(address);
-                final long hash = memo == null ? 0 : RegexMemo.hash(slab, offset, length);
-                final int known = memo == null ? RegexMemo.UNKNOWN : memo.lookup(hash, slab, offset, length);
-                if (known == RegexMemo.UNKNOWN)
-                {
-                    matches = evaluator.matches(slab, offset, length);
-                    if (memo != null)
-                    {
-                        memo.remember(hash, slab, offset, length, matches);
-                    }
-                }
-                else
-                {
-                    matches = known == RegexMemo.MATCHES;
-                }
-            }
+            final boolean matches = prefix != null && (decidedByKey || valueMatches(storage, i, pair, evaluator, memo));
             if (matches == want)
             {
                 out.addInt(pair);
             }
         }
+    }
+
+    /** The prefix (if longer than a key) and the regex (if general) on the pair's value. */
+    private boolean valueMatches(final ShardStorage storage, final int i, final int pair,
+        final RegexEvaluator evaluator, final RegexMemo memo)
+    {
+        final long address = storage.pairValueBytes(pair);
+        final int length = storage.pairValueLength(pair);
+        final MemorySegment prefix = query.prefixBytes[i];
+        if (prefix.byteSize() > 8 && !storage.strings.startsWith(address, length, prefix))
+        {
+            return false;
+        }
+        if (evaluator == null)
+        {
+            return true;
+        }
+        final MemorySegment slab = storage.general.slab(address);
+        final long offset = SlabArena.offset(address);
+        final long hash = memo == null ? 0 : RegexMemo.hash(slab, offset, length);
+        final int known = memo == null ? RegexMemo.UNKNOWN : memo.lookup(hash, slab, offset, length);
+        if (known != RegexMemo.UNKNOWN)
+        {
+            return known == RegexMemo.MATCHES;
+        }
+        final boolean matches = evaluator.matches(slab, offset, length);
+        if (memo != null)
+        {
+            memo.remember(hash, slab, offset, length, matches);
+        }
+        return matches;
     }
 
     private void scanValuesNotIn(final ShardStorage storage, final int i, final int name, final IntArrayList out)
@@ -274,8 +306,17 @@ final class ShardQuery
     private int loadValues(final ShardStorage storage, final int name)
     {
         final long head = storage.nameValuesHead(name);
-        scratch = ensure(scratch, Postings.count(storage.general, head));
-        return Postings.copyTo(storage.general, head, scratch, 0);
+        scratch = ensure(scratch, ValueList.count(storage.general, head));
+        return ValueList.copyPairs(storage.general, head, scratch);
+    }
+
+    /** Loads the pair ids of the values of {@code name} whose first bytes are the prefix's; returns their count. */
+    private int loadValuesWithKey(final ShardStorage storage, final int name, final long key, final int prefixLength)
+    {
+        final long head = storage.nameValuesHead(name);
+        scratch = ensure(scratch, ValueList.count(storage.general, head));
+        return ValueList.copyPairsWithKey(storage.general, head, key, ValueList.keyMask(prefixLength), prefixLength,
+            scratch);
     }
 
     // ---------------------------------------------------------------- step 2: the driver
@@ -293,6 +334,18 @@ final class ShardQuery
         return driver;
     }
 
+    /** Every ordinal of the shard (removed ones are dropped by {@link #collect}). */
+    private int allOrdinals(final ShardStorage storage)
+    {
+        final int n = storage.ordinals();
+        candidates = ensure(candidates, n);
+        for (int i = 0; i < n; i++)
+        {
+            candidates[i] = i;
+        }
+        return n;
+    }
+
     private int copyList(final ShardStorage storage, final long head)
     {
         candidates = ensure(candidates, Postings.count(storage.general, head));
@@ -308,7 +361,7 @@ final class ShardQuery
         }
         final long total = totals[driver];
         candidates = ensure(candidates, (int)total);
-        final int universe = storage.maxRef + 1;
+        final int universe = storage.ordinals();
         if (total * 32 >= universe)
         {
             return unionByBitmap(storage, pairs, universe);
@@ -331,8 +384,8 @@ final class ShardQuery
             {
                 do
                 {
-                    final int ref = cursor.at();
-                    bits[ref >>> 6] |= 1L << ref;
+                    final int ordinal = cursor.at();
+                    bits[ordinal >>> 6] |= 1L << ordinal;
                 }
                 while (cursor.next());
             }
@@ -353,6 +406,31 @@ final class ShardQuery
 
     // ---------------------------------------------------------------- step 3: intersect, subtract, filters
 
+    /** Intersects ({@code keep}) or subtracts the candidates with the whole list, copied out in bulk. */
+    private int mergeWith(
+        final ShardStorage storage, final long head, final int length, final int count, final boolean keep)
+    {
+        other = ensure(other, length);
+        Postings.copyTo(storage.general, head, other, 0);
+        final int[] c = candidates;
+        final int[] o = other;
+        int n = 0;
+        int k = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int ordinal = c[j];
+            while (k < length && o[k] < ordinal)
+            {
+                k++;
+            }
+            if ((k < length && o[k] == ordinal) == keep)
+            {
+                c[n++] = ordinal;
+            }
+        }
+        return n;
+    }
+
     private int intersect(final ShardStorage storage, final long head, final int count)
     {
         if (!cursor.reset(storage.general, head))
@@ -363,14 +441,14 @@ final class ShardQuery
         int n = 0;
         for (int j = 0; j < count; j++)
         {
-            final int ref = c[j];
-            if (!cursor.seek(ref))
+            final int ordinal = c[j];
+            if (!cursor.seek(ordinal))
             {
                 break;
             }
-            if (cursor.at() == ref)
+            if (cursor.at() == ordinal)
             {
-                c[n++] = ref;
+                c[n++] = ordinal;
             }
         }
         return n;
@@ -383,16 +461,16 @@ final class ShardQuery
         int n = 0;
         for (int j = 0; j < count; j++)
         {
-            final int ref = c[j];
+            final int ordinal = c[j];
             if (more)
             {
-                more = cursor.seek(ref);
-                if (more && cursor.at() == ref)
+                more = cursor.seek(ordinal);
+                if (more && cursor.at() == ordinal)
                 {
                     continue;
                 }
             }
-            c[n++] = ref;
+            c[n++] = ordinal;
         }
         return n;
     }
@@ -421,28 +499,29 @@ final class ShardQuery
     {
         final long[] ids = new long[count];
         final int[] c = candidates;
-        final SlabArena records = storage.records;
+        final EntryTable series = storage.series;
+        final SlabArena arena = storage.general;
         int n = 0;
         for (int j = 0; j < count; j++)
         {
-            final int ref = c[j];
-            final long address = IndexDescriptor.addressOfRef(ref);
-            final MemorySegment slab = records.slab(address);
-            final long o = SlabArena.offset(address);
-            if (slab.get(LONG, o + RECORD_ADD_SEQ_OFFSET) > snapshot)
+            final int ordinal = c[j];
+            final long entry = series.address(ordinal);
+            final MemorySegment slab = arena.slab(entry);
+            final long o = SlabArena.offset(entry);
+            if (slab.get(LONG, o + SERIES_ADD_SEQ_OFFSET) > snapshot)
             {
                 continue; // added after the snapshot
             }
-            if ((slab.get(SHORT, o + RECORD_FLAGS_OFFSET) & FLAG_REMOVED) != 0 &&
-                storage.removedSeq.get(ref) <= snapshot)
+            final long word = slab.get(LONG, o + SERIES_RECORD_OFFSET);
+            if ((IndexDescriptor.flags(word) & FLAG_REMOVED) != 0 && storage.removedSeq.get(ordinal) <= snapshot)
             {
                 continue; // removed before the snapshot
             }
-            if (filters > 0 && !passesFilters(slab, o, filters))
+            if (filters > 0 && !passesFilters(arena, word, filters))
             {
                 continue;
             }
-            ids[n++] = slab.get(LONG, o + RECORD_ID_OFFSET);
+            ids[n++] = slab.get(LONG, o + SERIES_ID_OFFSET);
         }
         if (n == 0)
         {
@@ -452,16 +531,19 @@ final class ShardQuery
         return n == count ? ids : Arrays.copyOf(ids, n);
     }
 
-    private boolean passesFilters(final MemorySegment slab, final long o, final int filters)
+    private boolean passesFilters(final SlabArena arena, final long recordWord, final int filters)
     {
-        final int labels = Short.toUnsignedInt(slab.get(SHORT, o + RECORD_LABEL_COUNT_OFFSET));
+        final int labels = IndexDescriptor.labelCount(recordWord);
+        final long record = IndexDescriptor.recordAddress(recordWord);
+        final MemorySegment slab = arena.slab(record);
+        final long o = SlabArena.offset(record);
         for (int f = 0; f < filters; f++)
         {
             final long[] bits = filterBits[f];
             boolean hit = false;
             for (int l = 0; l < labels && !hit; l++)
             {
-                final int pair = slab.get(INT, o + RECORD_PAIRS_OFFSET + 4L * l);
+                final int pair = slab.get(INT, o + 4L * l);
                 hit = pair >>> 6 < bits.length && (bits[pair >>> 6] & (1L << pair)) != 0;
             }
             if (hit != filterInclude[f])

@@ -3,7 +3,6 @@ package io.shardwal.index;
 import static io.shardwal.index.IndexDescriptor.FLAG_DISPLACED;
 import static io.shardwal.index.IndexDescriptor.FLAG_REMOVED;
 import static io.shardwal.index.IndexDescriptor.INT;
-import static io.shardwal.index.IndexDescriptor.LIST_HEAD_LENGTH;
 import static io.shardwal.index.IndexDescriptor.LONG;
 import static io.shardwal.index.IndexDescriptor.NAME_CREATED_SEQ_OFFSET;
 import static io.shardwal.index.IndexDescriptor.NAME_ENTRY_LENGTH;
@@ -18,12 +17,10 @@ import static io.shardwal.index.IndexDescriptor.PAIR_POSTINGS_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_VALUE_BYTES_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_VALUE_LENGTH_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_VALUE_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_ADD_SEQ_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_FLAGS_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_ID_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_LABEL_COUNT_OFFSET;
-import static io.shardwal.index.IndexDescriptor.RECORD_PAIRS_OFFSET;
-import static io.shardwal.index.IndexDescriptor.SHORT;
+import static io.shardwal.index.IndexDescriptor.SERIES_ADD_SEQ_OFFSET;
+import static io.shardwal.index.IndexDescriptor.SERIES_ENTRY_LENGTH;
+import static io.shardwal.index.IndexDescriptor.SERIES_ID_OFFSET;
+import static io.shardwal.index.IndexDescriptor.SERIES_RECORD_OFFSET;
 
 import java.lang.foreign.MemorySegment;
 
@@ -31,85 +28,74 @@ import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
- * Everything one shard stores: series records, interned strings, label names and label pairs with their postings,
- * all off-heap in two {@link SlabArena}s (records apart, so their addresses, and thus refs, only grow), addressed
- * through Agrona primitive maps. The heap grows per series only by the id map's primitive arrays: an
- * {@link Int2IntHashMap} from the low 32 bits of a series id to its ref (8 bytes per slot); the rare ids whose low
+ * Everything one shard stores: the series table (id, add sequence and record per ordinal), series records, interned
+ * strings, label names and label pairs with their postings (sorted ordinals), all off-heap in one {@link SlabArena},
+ * addressed through Agrona primitive maps. The heap grows per series only by the id map's primitive arrays: an
+ * {@link Int2IntHashMap} from the low 32 bits of a series id to its ordinal (8 bytes per slot); the rare ids whose low
  * halves collide within the shard go to a small {@link Long2LongHashMap}. Per label pair (not per series) the heap
  * holds one slot of the pair map.
  *
- * <p>Removal marks the record {@code REMOVED} and keeps it, and its postings entries, until {@link IndexShard}
- * rebuilds the storage; queries skip such records by the snapshot rule (see {@link ShardedIndex}).
+ * <p>Removal marks the series {@code REMOVED} and keeps it, and its postings entries, until {@link IndexShard}
+ * rebuilds the storage; queries skip such series by the snapshot rule (see {@link ShardedIndex}).
  *
  * <p>Not thread-safe: {@link IndexShard}'s lock guards every method (write lock for mutators).
  */
 final class ShardStorage implements AutoCloseable
 {
     static final int MISSING = -1;
-    private static final int PAIR_CACHE_SIZE = 4096;
-    private static final int NAME_CACHE_SIZE = 256;
+    /** Record addresses have 40 bits: slab index below 2^(40 - SLAB_SHIFT). */
+    private static final int MAX_SLABS = 1 << (40 - IndexDescriptor.SLAB_SHIFT);
+    private static final int ID_MAP_BITS = 6;
+    private static final int ID_MAPS = 1 << ID_MAP_BITS;
 
     final SlabArena general;
-    final SlabArena records;
     final StringTable strings;
+    final EntryTable series;
     final EntryTable names;
     final EntryTable pairs;
+    final LabelCache cache = new LabelCache();
     private final Int2IntHashMap nameIndex = new Int2IntHashMap(64, 0.65f, MISSING);
     private final Long2LongHashMap pairIndex = new Long2LongHashMap(64, 0.65f, MISSING);
-    private final Int2IntHashMap idIndex;
+    /**
+     * Id (low 32 bits) to ordinal, split by the top bits of the key into {@link #ID_MAPS} maps so that no array gets
+     * large enough to become a G1 humongous object (which would be rounded up to whole regions).
+     */
+    private final Int2IntHashMap[] idIndex = new Int2IntHashMap[ID_MAPS];
     private final Long2LongHashMap idOverflow = new Long2LongHashMap(16, 0.65f, MISSING);
     final Long2LongHashMap removedSeq = new Long2LongHashMap(16, 0.65f, MISSING);
-    final long allHead;
     private int[] pairScratch = new int[16];
-    /**
-     * Recently used pairs by their Java strings (name at 2i, value at 2i + 1): label names and values recur, often as
-     * the very same String instances, so most labels of an add skip interning and the pair map. Bounded (not per
-     * series); written under the write lock only, read under either lock.
-     */
-    private final String[] pairCacheStrings = new String[2 * PAIR_CACHE_SIZE];
-    private final int[] pairCacheIds = new int[PAIR_CACHE_SIZE];
-    /** Label names by their Java strings, the same way: a query's names are found without hashing bytes. */
-    private final String[] nameCacheStrings = new String[NAME_CACHE_SIZE];
-    private final int[] nameCacheIds = new int[NAME_CACHE_SIZE];
     int liveSeries;
     int displacedSeries;
     long postingsEntries;
-    int maxRef = -1;
 
     ShardStorage(final IndexOptions options)
     {
-        general = new SlabArena(options.initialSlabBytes(), true, Integer.MAX_VALUE >> 1);
-        SlabArena recordArena = null;
-        try
+        general = new SlabArena(options.initialSlabBytes(), true, MAX_SLABS);
+        strings = new StringTable(general);
+        series = new EntryTable(general, SERIES_ENTRY_LENGTH);
+        names = new EntryTable(general, NAME_ENTRY_LENGTH);
+        pairs = new EntryTable(general, PAIR_ENTRY_LENGTH);
+        final int perMap = (int)Math.min(1 << 24, (long)(options.expectedSeriesPerShard() / 0.65 / ID_MAPS) + 1);
+        for (int i = 0; i < ID_MAPS; i++)
         {
-            recordArena = new SlabArena(options.initialSlabBytes(), false, IndexDescriptor.MAX_RECORD_SLABS);
-            records = recordArena;
-            strings = new StringTable(general);
-            names = new EntryTable(general, NAME_ENTRY_LENGTH);
-            pairs = new EntryTable(general, PAIR_ENTRY_LENGTH);
-            idIndex = new Int2IntHashMap(options.expectedSeriesPerShard(), 0.65f, MISSING);
-            allHead = general.allocateBump(LIST_HEAD_LENGTH);
-        }
-        catch (final RuntimeException | Error e)
-        {
-            general.close();
-            if (recordArena != null)
-            {
-                recordArena.close();
-            }
-            throw e;
+            idIndex[i] = new Int2IntHashMap(Math.max(8, perMap), 0.65f, MISSING);
         }
     }
 
     // ---------------------------------------------------------------- series ids
 
-    /** The ref of live series {@code id}, or MISSING. */
-    int refOf(final long id)
+    private Int2IntHashMap idMap(final long id)
     {
-        final int ref = idIndex.get((int)id);
-        if (ref != MISSING && recordId(ref) == id)
+        return idIndex[(int)id >>> (32 - ID_MAP_BITS)];
+    }
+
+    /** The ordinal of live series {@code id}, or MISSING. */
+    int ordinalOf(final long id)
+    {
+        final int ordinal = idMap(id).get((int)id);
+        if (ordinal != MISSING && seriesId(ordinal) == id)
         {
-            return ref;
+            return ordinal;
         }
         if (!idOverflow.isEmpty())
         {
@@ -133,8 +119,8 @@ final class ShardStorage implements AutoCloseable
         int firstFree = SeriesIds.MAX_CANDIDATES;
         for (int k = 0; k < SeriesIds.MAX_CANDIDATES; k++)
         {
-            final int ref = refOf(id);
-            if (ref == MISSING)
+            final int ordinal = ordinalOf(id);
+            if (ordinal == MISSING)
             {
                 if (firstFree == SeriesIds.MAX_CANDIDATES)
                 {
@@ -145,7 +131,7 @@ final class ShardStorage implements AutoCloseable
                     break; // nothing lives away from its canonical id, so the sequence ends here
                 }
             }
-            else if (recordMatches(ref, labels, source))
+            else if (recordMatches(ordinal, labels, source))
             {
                 return k;
             }
@@ -154,25 +140,31 @@ final class ShardStorage implements AutoCloseable
         return -1 - firstFree;
     }
 
-    long recordId(final int ref)
+    long seriesId(final int ordinal)
     {
-        return records.getLong(IndexDescriptor.addressOfRef(ref) + RECORD_ID_OFFSET);
+        return general.getLong(series.address(ordinal) + SERIES_ID_OFFSET);
     }
 
-    long addSeq(final int ref)
+    long addSeq(final int ordinal)
     {
-        return records.getLong(IndexDescriptor.addressOfRef(ref) + RECORD_ADD_SEQ_OFFSET);
+        return general.getLong(series.address(ordinal) + SERIES_ADD_SEQ_OFFSET);
     }
 
-    short flags(final int ref)
+    /** The record word of series {@code ordinal}: record address, label count and flags. */
+    long recordWord(final int ordinal)
     {
-        final long address = IndexDescriptor.addressOfRef(ref);
-        return records.slab(address).get(SHORT, SlabArena.offset(address) + RECORD_FLAGS_OFFSET);
+        return general.getLong(series.address(ordinal) + SERIES_RECORD_OFFSET);
+    }
+
+    /** Number of series ever added to this storage (live or removed): ordinals are below it. */
+    int ordinals()
+    {
+        return series.size();
     }
 
     // ---------------------------------------------------------------- mutation
 
-    /** Adds a series that is not yet present; returns its ref. {@code source} (may be null) feeds the cache. */
+    /** Adds a series that is not yet present; returns its ordinal. {@code source} (may be null) feeds the cache. */
     int insert(final long id, final long seq, final LabelBytes labels, final Labels source, final boolean displaced)
     {
         final int n = labels.count;
@@ -183,7 +175,7 @@ final class ShardStorage implements AutoCloseable
         final int[] pairIds = pairScratch;
         for (int i = 0; i < n; i++)
         {
-            int pair = source == null ? MISSING : cachedPair(source.name(i), source.value(i));
+            int pair = source == null ? MISSING : cache.pair(source.name(i), source.value(i));
             if (pair == MISSING)
             {
                 final int nameString = strings.intern(labels.segment, labels.nameOffset(i), labels.nameLength(i),
@@ -193,110 +185,73 @@ final class ShardStorage implements AutoCloseable
                 pair = pairFor(nameString, valueString, seq);
                 if (source != null)
                 {
-                    cachePair(source.name(i), source.value(i), pair);
-                    cacheName(source.name(i), general.getInt(pairs.address(pair) + PAIR_NAME_OFFSET));
+                    cache.putPair(source.name(i), source.value(i), pair);
+                    cache.putName(source.name(i), general.getInt(pairs.address(pair) + PAIR_NAME_OFFSET));
                 }
             }
             pairIds[i] = pair;
         }
-        final long address = records.allocateBump(IndexDescriptor.recordLength(n));
-        final MemorySegment slab = records.slab(address);
-        final long o = SlabArena.offset(address);
-        slab.set(LONG, o + RECORD_ID_OFFSET, id);
-        slab.set(LONG, o + RECORD_ADD_SEQ_OFFSET, seq);
-        slab.set(SHORT, o + RECORD_LABEL_COUNT_OFFSET, (short)n);
-        slab.set(SHORT, o + RECORD_FLAGS_OFFSET, displaced ? FLAG_DISPLACED : 0);
-        MemorySegment.copy(pairIds, 0, slab, INT, o + RECORD_PAIRS_OFFSET, n);
-        final int ref = IndexDescriptor.refOf(address);
+        final long record = general.allocateBump(IndexDescriptor.recordLength(n));
+        MemorySegment.copy(pairIds, 0, general.slab(record), INT, SlabArena.offset(record), n);
+        final int ordinal = series.append();
+        final long entry = series.address(ordinal);
+        final MemorySegment slab = general.slab(entry);
+        final long o = SlabArena.offset(entry);
+        slab.set(LONG, o + SERIES_ID_OFFSET, id);
+        slab.set(LONG, o + SERIES_ADD_SEQ_OFFSET, seq);
+        slab.set(LONG, o + SERIES_RECORD_OFFSET, IndexDescriptor.recordWord(record, n, displaced ? FLAG_DISPLACED : 0));
         for (int i = 0; i < n; i++)
         {
             final long pair = pairs.address(pairIds[i]);
-            Postings.append(general, pair + PAIR_POSTINGS_OFFSET, ref);
+            Postings.append(general, pair + PAIR_POSTINGS_OFFSET, ordinal);
             general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) + 1);
         }
-        Postings.append(general, allHead, ref);
         final int low = (int)id;
-        if (idIndex.get(low) == MISSING)
+        final Int2IntHashMap ids = idMap(id);
+        if (ids.get(low) == MISSING)
         {
-            idIndex.put(low, ref);
+            ids.put(low, ordinal);
         }
         else
         {
-            idOverflow.put(id, ref);
+            idOverflow.put(id, ordinal);
         }
         liveSeries++;
         if (displaced)
         {
             displacedSeries++;
         }
-        postingsEntries += n + 1;
-        maxRef = ref;
-        return ref;
+        postingsEntries += n;
+        return ordinal;
     }
 
-    /** Marks live series {@code ref} removed at {@code seq}; its record and postings stay until a rebuild. */
-    void remove(final long id, final int ref, final long seq)
+    /** Marks live series {@code ordinal} removed at {@code seq}; its record and postings stay until a rebuild. */
+    void remove(final long id, final int ordinal, final long seq)
     {
-        final long address = IndexDescriptor.addressOfRef(ref);
-        final MemorySegment slab = records.slab(address);
-        final long o = SlabArena.offset(address);
-        final short flags = slab.get(SHORT, o + RECORD_FLAGS_OFFSET);
-        slab.set(SHORT, o + RECORD_FLAGS_OFFSET, (short)(flags | FLAG_REMOVED));
-        final int n = Short.toUnsignedInt(slab.get(SHORT, o + RECORD_LABEL_COUNT_OFFSET));
+        final long entry = series.address(ordinal);
+        final long word = general.getLong(entry + SERIES_RECORD_OFFSET);
+        general.putLong(entry + SERIES_RECORD_OFFSET, word | ((long)FLAG_REMOVED << IndexDescriptor.FLAGS_SHIFT));
+        final long record = IndexDescriptor.recordAddress(word);
+        final int n = IndexDescriptor.labelCount(word);
         for (int i = 0; i < n; i++)
         {
-            final long pair = pairs.address(slab.get(INT, o + RECORD_PAIRS_OFFSET + 4L * i));
+            final long pair = pairs.address(general.getInt(record + 4L * i));
             general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) - 1);
         }
-        if (idIndex.get((int)id) == ref)
+        if (idMap(id).get((int)id) == ordinal)
         {
-            idIndex.remove((int)id);
+            idMap(id).remove((int)id);
         }
         else
         {
             idOverflow.remove(id);
         }
-        removedSeq.put(ref, seq);
+        removedSeq.put(ordinal, seq);
         liveSeries--;
-        if ((flags & FLAG_DISPLACED) != 0)
+        if ((IndexDescriptor.flags(word) & FLAG_DISPLACED) != 0)
         {
             displacedSeries--;
         }
-    }
-
-    /** The pair id of (name, value) if recently used, else MISSING (then look it up by bytes). Any lock. */
-    int cachedPair(final String name, final String value)
-    {
-        final int slot = pairCacheSlot(name, value);
-        final String cachedName = pairCacheStrings[2 * slot];
-        final String cachedValue = pairCacheStrings[2 * slot + 1];
-        if ((cachedName == name || cachedName != null && cachedName.equals(name)) &&
-            (cachedValue == value || cachedValue != null && cachedValue.equals(value)))
-        {
-            return pairCacheIds[slot];
-        }
-        return MISSING;
-    }
-
-    private void cachePair(final String name, final String value, final int pair)
-    {
-        final int slot = pairCacheSlot(name, value);
-        pairCacheStrings[2 * slot] = name;
-        pairCacheStrings[2 * slot + 1] = value;
-        pairCacheIds[slot] = pair;
-    }
-
-    private void cacheName(final String name, final int index)
-    {
-        final int slot = name.hashCode() & (NAME_CACHE_SIZE - 1);
-        nameCacheStrings[slot] = name;
-        nameCacheIds[slot] = index;
-    }
-
-    private static int pairCacheSlot(final String name, final String value)
-    {
-        final int h = (name.hashCode() * 0x9E3779B1) ^ value.hashCode();
-        return (h ^ (h >>> 15) ^ (h >>> 27)) & (PAIR_CACHE_SIZE - 1);
     }
 
     private int pairFor(final int nameString, final int valueString, final long seq)
@@ -324,28 +279,32 @@ final class ShardStorage implements AutoCloseable
         general.putLong(entry + PAIR_CREATED_SEQ_OFFSET, seq);
         general.putLong(entry + PAIR_VALUE_BYTES_OFFSET, strings.bytesAddress(valueString));
         general.putInt(entry + PAIR_VALUE_LENGTH_OFFSET, strings.length(valueString));
-        Postings.append(general, names.address(name) + NAME_VALUES_OFFSET, pair);
+        final long bytes = strings.bytesAddress(valueString);
+        final int length = strings.length(valueString);
+        ValueList.append(general, names.address(name) + NAME_VALUES_OFFSET, pair, length,
+            ValueList.key(general.slab(bytes), SlabArena.offset(bytes), length));
         pairIndex.put(key, pair);
         return pair;
     }
 
     // ---------------------------------------------------------------- reading
 
-    /** Whether the record at {@code ref} has exactly {@code labels} (whose strings are {@code source}, or null). */
-    boolean recordMatches(final int ref, final LabelBytes labels, final Labels source)
+    /** Whether series {@code ordinal} has exactly {@code labels} (whose strings are {@code source}, or null). */
+    boolean recordMatches(final int ordinal, final LabelBytes labels, final Labels source)
     {
-        final long address = IndexDescriptor.addressOfRef(ref);
-        final MemorySegment slab = records.slab(address);
-        final long o = SlabArena.offset(address);
-        final int n = Short.toUnsignedInt(slab.get(SHORT, o + RECORD_LABEL_COUNT_OFFSET));
+        final long word = recordWord(ordinal);
+        final int n = IndexDescriptor.labelCount(word);
         if (n != labels.count)
         {
             return false;
         }
+        final long record = IndexDescriptor.recordAddress(word);
+        final MemorySegment slab = general.slab(record);
+        final long o = SlabArena.offset(record);
         for (int i = 0; i < n; i++)
         {
-            final int pairId = slab.get(INT, o + RECORD_PAIRS_OFFSET + 4L * i);
-            final int cached = source == null ? MISSING : cachedPair(source.name(i), source.value(i));
+            final int pairId = slab.get(INT, o + 4L * i);
+            final int cached = source == null ? MISSING : cache.pair(source.name(i), source.value(i));
             if (cached != MISSING)
             {
                 if (cached != pairId)
@@ -366,48 +325,45 @@ final class ShardStorage implements AutoCloseable
         return true;
     }
 
-    /** The labels of the record at {@code ref}, decoded to heap strings. */
-    Labels labelsOf(final int ref)
+    /** The labels of series {@code ordinal}, decoded to heap strings. */
+    Labels labelsOf(final int ordinal)
     {
-        final long address = IndexDescriptor.addressOfRef(ref);
-        final int n = Short.toUnsignedInt(records.slab(address).get(SHORT,
-            SlabArena.offset(address) + RECORD_LABEL_COUNT_OFFSET));
+        final long word = recordWord(ordinal);
+        final int n = IndexDescriptor.labelCount(word);
+        final long record = IndexDescriptor.recordAddress(word);
         final String[] labelNames = new String[n];
         final String[] labelValues = new String[n];
         for (int i = 0; i < n; i++)
         {
-            final long pair = pairs.address(records.getInt(address + RECORD_PAIRS_OFFSET + 4L * i));
+            final long pair = pairs.address(general.getInt(record + 4L * i));
             labelNames[i] = strings.decode(general.getInt(pair + PAIR_NAME_STRING_OFFSET));
             labelValues[i] = strings.decode(general.getInt(pair + PAIR_VALUE_OFFSET));
         }
         return Labels.ofCanonical(labelNames, labelValues);
     }
 
-    /** Loads the labels of the record at {@code ref} into {@code out} as canonical bytes (for a rebuild). */
-    void loadLabels(final int ref, final LabelBytes out)
+    /** Loads the labels of series {@code ordinal} into {@code out} as canonical bytes (for a rebuild). */
+    void loadLabels(final int ordinal, final LabelBytes out)
     {
-        final long address = IndexDescriptor.addressOfRef(ref);
-        final int n = Short.toUnsignedInt(records.slab(address).get(SHORT,
-            SlabArena.offset(address) + RECORD_LABEL_COUNT_OFFSET));
+        final long word = recordWord(ordinal);
+        final int n = IndexDescriptor.labelCount(word);
+        final long record = IndexDescriptor.recordAddress(word);
         out.reset(n);
         for (int i = 0; i < n; i++)
         {
-            final long pair = pairs.address(records.getInt(address + RECORD_PAIRS_OFFSET + 4L * i));
-            final int name = general.getInt(pair + PAIR_NAME_STRING_OFFSET);
-            final int value = general.getInt(pair + PAIR_VALUE_OFFSET);
-            out.appendStored(2 * i, strings, name);
-            out.appendStored(2 * i + 1, strings, value);
+            final long pair = pairs.address(general.getInt(record + 4L * i));
+            out.appendStored(2 * i, strings, general.getInt(pair + PAIR_NAME_STRING_OFFSET));
+            out.appendStored(2 * i + 1, strings, general.getInt(pair + PAIR_VALUE_OFFSET));
         }
     }
 
     /** The name index of label name {@code name} (also as UTF-8, a whole segment), or MISSING. */
     int findName(final String name, final MemorySegment bytes, final int hash)
     {
-        final int slot = name.hashCode() & (NAME_CACHE_SIZE - 1);
-        final String cached = nameCacheStrings[slot];
-        if (cached == name || cached != null && cached.equals(name))
+        final int cached = cache.name(name);
+        if (cached != MISSING)
         {
-            return nameCacheIds[slot];
+            return cached;
         }
         final int nameString = strings.find(bytes, 0, (int)bytes.byteSize(), hash);
         return nameString == MISSING ? MISSING : nameIndex.get(nameString);
@@ -469,30 +425,26 @@ final class ShardStorage implements AutoCloseable
      */
     void checkIntegrity()
     {
-        Postings.checkList(general, allHead);
         final int[] live = new int[pairs.size()];
-        final int[] refs = new int[Postings.count(general, allHead)];
-        Postings.copyTo(general, allHead, refs, 0);
         int liveCount = 0;
-        for (final int ref : refs)
+        for (int ordinal = 0; ordinal < series.size(); ordinal++)
         {
-            final long address = IndexDescriptor.addressOfRef(ref);
-            IndexDescriptor.checkRecord(records.slab(address), SlabArena.offset(address), ref);
-            if ((flags(ref) & FLAG_REMOVED) != 0)
+            final long word = recordWord(ordinal);
+            IndexDescriptor.checkSeries(word, ordinal, general);
+            if ((IndexDescriptor.flags(word) & FLAG_REMOVED) != 0)
             {
                 continue;
             }
             liveCount++;
-            if (refOf(recordId(ref)) != ref)
+            if (ordinalOf(seriesId(ordinal)) != ordinal)
             {
-                throw new IllegalStateException("live record at ref " + ref + " is not found by its id " +
-                    SeriesIds.toString(recordId(ref)));
+                throw new IllegalStateException("live series " + ordinal + " is not found by its id " +
+                    SeriesIds.toString(seriesId(ordinal)));
             }
-            final int n = Short.toUnsignedInt(records.slab(address).get(SHORT,
-                SlabArena.offset(address) + RECORD_LABEL_COUNT_OFFSET));
-            for (int i = 0; i < n; i++)
+            final long record = IndexDescriptor.recordAddress(word);
+            for (int i = 0; i < IndexDescriptor.labelCount(word); i++)
             {
-                live[records.getInt(address + RECORD_PAIRS_OFFSET + 4L * i)]++;
+                live[general.getInt(record + 4L * i)]++;
             }
         }
         if (liveCount != liveSeries)
@@ -510,30 +462,27 @@ final class ShardStorage implements AutoCloseable
         }
         for (int name = 0; name < names.size(); name++)
         {
-            Postings.checkList(general, nameValuesHead(name));
+            ValueList.checkList(general, nameValuesHead(name));
         }
     }
 
     /** Heap held by this storage: the primitive arrays of its maps and its chunk tables (an exact count of slots). */
     long heapBytes()
     {
-        return 8L * idIndex.capacity() + 16L * idOverflow.capacity() + 8L * nameIndex.capacity() +
-            16L * pairIndex.capacity() + 16L * removedSeq.capacity() + strings.heapBytes() + names.heapBytes() +
-            pairs.heapBytes() + general.heapBytes() + records.heapBytes() + 4L * pairScratch.length +
-            4L * pairCacheStrings.length + 4L * pairCacheIds.length + 4L * nameCacheStrings.length +
-            4L * nameCacheIds.length + 10 * 64;
+        long idBytes = 0;
+        for (final Int2IntHashMap map : idIndex)
+        {
+            idBytes += 8L * map.capacity() + 48;
+        }
+        return idBytes + 16L * idOverflow.capacity() + 8L * nameIndex.capacity() +
+            16L * pairIndex.capacity() + 16L * removedSeq.capacity() + strings.heapBytes() + series.heapBytes() +
+            names.heapBytes() + pairs.heapBytes() + general.heapBytes() + 4L * pairScratch.length +
+            cache.heapBytes() + 10 * 64;
     }
 
     @Override
     public void close()
     {
-        try
-        {
-            general.close();
-        }
-        finally
-        {
-            records.close();
-        }
+        general.close();
     }
 }

@@ -28,14 +28,15 @@ import org.HdrHistogram.Histogram;
  * <p><b>Assumptions and guarantees.</b>
  * <ul>
  *   <li><em>Snapshot consistency.</em> Every add of a new series and every removal takes a number from one index-wide
- *       counter while holding its shard's write lock, and stamps it on the record. {@link #findSeries},
+ *       counter while holding its shard's write lock, and stamps it on the series' entry. {@link #findSeries},
  *       {@link #labelNames()} and {@link #labelValues(String)} read the counter once (snapshot S) before visiting
  *       the shards, and see exactly the series added at or before S and not removed at or before S. Since the
  *       counter is read before a shard's read lock is taken, every operation numbered up to S is already applied in
  *       that shard; operations numbered after S are filtered out. A result is therefore the state after the first S
  *       operations in counter order, an order that respects each thread's program order and real time: a reader never
  *       sees a writer's later add without its earlier ones, whichever shards they went to. (With concurrent
- *       removals, label listings judge a value's liveness as of the shard visit.)</li>
+ *       removals, label listings judge a value's liveness as of the shard visit.) The price: every add and removal
+ *       increments that one counter; queries only read it.</li>
  *   <li>A removed series keeps its record until its shard rebuilds itself (after
  *       {@link IndexOptions#compactionMinRemoved()} removals); a query whose snapshot predates a rebuild that dropped
  *       a record it could see starts again with a new snapshot, and after a few such restarts takes every shard's

@@ -30,7 +30,8 @@ import io.shardwal.index.ShardedIndex;
  * Writers and readers together on one index: every operation is, with the workload's write probability, an add of a
  * new series (a host coming online), otherwise a dashboard query: half of them one series by metric and host, half a
  * metric in one region (about 100 series of the 100 000 the index starts with). One and two threads, each doing the
- * same mix; the index is rebuilt before every iteration so all iterations start from the same state.
+ * same mix; the index is rebuilt before every iteration so all iterations start from the same state (100 000
+ * series).
  *
  * <p>The sharded index prints its lock-wait percentiles at the end of each trial.
  */
@@ -38,12 +39,12 @@ import io.shardwal.index.ShardedIndex;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
 public class IndexMixedBenchmark
 {
     static final int BASE_HOSTS = 1000;
-    static final int NEW_SERIES_PER_THREAD = 600_000;
+    static final int NEW_SERIES_PER_THREAD = 400_000;
 
     /** Write probability of an operation. */
     public enum Workload
@@ -119,7 +120,10 @@ public class IndexMixedBenchmark
         }
     }
 
-    /** Per thread: its own new label sets (built before each iteration, not timed) and random choices. */
+    /**
+     * Per thread: its own new label sets (built once per trial, not timed; every iteration starts from a fresh index,
+     * so the same sets are new again) and random choices.
+     */
     @State(Scope.Thread)
     public static class Worker
     {
@@ -127,17 +131,7 @@ public class IndexMixedBenchmark
         int next;
         SplittableRandom random;
 
-        @TearDown(Level.Iteration)
-        public void checkPool()
-        {
-            if (next > NEW_SERIES_PER_THREAD)
-            {
-                System.out.printf("%nnote: %d adds in one iteration, past the %d new label sets: the rest were re-adds%n",
-                    next, NEW_SERIES_PER_THREAD);
-            }
-        }
-
-        @Setup(Level.Iteration)
+        @Setup(Level.Trial)
         public void prepare(final IndexMixedBenchmark benchmark)
         {
             final int thread = benchmark.threadNumbers.getAndIncrement();
@@ -152,7 +146,22 @@ public class IndexMixedBenchmark
                     fresh[h * IndexDataset.METRICS + m] = IndexDataset.extraSeries(host, m);
                 }
             }
+        }
+
+        @Setup(Level.Iteration)
+        public void rewind()
+        {
             next = 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void checkPool()
+        {
+            if (next > NEW_SERIES_PER_THREAD)
+            {
+                System.out.printf("%nnote: %d adds in one iteration, past the %d new label sets: the rest were re-adds%n",
+                    next, NEW_SERIES_PER_THREAD);
+            }
         }
     }
 

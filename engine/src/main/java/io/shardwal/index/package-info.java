@@ -1,0 +1,10 @@
+/**
+ * The series index: {@link io.shardwal.index.ShardedIndex} maps label sets ({@link io.shardwal.index.Labels}) to
+ * stable 64-bit series ids ({@link io.shardwal.index.SeriesIds}) and answers Prometheus matcher queries
+ * ({@link io.shardwal.index.Matcher}) while writers add series from many threads.
+ *
+ * <p>Storage per shard: label strings interned to int ids; series records, postings lists (sorted record refs) and
+ * the string, name and pair tables in off-heap slabs ({@code SlabArena}, layouts in {@code IndexDescriptor}),
+ * addressed through Agrona primitive maps. The heap holds per series one slot of an {@code Int2IntHashMap}.
+ */
+package io.shardwal.index;
