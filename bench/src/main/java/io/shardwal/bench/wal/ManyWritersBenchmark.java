@@ -36,8 +36,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * <p>Each thread cycles through its own {@value #KEYS_PER_THREAD} pseudo-random keys (different per thread), so
  * records spread evenly over the shards and a thread's consecutive records go to different shards. Shots of
  * {@link Workload#MANY_WRITER_RECORDS_PER_SHOT} appends per thread (1.28 M records, about 120 MB of frames);
- * default segment size (64 MiB) and prepareAhead (1); the log lives for the trial and is pruned when over the disk
- * budget.
+ * {@value #SEGMENT_SIZE}-byte segments, default prepareAhead (1); the log lives for the trial and is pruned when
+ * over the disk budget.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -47,6 +47,14 @@ import org.openjdk.jmh.infra.ThreadParams;
 @State(Scope.Benchmark)
 public class ManyWritersBenchmark
 {
+    /**
+     * Data bytes per segment: 16 MiB. A new log's first segment of each shard is not pretouched (the preparer only
+     * prepares the ones after it), so with the default 64 MiB the first 64 MiB × shards of a fresh log — all of
+     * this benchmark's shots at 16 shards — would fault on every page. With 16 MiB segments every shard has rolled
+     * into prepared segments before the warm-up ends, and shots measure the log's steady state.
+     */
+    static final long SEGMENT_SIZE = 16L << 20;
+
     /** Keys each writer thread cycles through (a power of two). */
     static final int KEYS_PER_THREAD = 1024;
 
@@ -67,7 +75,7 @@ public class ManyWritersBenchmark
         public void open(final ManyWritersBenchmark benchmark)
         {
             log = BenchWal.open("wal-many-writers-", options -> options.shardCount(benchmark.shards)
-                .syncMode(SyncMode.ASYNC));
+                .segmentSize(SEGMENT_SIZE).syncMode(SyncMode.ASYNC));
             wal = log.wal();
         }
 
