@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds bench/target/benchmarks.jar and runs the benchmarks in one JMH run.
 #
-#   bench/run.sh [quick|full] [include-regex] [-- extra RunBenchmarks options, e.g. --prof gc]
+#   bench/run.sh [quick|full|studies] [include-regex] [-- extra RunBenchmarks options, e.g. --prof gc]
 #
-# quick (default): 1 fork, short iterations, about 4-5 minutes on 2 cores, for checking.
+# quick (default): 1 fork, short iterations, every benchmark but the long studies, for checking.
 # full: the iterations the benchmark classes declare (3 forks), for published figures; run it on a quiet machine.
+# studies: the long WAL/checkpoint studies (group commit, 64 writers, replay, checkpoints, recovery), 1 fork.
 # Results: bench/results/<profile>-<UTC timestamp>/ with jmh.json, results.md, latency/*.hlog and run.log.
 # The JDK is found like ./mvnw finds it (.mvn/jdk.sh). Run one benchmark process at a time.
 set -euo pipefail
@@ -19,8 +20,8 @@ include=${2:-}
 shift $(( $# > 2 ? 2 : $# ))
 [[ ${1:-} == "--" ]] && shift
 case $profile in
-  quick|full) ;;
-  *) echo "usage: bench/run.sh [quick|full] [include-regex] [-- RunBenchmarks options]" >&2; exit 2 ;;
+  quick|full|studies) ;;
+  *) echo "usage: bench/run.sh [quick|full|studies] [include-regex] [-- RunBenchmarks options]" >&2; exit 2 ;;
 esac
 
 (cd "$root" && ./mvnw -q -pl bench -am package -DskipTests)

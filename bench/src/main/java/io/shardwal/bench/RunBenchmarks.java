@@ -30,14 +30,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * ratios and targets of {@link ResultTable}) and the latency histograms into one output directory.
  *
  * <pre>
- * RunBenchmarks [quick|full] [include-regex] [--out DIR] [--data DIR] [--prof PROFILER[:OPTIONS]]...
- *               [--command TEXT] [--commit ID]
+ * RunBenchmarks [quick|full|studies] [include-regex] [--out DIR] [--data DIR] [--prof PROFILER[:OPTIONS]]...
+ *               [--param NAME=V1,V2]... [--command TEXT] [--commit ID]
  * </pre>
  *
  * <ul>
- *   <li>{@code quick} (default) or {@code full}: see {@link Profile};</li>
- *   <li>include-regex: JMH's include pattern over full benchmark names, default every benchmark in
- *       {@code io.shardwal.bench}; e.g. {@code 'mmap|raw|peer'} or {@code 'SegmentAppender.*OneWriter'};</li>
+ *   <li>{@code quick} (default), {@code full} or {@code studies}: see {@link Profile};</li>
+ *   <li>include-regex: JMH's include pattern over full benchmark names, default the profile's selection (every
+ *       benchmark but the long studies; for {@code studies} only those); e.g. {@code 'mmap|raw|peer'} or
+ *       {@code 'SegmentAppender.*OneWriter'};</li>
+ *   <li>{@code --param}: restricts a JMH parameter to the given values, e.g. {@code pages=cold};</li>
  *   <li>{@code --out}: output directory, default {@code bench/results/<profile>-<UTC timestamp>};</li>
  *   <li>{@code --data}: where the forks create their files (a disk file system, not tmpfs), default
  *       {@code java.io.tmpdir};</li>
@@ -65,7 +67,6 @@ public final class RunBenchmarks
         Files.createDirectories(data);
 
         final ChainedOptionsBuilder options = new OptionsBuilder()
-            .include(arguments.include)
             .shouldFailOnError(true)
             .timeout(TimeValue.minutes(10))
             .resultFormat(ResultFormatType.JSON)
@@ -74,7 +75,12 @@ public final class RunBenchmarks
             .jvmArgs()
             .jvmArgsPrepend("-D" + LatencyHistograms.OUT_PROPERTY + "=" + out,
                 "-D" + BenchFiles.DATA_PROPERTY + "=" + data);
-        arguments.profile.apply(options);
+        arguments.profile.apply(options, arguments.include);
+        for (final String[] param : arguments.params)
+        {
+            options.param(param[0], param[1].split(","));
+        }
+        final String loadBefore = loadAverage();
         for (final String profiler : arguments.profilers)
         {
             final int colon = profiler.indexOf(':');
@@ -101,7 +107,8 @@ public final class RunBenchmarks
                 LatencyHistograms.writeDistribution(out, result.getParams(), merged.latency());
             }
         }
-        final String markdown = header(arguments, results, data, elapsedSeconds) + ResultTable.render(rows);
+        final String markdown = header(arguments, results, data, elapsedSeconds, loadBefore, loadAverage())
+            + ResultTable.render(rows);
         final Path table = out.resolve("results.md");
         Files.writeString(table, markdown, StandardCharsets.UTF_8);
         System.out.println();
@@ -110,7 +117,7 @@ public final class RunBenchmarks
     }
 
     private static String header(final Arguments arguments, final Collection<RunResult> results, final Path data,
-        final long elapsedSeconds) throws IOException
+        final long elapsedSeconds, final String loadBefore, final String loadAfter) throws IOException
     {
         final StringBuilder md = new StringBuilder();
         final BenchmarkParams any = results.isEmpty() ? null : results.iterator().next().getParams();
@@ -123,10 +130,18 @@ public final class RunBenchmarks
         {
             md.append("- commit: ").append(arguments.commit).append('\n');
         }
-        md.append("- include: `").append(arguments.include).append("`, profile ")
+        md.append("- include: ").append(arguments.profile.selection(arguments.include)).append(", profile ")
             .append(arguments.profile.name().toLowerCase(Locale.ROOT)).append(", ").append(results.size())
             .append(" benchmarks in ").append(elapsedSeconds / 60).append(" min ").append(elapsedSeconds % 60)
             .append(" s\n");
+        if (!arguments.params.isEmpty())
+        {
+            md.append("- parameters overridden:");
+            arguments.params.forEach(p -> md.append(" `").append(p[0]).append('=').append(p[1]).append('`'));
+            md.append('\n');
+        }
+        md.append("- load average (1, 5, 15 min) before: ").append(loadBefore).append(", after: ").append(loadAfter)
+            .append('\n');
         if (any != null)
         {
             md.append("- JVM: ").append(any.getVmName()).append(' ').append(any.getVmVersion()).append(", JMH ")
@@ -143,6 +158,20 @@ public final class RunBenchmarks
         }
         md.append("\n\n");
         return md.toString();
+    }
+
+    /** The first three fields of /proc/loadavg, or "unknown". */
+    private static String loadAverage()
+    {
+        try
+        {
+            final String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            return "unknown";
+        }
     }
 
     private static String cpuModel()
@@ -168,8 +197,10 @@ public final class RunBenchmarks
     {
         private final List<String> raw = new ArrayList<>();
         private final List<String> profilers = new ArrayList<>();
+        private final List<String[]> params = new ArrayList<>();
         private Profile profile = Profile.QUICK;
-        private String include = DEFAULT_INCLUDE;
+        /** Null: the profile's default selection. */
+        private String include;
         private Path out;
         private Path data = Path.of(System.getProperty("java.io.tmpdir"));
         private String command;
@@ -187,6 +218,7 @@ public final class RunBenchmarks
                     case "--out" -> arguments.out = Path.of(value(args, ++i, "--out"));
                     case "--data" -> arguments.data = Path.of(value(args, ++i, "--data"));
                     case "--prof" -> arguments.profilers.add(value(args, ++i, "--prof"));
+                    case "--param" -> arguments.params.add(param(value(args, ++i, "--param")));
                     case "--command" -> arguments.command = value(args, ++i, "--command");
                     case "--commit" -> arguments.commit = value(args, ++i, "--commit");
                     case "-h", "--help" -> throw usage("");
@@ -231,11 +263,22 @@ public final class RunBenchmarks
             return args[index];
         }
 
+        /** {@code name=v1,v2}: JMH parameter {@code name} restricted to those values. */
+        private static String[] param(final String text)
+        {
+            final int equals = text.indexOf('=');
+            if (equals <= 0 || equals == text.length() - 1)
+            {
+                throw usage("--param needs name=value[,value...], not " + text);
+            }
+            return new String[] {text.substring(0, equals), text.substring(equals + 1)};
+        }
+
         private static IllegalArgumentException usage(final String problem)
         {
             return new IllegalArgumentException((problem.isEmpty() ? "" : problem + "\n")
-                + "usage: RunBenchmarks [quick|full] [include-regex] [--out DIR] [--data DIR]"
-                + " [--prof PROFILER[:OPTIONS]]... [--command TEXT] [--commit ID]");
+                + "usage: RunBenchmarks [quick|full|studies] [include-regex] [--out DIR] [--data DIR]"
+                + " [--prof PROFILER[:OPTIONS]]... [--param NAME=V1,V2]... [--command TEXT] [--commit ID]");
         }
     }
 }
