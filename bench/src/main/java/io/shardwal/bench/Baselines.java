@@ -18,9 +18,11 @@ public final class Baselines
     /**
      * A reference benchmark: rows of class {@code benchmarkClass} whose parameters include {@code params}.
      *
-     * @param label       short name for table headers, e.g. "raw warm".
-     * @param appliesTo   regular expression (find) over full benchmark names of the rows this baseline divides.
-     * @param matchParams parameters (besides payload and threads) whose values the two rows must share.
+     * @param label          short name for table headers, e.g. "raw warm".
+     * @param benchmarkClass the class whose rows are the baseline, or null for the same method as the row's, with
+     *                       the baseline's {@code params}.
+     * @param appliesTo      regular expression (find) over full benchmark names of the rows this baseline divides.
+     * @param matchParams    parameters (besides payload and threads) whose values the two rows must share.
      */
     public record Baseline(String label, String benchmarkClass, Map<String, String> params, String appliesTo,
         List<String> matchParams)
@@ -54,7 +56,10 @@ public final class Baselines
     {
     }
 
-    /** The median per-shot value of aux counter {@code counter} of {@code subject}, per second, ≥ minimum. */
+    /**
+     * The median per-shot value of aux counter {@code counter} of {@code subject}, per second, ≥ minimum; with no
+     * counter ({@code null}), the row's own operations per second.
+     */
     public record Rate(String layer, Ref subject, String counter, double minimumPerSecond, String unit)
         implements Target
     {
@@ -66,6 +71,7 @@ public final class Baselines
     public static final String PER_APPEND_MSYNC = "per-append msync";
     public static final String SINGLE_MUTEX = "single mutex";
     public static final String RECORDING_OFF = "recording OFF";
+    public static final String SINGLE_LOCK_INDEX = "single-lock index";
 
     private static final String BENCH = "io.shardwal.bench.";
     private static final String MMAP = BENCH + "mmap.SegmentAppenderBenchmark.";
@@ -74,6 +80,8 @@ public final class Baselines
     private static final String PER_APPEND = BENCH + "wal.PerAppendMsyncBenchmark.";
     private static final String MANY_WRITERS = BENCH + "wal.ManyWritersBenchmark.";
     private static final String REPLAY = BENCH + "wal.ReplayBenchmark.";
+    private static final String INDEX_ADD = BENCH + "index.IndexAddBenchmark.";
+    private static final String INDEX_MIXED = BENCH + "index.IndexMixedBenchmark.";
 
     /** Rows that append at memory speed, one record per call: what the raw limit and the peer compare with. */
     private static final String MEMORY_SPEED_APPENDS =
@@ -91,7 +99,9 @@ public final class Baselines
         new Baseline(SINGLE_MUTEX, BENCH + "wal.SingleMutexWalBenchmark", Map.of(),
             "\\.wal\\.(ManyWriters|SingleMutexWal)Benchmark\\.", List.of("shards")),
         new Baseline(RECORDING_OFF, BENCH + "wal.LatencyRecordingBenchmark", Map.of("recording", "OFF"),
-            "\\.wal\\.LatencyRecordingBenchmark\\.", List.of()));
+            "\\.wal\\.LatencyRecordingBenchmark\\.", List.of()),
+        new Baseline(SINGLE_LOCK_INDEX, null, Map.of("index", "baseline"),
+            "\\.index\\.Index(Add|Find|Mixed)Benchmark\\.", List.of("workload", "query")));
 
     private static Ref ref(final String benchmark, final int threads, final String... params)
     {
@@ -108,7 +118,8 @@ public final class Baselines
 
     /**
      * Issue 2 (mmap: 64 B, one writer, warm segment), issue 3 (ShardedWal: ASYNC appends across rolls, STRICT group
-     * commit, the seeds' 64-writer scenario, replay).
+     * commit, the seeds' 64-writer scenario, replay), issue 6 (ShardedIndex: adds on one thread, the 2-thread
+     * mixed workload).
      */
     public static final List<Target> TARGETS = List.of(
         new Ratio("mmap", ref(MMAP + "appendOneWriter", 1, "payload", "64"), RAW_WARM, null, 0.5),
@@ -136,7 +147,13 @@ public final class Baselines
         replayTarget("replay1", "writer"),
         replayTarget("replay2", "writer"),
         replayTarget("replay1", "readOnly"),
-        replayTarget("replay2", "readOnly"));
+        replayTarget("replay2", "readOnly"),
+        new Rate("index", ref(INDEX_ADD + "addNew", 1, "index", "sharded-1"), null, 1e6, "adds/s"),
+        new Rate("index", ref(INDEX_ADD + "addNew", 1, "index", "sharded-4"), null, 1e6, "adds/s"),
+        new Ratio("index", ref(INDEX_MIXED + "twoThreads", 2, "index", "sharded-4", "workload", "MIXED"),
+            SINGLE_LOCK_INDEX, null, 1.5),
+        new Ratio("index", ref(INDEX_MIXED + "twoThreads", 2, "index", "sharded-16", "workload", "MIXED"),
+            SINGLE_LOCK_INDEX, null, 1.5));
 
     /** STRICT group commit ≥ 8× a per-append msync at 16+ writers (64 B), with the log's shards. */
     private static Ratio groupCommitTarget(final String method, final int threads, final String shards)

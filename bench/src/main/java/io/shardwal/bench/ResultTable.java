@@ -97,7 +97,8 @@ final class ResultTable
 
         boolean matches(final Baselines.Baseline baseline)
         {
-            return !isLatency() && className().equals(baseline.benchmarkClass()) && hasParams(baseline.params());
+            return !isLatency() && (baseline.benchmarkClass() == null || className().equals(baseline.benchmarkClass()))
+                && hasParams(baseline.params());
         }
 
         boolean matches(final Baselines.Ref ref)
@@ -329,6 +330,13 @@ final class ResultTable
 
     private static void rateTarget(final StringBuilder md, final Row row, final Baselines.Rate target)
     {
+        if (target.counter() == null)
+        {
+            md.append("≥ ").append(si(target.minimumPerSecond())).append(' ').append(target.unit()).append(": ")
+                .append(verdict(row.recordsPerSecond() >= target.minimumPerSecond())).append(" — ")
+                .append(si(row.recordsPerSecond())).append(' ').append(target.unit()).append('\n');
+            return;
+        }
         final Double perShot = row.counters().get(target.counter());
         md.append(target.counter()).append(" ≥ ").append(si(target.minimumPerSecond())).append(' ')
             .append(target.unit()).append(": ");
@@ -414,7 +422,9 @@ final class ResultTable
         {
             return null;
         }
-        return rows.stream().filter(r -> r.matches(baseline) && r.sameShape(like, baseline.matchParams()))
+        // a baseline without a class of its own is the row's method with the baseline's parameters
+        return rows.stream().filter(r -> r.matches(baseline) && r.sameShape(like, baseline.matchParams())
+                && (baseline.benchmarkClass() != null || r.benchmark().equals(like.benchmark())))
             .findFirst().orElse(null);
     }
 
