@@ -8,6 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.index.Labels;
+import io.shardwal.index.Matcher;
+import io.shardwal.index.SeriesIds;
+import io.shardwal.index.ShardedIndex;
+import io.shardwal.ingest.PrometheusTextParser;
 import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.FrameReader;
 import io.shardwal.mmap.MappedSegment;
@@ -83,5 +88,35 @@ class ReadmeExampleTest
             new FrameReader(segment, 0, true).poll(frame -> positions.add(frame.position()), 10);
             assertEquals(2, positions.size());
         }
+    }
+
+    @Test
+    void shouldRunTheIndexExample()
+    {
+        final String scrape = """
+            # TYPE http_requests_total counter
+            http_requests_total{job="api",code="200"} 1027
+            http_requests_total{job="api",code="503"} 3
+            http_requests_total{job="web",code="500"} 1
+            """;
+        final List<Labels> printed = new ArrayList<>();
+        // --- README: index example ---
+        try (ShardedIndex index = ShardedIndex.withShards(8))          // one read/write lock per shard
+        {
+            PrometheusTextParser.parse(scrape, sample -> index.addSeries(sample.seriesLabels()));   // idempotent
+
+            final long[] errors = index.findSeries(
+                Matcher.equal("__name__", "http_requests_total"),
+                Matcher.regex("code", "5.."));                         // sorted ids, from every shard
+            for (final long id : errors)
+            {
+                System.out.println(SeriesIds.toString(id) + " " + index.getLabels(id));
+                // --- end of example ---
+                printed.add(index.getLabels(id));
+            }
+        }
+        assertEquals(2, printed.size());
+        assertEquals(List.of("503", "500").stream().sorted().toList(),
+            printed.stream().map(l -> l.get("code")).sorted().toList());
     }
 }
