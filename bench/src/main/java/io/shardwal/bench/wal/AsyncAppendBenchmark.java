@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.shardwal.bench.BenchJvm;
 import io.shardwal.bench.BenchWal;
+import io.shardwal.bench.WalTrial;
 import io.shardwal.bench.LatencyRecorder;
 import io.shardwal.bench.PageFaults;
 import io.shardwal.bench.WalCounters;
@@ -23,11 +24,9 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -89,36 +88,14 @@ public class AsyncAppendBenchmark
 
     /** The log all writer threads of the trial append to: one shard per writer thread. */
     @State(Scope.Benchmark)
-    public static class Log
+    public static class Log extends WalTrial
     {
-        private BenchWal log;
-        private ShardedWal wal;
-
         @Setup(Level.Trial)
         public void open(final AsyncAppendBenchmark benchmark, final BenchmarkParams params)
         {
-            log = BenchWal.open("wal-async-", options -> options.shardCount(params.getThreads())
+            start(BenchWal.open("wal-async-", options -> options.shardCount(params.getThreads())
                 .segmentSize(SEGMENT_SIZE).syncMode(SyncMode.ASYNC).prepareAhead(benchmark.prepareAhead)
-                .syncInterval(Duration.parse(benchmark.syncInterval)));
-            wal = log.wal();
-        }
-
-        @Setup(Level.Iteration)
-        public void beginShot()
-        {
-            log.beginShot();
-        }
-
-        @TearDown(Level.Iteration)
-        public void endShot(final BenchmarkParams params, final IterationParams iteration)
-        {
-            log.endShot((long)params.getThreads() * iteration.getBatchSize());
-        }
-
-        @TearDown(Level.Trial)
-        public void close()
-        {
-            log.close();
+                .syncInterval(Duration.parse(benchmark.syncInterval))));
         }
     }
 
@@ -139,7 +116,7 @@ public class AsyncAppendBenchmark
             {
                 throw new IllegalArgumentException("api must be bytes or segments, not " + benchmark.api);
             }
-            key = log.log.keyFor(thread.getThreadIndex());
+            key = log.log().keyFor(thread.getThreadIndex());
             value = Workload.payload(benchmark.payload);
             segments = "segments".equals(benchmark.api);
             keySegment = MemorySegment.ofArray(key);
@@ -156,14 +133,14 @@ public class AsyncAppendBenchmark
     @Threads(1)
     public long oneWriter(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return writer.append(log.wal);
+        return writer.append(log.wal());
     }
 
     @Benchmark
     @Threads(2)
     public long twoWriters(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return writer.append(log.wal);
+        return writer.append(log.wal());
     }
 
     @Benchmark
@@ -172,7 +149,7 @@ public class AsyncAppendBenchmark
         final Writer writer, final LatencyRecorder latency)
     {
         final long start = System.nanoTime();
-        final long address = writer.append(log.wal);
+        final long address = writer.append(log.wal());
         latency.record(System.nanoTime() - start);
         return address;
     }
@@ -183,7 +160,7 @@ public class AsyncAppendBenchmark
         final Writer writer, final LatencyRecorder latency)
     {
         final long start = System.nanoTime();
-        final long address = writer.append(log.wal);
+        final long address = writer.append(log.wal());
         latency.record(System.nanoTime() - start);
         return address;
     }

@@ -4,10 +4,10 @@ import java.util.concurrent.TimeUnit;
 
 import io.shardwal.bench.BenchJvm;
 import io.shardwal.bench.BenchWal;
+import io.shardwal.bench.WalTrial;
 import io.shardwal.bench.PageFaults;
 import io.shardwal.bench.WalCounters;
 import io.shardwal.bench.Workload;
-import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,11 +20,8 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -54,35 +51,13 @@ public class GroupCommitBenchmark
 
     /** The trial's STRICT log. */
     @State(Scope.Benchmark)
-    public static class Log
+    public static class Log extends WalTrial
     {
-        private BenchWal log;
-        private ShardedWal wal;
-
         @Setup(Level.Trial)
         public void open(final GroupCommitBenchmark benchmark)
         {
-            log = BenchWal.open("wal-strict-", options -> options.shardCount(benchmark.shards)
-                .syncMode(SyncMode.STRICT));
-            wal = log.wal();
-        }
-
-        @Setup(Level.Iteration)
-        public void beginShot()
-        {
-            log.beginShot();
-        }
-
-        @TearDown(Level.Iteration)
-        public void endShot(final BenchmarkParams params, final IterationParams iteration)
-        {
-            log.endShot((long)params.getThreads() * iteration.getBatchSize());
-        }
-
-        @TearDown(Level.Trial)
-        public void close()
-        {
-            log.close();
+            start(BenchWal.open("wal-strict-", options -> options.shardCount(benchmark.shards)
+                .syncMode(SyncMode.STRICT)));
         }
     }
 
@@ -96,7 +71,7 @@ public class GroupCommitBenchmark
         @Setup(Level.Trial)
         public void open(final GroupCommitBenchmark benchmark, final Log log, final ThreadParams thread)
         {
-            key = log.log.keyFor(thread.getThreadIndex() % benchmark.shards);
+            key = log.log().keyFor(thread.getThreadIndex() % benchmark.shards);
             value = Workload.payload(benchmark.payload);
         }
     }
@@ -105,27 +80,27 @@ public class GroupCommitBenchmark
     @Threads(1)
     public long writers1(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return log.wal.append(writer.key, writer.value);
+        return log.wal().append(writer.key, writer.value);
     }
 
     @Benchmark
     @Threads(4)
     public long writers4(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return log.wal.append(writer.key, writer.value);
+        return log.wal().append(writer.key, writer.value);
     }
 
     @Benchmark
     @Threads(16)
     public long writers16(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return log.wal.append(writer.key, writer.value);
+        return log.wal().append(writer.key, writer.value);
     }
 
     @Benchmark
     @Threads(64)
     public long writers64(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return log.wal.append(writer.key, writer.value);
+        return log.wal().append(writer.key, writer.value);
     }
 }

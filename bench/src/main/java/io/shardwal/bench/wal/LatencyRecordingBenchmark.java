@@ -4,11 +4,11 @@ import java.util.concurrent.TimeUnit;
 
 import io.shardwal.bench.BenchJvm;
 import io.shardwal.bench.BenchWal;
+import io.shardwal.bench.WalTrial;
 import io.shardwal.bench.PageFaults;
 import io.shardwal.bench.WalCounters;
 import io.shardwal.bench.Workload;
 import io.shardwal.metrics.LatencyRecording;
-import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,11 +21,9 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -58,36 +56,14 @@ public class LatencyRecordingBenchmark
 
     /** The trial's log, one shard per writer thread, with the recording mode under test. */
     @State(Scope.Benchmark)
-    public static class Log
+    public static class Log extends WalTrial
     {
-        private BenchWal log;
-        private ShardedWal wal;
-
         @Setup(Level.Trial)
         public void open(final LatencyRecordingBenchmark benchmark, final BenchmarkParams params)
         {
-            log = BenchWal.open("wal-recording-", options -> options.shardCount(params.getThreads())
+            start(BenchWal.open("wal-recording-", options -> options.shardCount(params.getThreads())
                 .segmentSize(AsyncAppendBenchmark.SEGMENT_SIZE).syncMode(SyncMode.ASYNC).prepareAhead(1)
-                .latencyRecording(benchmark.recording));
-            wal = log.wal();
-        }
-
-        @Setup(Level.Iteration)
-        public void beginShot()
-        {
-            log.beginShot();
-        }
-
-        @TearDown(Level.Iteration)
-        public void endShot(final BenchmarkParams params, final IterationParams iteration)
-        {
-            log.endShot((long)params.getThreads() * iteration.getBatchSize());
-        }
-
-        @TearDown(Level.Trial)
-        public void close()
-        {
-            log.close();
+                .latencyRecording(benchmark.recording)));
         }
     }
 
@@ -101,7 +77,7 @@ public class LatencyRecordingBenchmark
         @Setup(Level.Trial)
         public void open(final LatencyRecordingBenchmark benchmark, final Log log, final ThreadParams thread)
         {
-            key = log.log.keyFor(thread.getThreadIndex());
+            key = log.log().keyFor(thread.getThreadIndex());
             value = Workload.payload(benchmark.payload);
         }
     }
@@ -110,13 +86,13 @@ public class LatencyRecordingBenchmark
     @Threads(1)
     public long oneWriter(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return log.wal.append(writer.key, writer.value);
+        return log.wal().append(writer.key, writer.value);
     }
 
     @Benchmark
     @Threads(2)
     public long twoWriters(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return log.wal.append(writer.key, writer.value);
+        return log.wal().append(writer.key, writer.value);
     }
 }

@@ -4,10 +4,10 @@ import java.util.concurrent.TimeUnit;
 
 import io.shardwal.bench.BenchJvm;
 import io.shardwal.bench.BenchWal;
+import io.shardwal.bench.WalTrial;
 import io.shardwal.bench.PageFaults;
 import io.shardwal.bench.WalCounters;
 import io.shardwal.bench.Workload;
-import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,11 +20,8 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -66,35 +63,13 @@ public class ManyWritersBenchmark
 
     /** The trial's ASYNC log. */
     @State(Scope.Benchmark)
-    public static class Log
+    public static class Log extends WalTrial
     {
-        private BenchWal log;
-        private ShardedWal wal;
-
         @Setup(Level.Trial)
         public void open(final ManyWritersBenchmark benchmark)
         {
-            log = BenchWal.open("wal-many-writers-", options -> options.shardCount(benchmark.shards)
-                .segmentSize(SEGMENT_SIZE).syncMode(SyncMode.ASYNC));
-            wal = log.wal();
-        }
-
-        @Setup(Level.Iteration)
-        public void beginShot()
-        {
-            log.beginShot();
-        }
-
-        @TearDown(Level.Iteration)
-        public void endShot(final BenchmarkParams params, final IterationParams iteration)
-        {
-            log.endShot((long)params.getThreads() * iteration.getBatchSize());
-        }
-
-        @TearDown(Level.Trial)
-        public void close()
-        {
-            log.close();
+            start(BenchWal.open("wal-many-writers-", options -> options.shardCount(benchmark.shards)
+                .segmentSize(SEGMENT_SIZE).syncMode(SyncMode.ASYNC)));
         }
     }
 
@@ -123,6 +98,6 @@ public class ManyWritersBenchmark
     @Threads(64)
     public long writers64(final PageFaults faults, final Log log, final WalCounters counters, final Writer writer)
     {
-        return log.wal.append(writer.nextKey(), writer.value);
+        return log.wal().append(writer.nextKey(), writer.value);
     }
 }

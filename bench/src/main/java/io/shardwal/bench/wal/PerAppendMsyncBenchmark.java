@@ -77,19 +77,7 @@ public class PerAppendMsyncBenchmark
         @TearDown(Level.Iteration)
         public void endShot()
         {
-            try
-            {
-                final long claimed = segments.claimedBytes();
-                if (claimed != expectedBytes)
-                {
-                    throw new IllegalStateException("expected " + expectedBytes + " bytes of frames after the shot, "
-                        + "found " + claimed);
-                }
-            }
-            finally
-            {
-                segments.close();
-            }
+            segments.closeExpecting(expectedBytes);
         }
     }
 

@@ -82,6 +82,27 @@ final class ShotSegments implements AutoCloseable
         return claimed;
     }
 
+    /**
+     * Closes the segments after checking that they hold exactly {@code expectedBytes} of frames: every append of the
+     * shot landed, none twice.
+     */
+    void closeExpecting(final long expectedBytes)
+    {
+        try
+        {
+            final long claimed = claimedBytes();
+            if (claimed != expectedBytes)
+            {
+                throw new IllegalStateException("expected " + expectedBytes + " bytes of frames after the shot, "
+                    + "found " + claimed);
+            }
+        }
+        finally
+        {
+            close();
+        }
+    }
+
     @Override
     public void close()
     {

@@ -93,19 +93,7 @@ public class SingleMutexWalBenchmark
         @TearDown(Level.Iteration)
         public void endShot()
         {
-            try
-            {
-                final long claimed = segments.claimedBytes();
-                if (claimed != expectedBytes)
-                {
-                    throw new IllegalStateException("expected " + expectedBytes + " bytes of frames after the shot, "
-                        + "found " + claimed);
-                }
-            }
-            finally
-            {
-                segments.close();
-            }
+            segments.closeExpecting(expectedBytes);
         }
 
         long append(final byte[] key, final byte[] value, final FrameClaim workspace)
