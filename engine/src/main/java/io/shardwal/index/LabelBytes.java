@@ -66,7 +66,7 @@ final class LabelBytes
             appendString(2 * i, labels.name(i), "name", labels.name(i));
             appendString(2 * i + 1, labels.value(i), "value", labels.name(i));
         }
-        return XxHash64.hash(segment, 0, length, SeriesIds.SEED);
+        return XxHash64.hash(bytes, 0, length, SeriesIds.SEED);   // the byte[] path: ~4x a heap segment's
     }
 
     /** Encodes one string alone (a matcher's name or value) into slot 0. */
