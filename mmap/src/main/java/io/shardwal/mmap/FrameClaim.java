@@ -125,10 +125,10 @@ public final class FrameClaim implements AutoCloseable
         {
             final int body = checksummer.of(data, keyOffset(), length - FrameDescriptor.HEADER_LENGTH);
             final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength);
-            data.set(FrameDescriptor.INT, offset + FrameDescriptor.CHECKSUM_OFFSET,
-                body ^ FrameDescriptor.seal(position(), length, word));
-            // Release store of the commit word; pairs with the readers' acquire load.
-            FrameDescriptor.LENGTH.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET, length);
+            final int checksum = body ^ FrameDescriptor.seal(position(), length, word);
+            // One release store of the commit word and the checksum beside it; pairs with the readers' acquire load.
+            FrameDescriptor.LENGTH_AND_CHECKSUM.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET,
+                FrameDescriptor.lengthAndChecksum(length, checksum));
         }
         catch (final IllegalStateException e)
         {

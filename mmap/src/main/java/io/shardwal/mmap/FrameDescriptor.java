@@ -95,6 +95,18 @@ public final class FrameDescriptor
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** The commit word: release-stored by writers, acquire-loaded by readers. */
     static final VarHandle LENGTH = INT.varHandle();
+    /**
+     * Length and checksum as one little-endian long at offset 0 (frames are 8-byte aligned): a writer may publish
+     * both with one release store; the length is its low half, so readers' acquire load of the length pairs with it.
+     */
+    static final VarHandle LENGTH_AND_CHECKSUM =
+        ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    /** The long of {@link #LENGTH_AND_CHECKSUM}. */
+    static long lengthAndChecksum(final int length, final int checksum)
+    {
+        return ((long)checksum << 32) | (length & 0xFFFF_FFFFL);
+    }
 
     private FrameDescriptor()
     {

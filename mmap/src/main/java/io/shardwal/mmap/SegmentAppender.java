@@ -12,9 +12,9 @@ import java.nio.ByteBuffer;
  *       {@code align(frameLength)} bytes; the range is the caller's alone.</li>
  *   <li>Immediately release-store {@code -frameLength} at the frame start, so a claim whose writer dies is always
  *       recognisable (and repairable) as a dead claim.</li>
- *   <li>Write header word, key, value and checksum.</li>
- *   <li><b>Commit</b>: release-store {@code +frameLength}. Readers acquire-load it; a positive length means the
- *       whole frame is visible.</li>
+ *   <li>Write header word, key and value.</li>
+ *   <li><b>Commit</b>: release-store {@code +frameLength}, with the checksum beside it as one 8-byte store.
+ *       Readers acquire-load the length; a positive length means the whole frame is visible.</li>
  * </ol>
  *
  * A claim that runs past the capacity fails. The one writer whose claim straddles the end pads the rest of the
@@ -134,8 +134,8 @@ public final class SegmentAppender
             }
             begin(offset, length, key.length);
             final long keyOffset = offset + FrameDescriptor.HEADER_LENGTH;
-            MemorySegment.copy(key, 0, data, ValueLayout.JAVA_BYTE, keyOffset, key.length);
-            MemorySegment.copy(value, 0, data, ValueLayout.JAVA_BYTE, keyOffset + key.length, value.length);
+            put(key, keyOffset);
+            put(value, keyOffset + key.length);
             commit(offset, length, key.length, body);
             return basePosition + offset;
         }
@@ -184,8 +184,8 @@ public final class SegmentAppender
             }
             begin(offset, length, (int)keyLength);
             final long keyOffset = offset + FrameDescriptor.HEADER_LENGTH;
-            MemorySegment.copy(key, 0, data, keyOffset, keyLength);
-            MemorySegment.copy(value, 0, data, keyOffset + keyLength, valueLength);
+            put(key, keyOffset);
+            put(value, keyOffset + keyLength);
             commit(offset, length, (int)keyLength, body);
             return basePosition + offset;
         }
@@ -333,6 +333,27 @@ public final class SegmentAppender
         return -1;
     }
 
+    /**
+     * Copies {@code bytes} to {@code offset}. An empty key is the common case, and an empty copy is skipped: it
+     * would still cost its checks and a call into the copy stub.
+     */
+    private void put(final byte[] bytes, final long offset)
+    {
+        if (bytes.length != 0)
+        {
+            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, offset, bytes.length);
+        }
+    }
+
+    private void put(final MemorySegment bytes, final long offset)
+    {
+        final long length = bytes.byteSize();
+        if (length != 0)
+        {
+            MemorySegment.copy(bytes, 0, data, offset, length);
+        }
+    }
+
     private void padToEnd(final long offset)
     {
         final long remaining = capacity - offset;
@@ -353,10 +374,10 @@ public final class SegmentAppender
     private void commit(final long offset, final int length, final int keyLength, final int bodyChecksum)
     {
         final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength);
-        data.set(FrameDescriptor.INT, offset + FrameDescriptor.CHECKSUM_OFFSET,
-            bodyChecksum ^ FrameDescriptor.seal(basePosition + offset, length, word));
-        // Release store of the commit word; pairs with the readers' acquire load.
-        FrameDescriptor.LENGTH.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET, length);
+        final int checksum = bodyChecksum ^ FrameDescriptor.seal(basePosition + offset, length, word);
+        // One release store of the commit word and the checksum beside it; pairs with the readers' acquire load.
+        FrameDescriptor.LENGTH_AND_CHECKSUM.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET,
+            FrameDescriptor.lengthAndChecksum(length, checksum));
     }
 
     /** Writes and commits a PAD frame of {@code length} (aligned) bytes at {@code offset}. */
