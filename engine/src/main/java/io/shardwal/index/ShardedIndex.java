@@ -140,22 +140,29 @@ public final class ShardedIndex implements SeriesIndex
     {
         checkOpen();
         final ShardQuery query = new ShardQuery(new Query(matchers, shards.length));
-        final long[][] parts = new long[shards.length][];
-        for (int attempt = 0; attempt < MAX_QUERY_ATTEMPTS; attempt++)
+        try
         {
-            final long snapshot = sequence.get(); // volatile read: pairs with the increments under shard locks
-            boolean complete = true;
-            for (int i = 0; i < shards.length && complete; i++)
+            final long[][] parts = new long[shards.length][];
+            for (int attempt = 0; attempt < MAX_QUERY_ATTEMPTS; attempt++)
             {
-                parts[i] = shards[i].find(query, snapshot);
-                complete = parts[i] != null;
+                final long snapshot = sequence.get(); // volatile read: pairs with the increments under shard locks
+                boolean complete = true;
+                for (int i = 0; i < shards.length && complete; i++)
+                {
+                    parts[i] = shards[i].find(query, snapshot);
+                    complete = parts[i] != null;
+                }
+                if (complete)
+                {
+                    return concat(parts);
+                }
             }
-            if (complete)
-            {
-                return concat(parts);
-            }
+            return findWithAllLocksSlowPath(query, parts);
         }
-        return findWithAllLocksSlowPath(query, parts);
+        finally
+        {
+            query.finish();
+        }
     }
 
     @Override
