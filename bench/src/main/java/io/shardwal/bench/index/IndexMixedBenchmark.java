@@ -38,7 +38,7 @@ import io.shardwal.index.ShardedIndex;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 3, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class IndexMixedBenchmark
