@@ -98,6 +98,8 @@ public final class FrameDescriptor
     /**
      * Length and checksum as one little-endian long at offset 0 (frames are 8-byte aligned): a writer may publish
      * both with one release store; the length is its low half, so readers' acquire load of the length pairs with it.
+     * That pair is mixed-size (an 8-byte release store, a 4-byte acquire load of part of it), which x86 and ARMv8
+     * order like a same-size pair; Aeron publishes its frame headers the same way.
      */
     static final VarHandle LENGTH_AND_CHECKSUM =
         ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
