@@ -69,7 +69,7 @@ public class PageFaults
     }
 
     /** Minor plus major faults of the calling thread so far, or -1. */
-    static long faultsOfThisThread()
+    public static long faultsOfThisThread()
     {
         try
         {
