@@ -1,10 +1,5 @@
 package io.shardwal.bench;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -33,9 +28,6 @@ public class PageFaults
     /** Name of the secondary result (package-private: public fields of an aux-counter class must be counters). */
     static final String RESULT = "pageFaults";
 
-    private static final Path STAT = Path.of("/proc/thread-self/stat");
-    private static final int MINOR_FAULTS = 7;
-    private static final int MAJOR_FAULTS = 9;
 
     /** Name of the secondary result with the shot's wall-clock time (package-private, like {@link #RESULT}). */
     static final String SHOT_NANOS = "shotNanos";
@@ -68,19 +60,9 @@ public class PageFaults
         shotNanos = thread.getThreadIndex() == 0 ? clock.since(end) : 0;
     }
 
-    /** Minor plus major faults of the calling thread so far, or -1. */
-    public static long faultsOfThisThread()
+    /** Minor plus major faults of the calling thread so far, or -1 ({@link ThreadFaults}). */
+    static long faultsOfThisThread()
     {
-        try
-        {
-            final String stat = new String(Files.readAllBytes(STAT), StandardCharsets.US_ASCII);
-            // Fields after the command name, which is in parentheses and may contain spaces: state is the first.
-            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[MINOR_FAULTS]) + Long.parseLong(fields[MAJOR_FAULTS]);
-        }
-        catch (final IOException | RuntimeException e)
-        {
-            return -1;
-        }
+        return ThreadFaults.ofThisThread();
     }
 }

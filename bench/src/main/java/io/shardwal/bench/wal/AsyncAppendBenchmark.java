@@ -39,7 +39,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  *       same bytes as every other subject's; the key is shardwal's addition (frame = 12 + 8 + payload, aligned: 88
  *       bytes for 64, 1048 for 1024).</li>
  *   <li>Segments of {@value #SEGMENT_SIZE} bytes, so that one writer's shot of 64 B records crosses about two
- *       segment ends and a shot of 1 KiB records about 25: rolls are part of every shot. The background preparer
+ *       segment ends and a shot of 1 KiB records about 25: rolls are part of every shot ({@code segmentMiB}
+ *       changes the size for a diagnostic run). The background preparer
  *       creates, preallocates and pretouches the next {@code prepareAhead} segments of each shard (1 is the
  *       default); the background syncer msyncs every 10 ms (default interval). Both run on the same two cores
  *       as the writers. Latency recording is the default (SAMPLED).</li>
@@ -86,6 +87,14 @@ public class AsyncAppendBenchmark
     @Param({"bytes"})
     public String api;
 
+    /**
+     * Segment size in MiB: {@value #SEGMENT_SIZE} bytes by default (a roll in every shot). A diagnostic:
+     * {@code --param segmentMiB=8,64} compares with the log's default size, whose segments last long enough for
+     * the preparer to pretouch the next one while the syncer shares the other core ({@link WalWritebackMain}).
+     */
+    @Param({"8"})
+    public int segmentMiB;
+
     /** The log all writer threads of the trial append to: one shard per writer thread. */
     @State(Scope.Benchmark)
     public static class Log extends WalTrial
@@ -94,7 +103,8 @@ public class AsyncAppendBenchmark
         public void open(final AsyncAppendBenchmark benchmark, final BenchmarkParams params)
         {
             start(BenchWal.open("wal-async-", options -> options.shardCount(params.getThreads())
-                .segmentSize(SEGMENT_SIZE).syncMode(SyncMode.ASYNC).prepareAhead(benchmark.prepareAhead)
+                .segmentSize((long)benchmark.segmentMiB << 20).syncMode(SyncMode.ASYNC)
+                .prepareAhead(benchmark.prepareAhead)
                 .syncInterval(Duration.parse(benchmark.syncInterval))));
         }
     }

@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 import io.shardwal.bench.BenchWal;
-import io.shardwal.bench.PageFaults;
+import io.shardwal.bench.ThreadFaults;
 import io.shardwal.bench.Workload;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
@@ -72,7 +72,7 @@ public final class WalWritebackMain
             final byte[] value = Workload.payload(64);
             for (int round = 0; round < WARMUP_ROUNDS + rounds; round++)
             {
-                final long faultsBefore = PageFaults.faultsOfThisThread();
+                final long faultsBefore = ThreadFaults.ofThisThread();
                 final long cpuBefore = THREADS.getCurrentThreadCpuTime();
                 final long start = System.nanoTime();
                 for (int i = 0; i < RECORDS_PER_ROUND; i++)
@@ -81,7 +81,7 @@ public final class WalWritebackMain
                 }
                 final long elapsed = System.nanoTime() - start;
                 final long cpuTime = THREADS.getCurrentThreadCpuTime() - cpuBefore;
-                final long faulted = PageFaults.faultsOfThisThread() - faultsBefore;
+                final long faulted = ThreadFaults.ofThisThread() - faultsBefore;
                 if (round >= WARMUP_ROUNDS)
                 {
                     wall[round - WARMUP_ROUNDS] = (double)elapsed / RECORDS_PER_ROUND;
