@@ -44,29 +44,13 @@ final class ShardQuery
     private static final int NOOP = 1;
     private static final int INCLUDE = 2;
     private static final int EXCLUDE = 3;
-    private static final int INITIAL_LENGTH = 64;
-    /** A thread keeps its grown arrays up to this many entries (128 KiB each, 384 KiB in all) for its next query. */
-    private static final int RETAINED_MAX_LENGTH = 1 << 15;
-    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
-
-    /**
-     * The ordinal arrays of a thread's queries, kept between them: without it every query allocated and zeroed
-     * arrays the size of the postings it visits, per shard, which was a fifth of a selective query's time.
-     */
-    private static final class Workspace
-    {
-        int[] candidates = new int[INITIAL_LENGTH];
-        int[] scratch = new int[INITIAL_LENGTH];
-        int[] other = new int[INITIAL_LENGTH];
-    }
-
     private final Query query;
     private final int[] kinds;
     private final long[] totals;
     private final IntArrayList[] pairIds;
     private final PostingsCursor cursor = new PostingsCursor();
     private final IntHashSet literalStrings = new IntHashSet();
-    private final Workspace workspace = WORKSPACE.get();
+    private final QueryWorkspace workspace = QueryWorkspace.forThread();
     private int[] candidates = workspace.candidates;
     private int[] scratch = workspace.scratch;
     private int[] other = workspace.other;
@@ -129,17 +113,10 @@ final class ShardQuery
         return collect(storage, snapshot, count, filters);
     }
 
-    /** Hands the grown arrays back to the thread for its next query, unless they grew too large to keep. */
+    /** Hands the grown arrays back to the thread for its next query ({@link QueryWorkspace}). */
     void finish()
     {
-        workspace.candidates = retained(candidates);
-        workspace.scratch = retained(scratch);
-        workspace.other = retained(other);
-    }
-
-    private static int[] retained(final int[] array)
-    {
-        return array.length <= RETAINED_MAX_LENGTH ? array : new int[INITIAL_LENGTH];
+        workspace.keep(candidates, scratch, other);
     }
 
     // ---------------------------------------------------------------- step 1: matchers to pairs
@@ -449,50 +426,13 @@ final class ShardQuery
         for (int j = 0; j < count; j++)
         {
             final int ordinal = c[j];
-            k = gallop(o, k, length, ordinal);
+            k = SortedInts.gallop(o, k, length, ordinal);
             if ((k < length && o[k] == ordinal) == keep)
             {
                 c[n++] = ordinal;
             }
         }
         return n;
-    }
-
-    /**
-     * The first index in {@code [from, length)} whose entry is {@code >= target}, or {@code length}: one comparison
-     * when the next entry already is (lists of similar size), else doubling steps and a binary search, so a short
-     * candidate list crosses a ten times longer one in a few probes per candidate instead of a step per entry.
-     */
-    static int gallop(final int[] sorted, final int from, final int length, final int target)
-    {
-        if (from >= length || sorted[from] >= target)
-        {
-            return from;
-        }
-        int low = from;
-        int high = from + 1;
-        int step = 1;
-        while (high < length && sorted[high] < target)
-        {
-            low = high;
-            step <<= 1;
-            high = from + step;
-        }
-        high = Math.min(high, length);
-        // sorted[low] < target, and high == length or sorted[high] >= target
-        while (high - low > 1)
-        {
-            final int mid = (low + high) >>> 1;
-            if (sorted[mid] < target)
-            {
-                low = mid;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-        return high;
     }
 
     private int intersect(final ShardStorage storage, final long head, final int count)

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
-class ShardQueryTest
+class SortedIntsTest
 {
     @Test
     void shouldGallopToTheFirstEntryNotBelowTheTarget()
@@ -25,7 +25,7 @@ class ShardQueryTest
             {
                 expected++;
             }
-            assertEquals(expected, ShardQuery.gallop(padded, from, sorted.length, target),
+            assertEquals(expected, SortedInts.gallop(padded, from, sorted.length, target),
                 () -> "from " + from + " target " + target + " in " + Arrays.toString(sorted));
         }
     }
