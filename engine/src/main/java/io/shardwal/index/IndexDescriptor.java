@@ -143,6 +143,8 @@ final class IndexDescriptor
     static final int PAIR_CREATED_SEQ_OFFSET = 40;
     static final int PAIR_VALUE_BYTES_OFFSET = 48;
     static final int PAIR_VALUE_LENGTH_OFFSET = 56;
+    /** The pair's {@link DenseBitmaps} number, 0 when its postings have no bitmap. */
+    static final int PAIR_BITMAP_OFFSET = 60;
     static final int PAIR_ENTRY_LENGTH = 64;
 
     private IndexDescriptor()

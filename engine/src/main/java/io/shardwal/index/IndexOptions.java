@@ -14,13 +14,18 @@ package io.shardwal.index;
  * @param compactionMinRemoved   a shard rebuilds itself once it holds at least this many removed series ...
  * @param compactionRemovedRatio ... and they are at least this fraction of its records (defaults
  *                               {@link #DEFAULT_COMPACTION_MIN_REMOVED}, {@link #DEFAULT_COMPACTION_REMOVED_RATIO}).
+ * @param bitmapMinEntries       a label pair's postings list also gets a bitmap once it holds at least this many
+ *                               series and at least 1/32 of its shard's (default {@link #DEFAULT_BITMAP_MIN_ENTRIES});
+ *                               queries then intersect with it by a bit test per candidate. {@link Integer#MAX_VALUE}
+ *                               turns bitmaps off.
  */
 public record IndexOptions(
     int shardCount,
     int initialSlabBytes,
     int expectedSeriesPerShard,
     int compactionMinRemoved,
-    double compactionRemovedRatio)
+    double compactionRemovedRatio,
+    int bitmapMinEntries)
 {
     public static final int DEFAULT_SHARD_COUNT = 8;
     public static final int MAX_SHARD_COUNT = 4096;
@@ -28,6 +33,7 @@ public record IndexOptions(
     public static final int DEFAULT_EXPECTED_SERIES_PER_SHARD = 1024;
     public static final int DEFAULT_COMPACTION_MIN_REMOVED = 1024;
     public static final double DEFAULT_COMPACTION_REMOVED_RATIO = 0.25;
+    public static final int DEFAULT_BITMAP_MIN_ENTRIES = 1024;
 
     /** Validates; use {@link #builder()} rather than this constructor. */
     public IndexOptions
@@ -55,6 +61,10 @@ public record IndexOptions(
         {
             throw new IllegalArgumentException("compactionRemovedRatio must be in (0, 1]: " + compactionRemovedRatio);
         }
+        if (bitmapMinEntries < 1)
+        {
+            throw new IllegalArgumentException("bitmapMinEntries must be positive: " + bitmapMinEntries);
+        }
     }
 
     /** The defaults. */
@@ -75,6 +85,7 @@ public record IndexOptions(
         private int initialSlabBytes = DEFAULT_INITIAL_SLAB_BYTES;
         private int expectedSeriesPerShard = DEFAULT_EXPECTED_SERIES_PER_SHARD;
         private int compactionMinRemoved = DEFAULT_COMPACTION_MIN_REMOVED;
+        private int bitmapMinEntries = DEFAULT_BITMAP_MIN_ENTRIES;
         private double compactionRemovedRatio = DEFAULT_COMPACTION_REMOVED_RATIO;
 
         private Builder()
@@ -111,10 +122,16 @@ public record IndexOptions(
             return this;
         }
 
+        public Builder bitmapMinEntries(final int bitmapMinEntries)
+        {
+            this.bitmapMinEntries = bitmapMinEntries;
+            return this;
+        }
+
         public IndexOptions build()
         {
-            return new IndexOptions(
-                shardCount, initialSlabBytes, expectedSeriesPerShard, compactionMinRemoved, compactionRemovedRatio);
+            return new IndexOptions(shardCount, initialSlabBytes, expectedSeriesPerShard, compactionMinRemoved,
+                compactionRemovedRatio, bitmapMinEntries);
         }
     }
 }

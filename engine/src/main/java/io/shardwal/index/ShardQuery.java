@@ -93,9 +93,16 @@ final class ShardQuery
             }
             if (pairIds[i].size() == 1)
             {
-                final long head = storage.pairPostingsHead(pairIds[i].getInt(0));
+                final int pair = pairIds[i].getInt(0);
+                final long head = storage.pairPostingsHead(pair);
                 final int length = Postings.count(storage.general, head);
-                if (length <= MERGE_MAX_LENGTH || length <= MERGE_RATIO * (long)count)
+                final int bitmap = storage.pairBitmap(pair);
+                if (bitmap != 0)
+                {
+                    // a dense list: one bit test per candidate
+                    count = filterByBitmap(storage.bitmaps, bitmap, count, kinds[i] == INCLUDE);
+                }
+                else if (length <= MERGE_MAX_LENGTH || length <= MERGE_RATIO * (long)count)
                 {
                     // short, or of similar size: one bulk copy and a plain merge beat a seek per candidate
                     count = mergeWith(storage, head, length, count, kinds[i] == INCLUDE);
@@ -428,6 +435,22 @@ final class ShardQuery
             final int ordinal = c[j];
             k = SortedInts.gallop(o, k, length, ordinal);
             if ((k < length && o[k] == ordinal) == keep)
+            {
+                c[n++] = ordinal;
+            }
+        }
+        return n;
+    }
+
+    /** Keeps ({@code keep}) or drops the candidates in {@code bitmap}. */
+    private int filterByBitmap(final DenseBitmaps bitmaps, final int bitmap, final int count, final boolean keep)
+    {
+        final int[] c = candidates;
+        int n = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int ordinal = c[j];
+            if (bitmaps.contains(bitmap, ordinal) == keep)
             {
                 c[n++] = ordinal;
             }

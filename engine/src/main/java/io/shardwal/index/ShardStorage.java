@@ -8,6 +8,7 @@ import static io.shardwal.index.IndexDescriptor.NAME_CREATED_SEQ_OFFSET;
 import static io.shardwal.index.IndexDescriptor.NAME_ENTRY_LENGTH;
 import static io.shardwal.index.IndexDescriptor.NAME_STRING_OFFSET;
 import static io.shardwal.index.IndexDescriptor.NAME_VALUES_OFFSET;
+import static io.shardwal.index.IndexDescriptor.PAIR_BITMAP_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_CREATED_SEQ_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_ENTRY_LENGTH;
 import static io.shardwal.index.IndexDescriptor.PAIR_LIVE_OFFSET;
@@ -54,6 +55,7 @@ final class ShardStorage implements AutoCloseable
     final EntryTable names;
     final EntryTable pairs;
     final LabelCache cache = new LabelCache();
+    final DenseBitmaps bitmaps;
     private final Int2IntHashMap nameIndex = new Int2IntHashMap(64, 0.65f, MISSING);
     private final Long2LongHashMap pairIndex = new Long2LongHashMap(64, 0.65f, MISSING);
     /**
@@ -75,6 +77,7 @@ final class ShardStorage implements AutoCloseable
         series = new EntryTable(general, SERIES_ENTRY_LENGTH);
         names = new EntryTable(general, NAME_ENTRY_LENGTH);
         pairs = new EntryTable(general, PAIR_ENTRY_LENGTH);
+        bitmaps = new DenseBitmaps(general, options.bitmapMinEntries());
         final int perMap = (int)Math.min(1 << 24, (long)(options.expectedSeriesPerShard() / 0.65 / ID_MAPS) + 1);
         for (int i = 0; i < ID_MAPS; i++)
         {
@@ -204,6 +207,7 @@ final class ShardStorage implements AutoCloseable
         {
             final long pair = pairs.address(pairIds[i]);
             Postings.append(general, pair + PAIR_POSTINGS_OFFSET, ordinal);
+            bitmaps.appended(pair, ordinal, ordinal + 1);
             general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) + 1);
         }
         final int low = (int)id;
@@ -279,6 +283,7 @@ final class ShardStorage implements AutoCloseable
         general.putLong(entry + PAIR_CREATED_SEQ_OFFSET, seq);
         general.putLong(entry + PAIR_VALUE_BYTES_OFFSET, strings.bytesAddress(valueString));
         general.putInt(entry + PAIR_VALUE_LENGTH_OFFSET, strings.length(valueString));
+        general.putInt(entry + PAIR_BITMAP_OFFSET, 0);
         final long bytes = strings.bytesAddress(valueString);
         final int length = strings.length(valueString);
         ValueList.append(general, names.address(name) + NAME_VALUES_OFFSET, pair, length,
@@ -391,6 +396,12 @@ final class ShardStorage implements AutoCloseable
         return pairs.address(pair) + PAIR_POSTINGS_OFFSET;
     }
 
+    /** The pair's {@link DenseBitmaps} number, 0 if its postings have no bitmap. */
+    int pairBitmap(final int pair)
+    {
+        return bitmaps.of(pairs.address(pair));
+    }
+
     int pairValueString(final int pair)
     {
         return general.getInt(pairs.address(pair) + PAIR_VALUE_OFFSET);
@@ -454,6 +465,7 @@ final class ShardStorage implements AutoCloseable
         for (int pair = 0; pair < pairs.size(); pair++)
         {
             Postings.checkList(general, pairPostingsHead(pair));
+            bitmaps.check(pairs.address(pair));
             if (live[pair] != pairLiveSeries(pair))
             {
                 throw new IllegalStateException("pair " + pair + " counts " + pairLiveSeries(pair) +
@@ -477,7 +489,7 @@ final class ShardStorage implements AutoCloseable
         return idBytes + 16L * idOverflow.capacity() + 8L * nameIndex.capacity() +
             16L * pairIndex.capacity() + 16L * removedSeq.capacity() + strings.heapBytes() + series.heapBytes() +
             names.heapBytes() + pairs.heapBytes() + general.heapBytes() + 4L * pairScratch.length +
-            cache.heapBytes() + 10 * 64;
+            cache.heapBytes() + bitmaps.heapBytes() + 10 * 64;
     }
 
     @Override

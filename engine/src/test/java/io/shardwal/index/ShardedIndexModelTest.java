@@ -32,21 +32,26 @@ class ShardedIndexModelTest
         "very-long.*",
     };
 
-    @ParameterizedTest(name = "seed {0}, {1} shards, hash mask {2}")
+    /** Bitmap thresholds of 1 and 8 give dense pairs bitmaps early, drop them as the shard grows and recreate them. */
+    @ParameterizedTest(name = "seed {0}, {1} shards, hash mask {2}, bitmaps from {3} entries")
     @CsvSource({
-        "1, 1, -1",
-        "2, 3, -1",
-        "3, 16, -1",
-        "4, 1, 0xC0000000000003FF",
-        "5, 4, 0xC0000000000003FF",
-        "6, 16, 0xC0000000000001FF",
+        "1, 1, -1, 4096",
+        "2, 3, -1, 4096",
+        "3, 16, -1, 4096",
+        "4, 1, 0xC0000000000003FF, 4096",
+        "5, 4, 0xC0000000000003FF, 4096",
+        "6, 16, 0xC0000000000001FF, 4096",
+        "7, 1, -1, 1",
+        "8, 3, -1, 8",
+        "9, 4, 0xC0000000000003FF, 1",
     })
-    void shouldAgreeWithTheReferenceModelOnRandomOperations(final long seed, final int shards, final String mask)
+    void shouldAgreeWithTheReferenceModelOnRandomOperations(final long seed, final int shards, final String mask,
+        final int bitmapMinEntries)
     {
         final long hashMask = mask.startsWith("0x") ? Long.parseUnsignedLong(mask.substring(2), 16) : Long.parseLong(mask);
         final SplittableRandom random = new SplittableRandom(seed);
-        final IndexOptions options = IndexOptions.builder()
-            .shardCount(shards).compactionMinRemoved(4).compactionRemovedRatio(0.1).build();
+        final IndexOptions options = IndexOptions.builder().shardCount(shards).compactionMinRemoved(4)
+            .compactionRemovedRatio(0.1).bitmapMinEntries(bitmapMinEntries).build();
         try (ShardedIndex index = new ShardedIndex(options, hashMask))
         {
             final ReferenceIndex reference = new ReferenceIndex(hashMask);

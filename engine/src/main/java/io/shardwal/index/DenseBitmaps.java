@@ -1,0 +1,231 @@
+package io.shardwal.index;
+
+import static io.shardwal.index.IndexDescriptor.NIL;
+import static io.shardwal.index.IndexDescriptor.PAIR_BITMAP_OFFSET;
+import static io.shardwal.index.IndexDescriptor.PAIR_POSTINGS_OFFSET;
+
+import java.util.Arrays;
+
+import org.agrona.collections.IntArrayList;
+
+/**
+ * Bitmaps beside the dense postings lists of one shard. A pair whose list holds at least
+ * {@link IndexOptions#bitmapMinEntries()} ordinals and at least 1/32 of the shard's also gets a bitmap, one bit per
+ * ordinal, so that a query keeps or drops a candidate by one bit test instead of searching the list. Above a density
+ * of 1/32 a bitmap is smaller than its list.
+ *
+ * <p>A bitmap is a table of 4 KiB blocks (32,768 ordinals each) taken from the shard's {@link SlabArena} when the
+ * first ordinal of their range is set; ranges without a bit have no block. When a bitmap needs a new block while its
+ * pair holds less than 1/64 of the shard's ordinals, it is dropped (its blocks go back to the arena) and the list
+ * serves alone: a pair that was dense early does not keep allocating blocks for a few bits each. The list stays the
+ * record of the postings; a bitmap is a copy that can always be rebuilt from it.
+ *
+ * <p>Written under the shard's write lock, read under its read lock, like the lists. The pair entry holds the
+ * bitmap's number ({@link IndexDescriptor#PAIR_BITMAP_OFFSET}, 0 for none).
+ */
+final class DenseBitmaps
+{
+    static final int BLOCK_BYTES = 4096;
+    private static final int BLOCK_SHIFT = 15;
+    private static final int BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
+    private static final int BLOCK_CLASS = SlabArena.classFor(BLOCK_BYTES);
+    private static final long[] NO_BLOCKS = new long[0];
+
+    private final SlabArena arena;
+    private final int minEntries;
+    private final PostingsCursor cursor = new PostingsCursor();
+    private final IntArrayList freeNumbers = new IntArrayList();
+    /** Blocks of bitmap {@code b} at {@code tables[b - 1]}; NIL for a range with no bit set. */
+    private long[][] tables = new long[4][];
+    private int used;
+    private long blocks;
+
+    DenseBitmaps(final SlabArena arena, final int minEntries)
+    {
+        this.arena = arena;
+        this.minEntries = minEntries;
+    }
+
+    /** The bitmap of the pair at {@code pairEntry}, or 0. */
+    int of(final long pairEntry)
+    {
+        return arena.getInt(pairEntry + PAIR_BITMAP_OFFSET);
+    }
+
+    /**
+     * After {@code ordinal} was appended to the list of the pair at {@code pairEntry}, in a shard of
+     * {@code ordinals} ordinals: sets its bit, or gives the pair a bitmap if its list just became dense enough.
+     */
+    void appended(final long pairEntry, final int ordinal, final int ordinals)
+    {
+        final int bitmap = of(pairEntry);
+        if (bitmap != 0)
+        {
+            set(pairEntry, bitmap, ordinal, ordinals);
+            return;
+        }
+        final int entries = Postings.count(arena, pairEntry + PAIR_POSTINGS_OFFSET);
+        if (entries >= minEntries && 32L * entries >= ordinals)
+        {
+            create(pairEntry);
+        }
+    }
+
+    /** Whether bitmap {@code bitmap} has {@code ordinal}. */
+    boolean contains(final int bitmap, final int ordinal)
+    {
+        final long[] table = tables[bitmap - 1];
+        final int block = ordinal >>> BLOCK_SHIFT;
+        if (block >= table.length)
+        {
+            return false;
+        }
+        final long address = table[block];
+        return address != NIL && (arena.getLong(address + wordOffset(ordinal)) & (1L << ordinal)) != 0;
+    }
+
+    /** Blocks held by all bitmaps (each {@value #BLOCK_BYTES} bytes of the arena). */
+    long blocks()
+    {
+        return blocks;
+    }
+
+    /** Heap of the block tables. */
+    long heapBytes()
+    {
+        long bytes = 16L + 8L * tables.length + 4L * freeNumbers.capacity();
+        for (int b = 0; b < used; b++)
+        {
+            bytes += tables[b] == null ? 0 : 16L + 8L * tables[b].length;
+        }
+        return bytes;
+    }
+
+    /**
+     * Checks the bitmap of the pair at {@code pairEntry}, if any, against its list: every listed ordinal is set and
+     * no other.
+     *
+     * @throws IllegalStateException naming the pair's entry and the first difference.
+     */
+    void check(final long pairEntry)
+    {
+        final int bitmap = of(pairEntry);
+        if (bitmap == 0)
+        {
+            return;
+        }
+        if (bitmap > used || tables[bitmap - 1] == null)
+        {
+            throw new IllegalStateException("pair at 0x" + Long.toHexString(pairEntry) + " names bitmap " + bitmap +
+                ", which does not exist");
+        }
+        long listed = 0;
+        if (cursor.reset(arena, pairEntry + PAIR_POSTINGS_OFFSET))
+        {
+            do
+            {
+                if (!contains(bitmap, cursor.at()))
+                {
+                    throw new IllegalStateException("bitmap " + bitmap + " of the pair at 0x" +
+                        Long.toHexString(pairEntry) + " lacks listed ordinal " + cursor.at());
+                }
+                listed++;
+            }
+            while (cursor.next());
+        }
+        long bits = 0;
+        for (final long address : tables[bitmap - 1])
+        {
+            for (int w = 0; address != NIL && w < BLOCK_BYTES; w += 8)
+            {
+                bits += Long.bitCount(arena.getLong(address + w));
+            }
+        }
+        if (bits != listed)
+        {
+            throw new IllegalStateException("bitmap " + bitmap + " of the pair at 0x" + Long.toHexString(pairEntry) +
+                " holds " + bits + " ordinals but its list " + listed);
+        }
+    }
+
+    private void create(final long pairEntry)
+    {
+        final int bitmap;
+        if (freeNumbers.isEmpty())
+        {
+            if (used == tables.length)
+            {
+                tables = Arrays.copyOf(tables, used * 2);
+            }
+            bitmap = ++used;
+        }
+        else
+        {
+            bitmap = freeNumbers.removeAt(freeNumbers.size() - 1);
+        }
+        tables[bitmap - 1] = NO_BLOCKS;
+        if (cursor.reset(arena, pairEntry + PAIR_POSTINGS_OFFSET))
+        {
+            do
+            {
+                setBit(bitmap, cursor.at());
+            }
+            while (cursor.next());
+        }
+        arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, bitmap);
+    }
+
+    private void set(final long pairEntry, final int bitmap, final int ordinal, final int ordinals)
+    {
+        final long[] table = tables[bitmap - 1];
+        final int block = ordinal >>> BLOCK_SHIFT;
+        if ((block >= table.length || table[block] == NIL) &&
+            64L * Postings.count(arena, pairEntry + PAIR_POSTINGS_OFFSET) < ordinals)
+        {
+            drop(pairEntry, bitmap);
+            return;
+        }
+        setBit(bitmap, ordinal);
+    }
+
+    private void setBit(final int bitmap, final int ordinal)
+    {
+        long[] table = tables[bitmap - 1];
+        final int block = ordinal >>> BLOCK_SHIFT;
+        if (block >= table.length)
+        {
+            table = Arrays.copyOf(table, Math.max(block + 1, table.length * 2));
+            tables[bitmap - 1] = table;
+        }
+        long address = table[block];
+        if (address == NIL)
+        {
+            address = arena.allocate(BLOCK_CLASS);
+            arena.slab(address).asSlice(SlabArena.offset(address), BLOCK_BYTES).fill((byte)0);
+            table[block] = address;
+            blocks++;
+        }
+        final long word = address + wordOffset(ordinal);
+        arena.putLong(word, arena.getLong(word) | (1L << ordinal));
+    }
+
+    private void drop(final long pairEntry, final int bitmap)
+    {
+        for (final long address : tables[bitmap - 1])
+        {
+            if (address != NIL)
+            {
+                arena.free(address, BLOCK_CLASS);
+                blocks--;
+            }
+        }
+        tables[bitmap - 1] = null;
+        freeNumbers.addInt(bitmap);
+        arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, 0);
+    }
+
+    private static long wordOffset(final int ordinal)
+    {
+        return (long)((ordinal & BLOCK_MASK) >>> 6) << 3;
+    }
+}
