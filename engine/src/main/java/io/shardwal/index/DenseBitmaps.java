@@ -33,6 +33,7 @@ final class DenseBitmaps
 
     private final SlabArena arena;
     private final int minEntries;
+    /** For {@link #create}, under the write lock. */
     private final PostingsCursor cursor = new PostingsCursor();
     private final IntArrayList freeNumbers = new IntArrayList();
     /** Blocks of bitmap {@code b} at {@code tables[b - 1]}; NIL for a range with no bit set. */
@@ -119,19 +120,21 @@ final class DenseBitmaps
             throw new IllegalStateException("pair at 0x" + Long.toHexString(pairEntry) + " names bitmap " + bitmap +
                 ", which does not exist");
         }
+        // A cursor of its own: checks run under the read lock, possibly in several threads at once.
+        final PostingsCursor list = new PostingsCursor();
         long listed = 0;
-        if (cursor.reset(arena, pairEntry + PAIR_POSTINGS_OFFSET))
+        if (list.reset(arena, pairEntry + PAIR_POSTINGS_OFFSET))
         {
             do
             {
-                if (!contains(bitmap, cursor.at()))
+                if (!contains(bitmap, list.at()))
                 {
                     throw new IllegalStateException("bitmap " + bitmap + " of the pair at 0x" +
-                        Long.toHexString(pairEntry) + " lacks listed ordinal " + cursor.at());
+                        Long.toHexString(pairEntry) + " lacks listed ordinal " + list.at());
                 }
                 listed++;
             }
-            while (cursor.next());
+            while (list.next());
         }
         long bits = 0;
         for (final long address : tables[bitmap - 1])
