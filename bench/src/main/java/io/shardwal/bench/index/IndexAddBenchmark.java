@@ -39,6 +39,7 @@ public class IndexAddBenchmark
 {
     private static final int SERIES = IndexDataset.DEFAULT_HOSTS * IndexDataset.METRICS;
 
+    /** {@link IndexFactory} names; {@code --param index=sharded-4,sharded-4-lists} compares with bitmaps off. */
     @Param({"baseline", "sharded-1", "sharded-4", "sharded-16"})
     public String index;
 

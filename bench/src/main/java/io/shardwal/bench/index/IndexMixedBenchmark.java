@@ -61,6 +61,7 @@ public class IndexMixedBenchmark
         }
     }
 
+    /** {@link IndexFactory} names; {@code --param index=sharded-4,sharded-4-lists} compares with bitmaps off. */
     @Param({"baseline", "sharded-1", "sharded-4", "sharded-16"})
     public String index;
 
