@@ -124,11 +124,7 @@ public final class FrameClaim implements AutoCloseable
         try
         {
             final int body = checksummer.of(data, keyOffset(), length - FrameDescriptor.HEADER_LENGTH);
-            final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength);
-            final int checksum = body ^ FrameDescriptor.seal(position(), length, word);
-            // One release store of the commit word and the checksum beside it; pairs with the readers' acquire load.
-            FrameDescriptor.LENGTH_AND_CHECKSUM.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET,
-                FrameDescriptor.lengthAndChecksum(length, checksum));
+            FrameDescriptor.commitData(data, offset, position(), length, keyLength, body);
         }
         catch (final IllegalStateException e)
         {

@@ -1,5 +1,6 @@
 package io.shardwal.mmap;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -101,13 +102,19 @@ public final class FrameDescriptor
      * That pair is mixed-size (an 8-byte release store, a 4-byte acquire load of part of it), which x86 and ARMv8
      * order like a same-size pair; Aeron publishes its frame headers the same way.
      */
-    static final VarHandle LENGTH_AND_CHECKSUM =
+    private static final VarHandle LENGTH_AND_CHECKSUM =
         ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
-    /** The long of {@link #LENGTH_AND_CHECKSUM}. */
-    static long lengthAndChecksum(final int length, final int checksum)
+    /**
+     * Commits the DATA frame at {@code offset} of {@code data} (at log position {@code position}) whose header word
+     * is already written: seals {@code bodyChecksum} and publishes it with the length in one release store.
+     */
+    static void commitData(final MemorySegment data, final long offset, final long position, final int length,
+        final int keyLength, final int bodyChecksum)
     {
-        return ((long)checksum << 32) | (length & 0xFFFF_FFFFL);
+        final int checksum = bodyChecksum ^ seal(position, length, headerWord(TYPE_DATA, keyLength));
+        // One release store of the commit word and the checksum beside it; pairs with the readers' acquire load.
+        LENGTH_AND_CHECKSUM.setRelease(data, offset + LENGTH_OFFSET, ((long)checksum << 32) | (length & 0xFFFF_FFFFL));
     }
 
     private FrameDescriptor()

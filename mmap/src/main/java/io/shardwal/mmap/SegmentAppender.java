@@ -136,7 +136,7 @@ public final class SegmentAppender
             final long keyOffset = offset + FrameDescriptor.HEADER_LENGTH;
             put(key, keyOffset);
             put(value, keyOffset + key.length);
-            commit(offset, length, key.length, body);
+            FrameDescriptor.commitData(data, offset, basePosition + offset, length, key.length, body);
             return basePosition + offset;
         }
         catch (final IllegalStateException e)
@@ -186,7 +186,7 @@ public final class SegmentAppender
             final long keyOffset = offset + FrameDescriptor.HEADER_LENGTH;
             put(key, keyOffset);
             put(value, keyOffset + keyLength);
-            commit(offset, length, (int)keyLength, body);
+            FrameDescriptor.commitData(data, offset, basePosition + offset, length, (int)keyLength, body);
             return basePosition + offset;
         }
         catch (final IllegalStateException e)
@@ -369,15 +369,6 @@ public final class SegmentAppender
         FrameDescriptor.LENGTH.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET, -length);
         data.set(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET,
             FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength));
-    }
-
-    private void commit(final long offset, final int length, final int keyLength, final int bodyChecksum)
-    {
-        final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength);
-        final int checksum = bodyChecksum ^ FrameDescriptor.seal(basePosition + offset, length, word);
-        // One release store of the commit word and the checksum beside it; pairs with the readers' acquire load.
-        FrameDescriptor.LENGTH_AND_CHECKSUM.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET,
-            FrameDescriptor.lengthAndChecksum(length, checksum));
     }
 
     /** Writes and commits a PAD frame of {@code length} (aligned) bytes at {@code offset}. */
