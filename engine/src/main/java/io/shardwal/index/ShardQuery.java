@@ -94,15 +94,16 @@ final class ShardQuery
             if (pairIds[i].size() == 1)
             {
                 final int pair = pairIds[i].getInt(0);
-                final long head = storage.pairPostingsHead(pair);
-                final int length = Postings.count(storage.general, head);
                 final int bitmap = storage.pairBitmap(pair);
                 if (bitmap != 0)
                 {
                     // a dense list: one bit test per candidate
                     count = filterByBitmap(storage.bitmaps, bitmap, count, kinds[i] == INCLUDE);
+                    continue;
                 }
-                else if (length <= MERGE_MAX_LENGTH || length <= MERGE_RATIO * (long)count)
+                final long head = storage.pairPostingsHead(pair);
+                final int length = Postings.count(storage.general, head);
+                if (length <= MERGE_MAX_LENGTH || length <= MERGE_RATIO * (long)count)
                 {
                     // short, or of similar size: one bulk copy and a plain merge beat a seek per candidate
                     count = mergeWith(storage, head, length, count, kinds[i] == INCLUDE);
