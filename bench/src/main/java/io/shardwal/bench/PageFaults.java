@@ -46,7 +46,7 @@ public class PageFaults
     @Setup(Level.Iteration)
     public void start(final ShotClock clock)
     {
-        atStart = faultsOfThisThread();
+        atStart = ThreadFaults.ofThisThread();
         clock.threadStarts(System.nanoTime());
     }
 
@@ -55,14 +55,8 @@ public class PageFaults
     {
         // After JMH's tear-down barrier: every thread has finished its batch.
         final long end = System.nanoTime();
-        final long now = faultsOfThisThread();
+        final long now = ThreadFaults.ofThisThread();
         pageFaults = now < 0 || atStart < 0 ? -1 : now - atStart;
         shotNanos = thread.getThreadIndex() == 0 ? clock.since(end) : 0;
-    }
-
-    /** Minor plus major faults of the calling thread so far, or -1 ({@link ThreadFaults}). */
-    static long faultsOfThisThread()
-    {
-        return ThreadFaults.ofThisThread();
     }
 }
