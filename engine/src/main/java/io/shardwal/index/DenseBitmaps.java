@@ -1,9 +1,11 @@
 package io.shardwal.index;
 
+import static io.shardwal.index.IndexDescriptor.INT;
 import static io.shardwal.index.IndexDescriptor.NIL;
 import static io.shardwal.index.IndexDescriptor.PAIR_BITMAP_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_POSTINGS_OFFSET;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import org.agrona.collections.IntArrayList;
@@ -54,19 +56,19 @@ final class DenseBitmaps
     }
 
     /**
-     * After {@code ordinal} was appended to the list of the pair at {@code pairEntry}, in a shard of
-     * {@code ordinals} ordinals: sets its bit, or gives the pair a bitmap if its list just became dense enough.
+     * After {@code ordinal} was appended to the list of the pair at {@code pairEntry} (whose slab is {@code pairSlab}),
+     * which now holds {@code entries} ordinals, in a shard of {@code ordinals} ordinals: sets its bit, or gives the
+     * pair a bitmap if its list just became dense enough.
      */
-    void appended(final long pairEntry, final int ordinal, final int ordinals)
+    void appended(final long pairEntry, final MemorySegment pairSlab, final int entries, final int ordinal,
+        final int ordinals)
     {
-        final int bitmap = of(pairEntry);
+        final int bitmap = pairSlab.get(INT, SlabArena.offset(pairEntry) + PAIR_BITMAP_OFFSET);
         if (bitmap != 0)
         {
-            set(pairEntry, bitmap, ordinal, ordinals);
-            return;
+            set(pairEntry, bitmap, entries, ordinal, ordinals);
         }
-        final int entries = Postings.count(arena, pairEntry + PAIR_POSTINGS_OFFSET);
-        if (entries >= minEntries && 32L * entries >= ordinals)
+        else if (entries >= minEntries && 32L * entries >= ordinals)
         {
             create(pairEntry);
         }
@@ -178,12 +180,11 @@ final class DenseBitmaps
         arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, bitmap);
     }
 
-    private void set(final long pairEntry, final int bitmap, final int ordinal, final int ordinals)
+    private void set(final long pairEntry, final int bitmap, final int entries, final int ordinal, final int ordinals)
     {
         final long[] table = tables[bitmap - 1];
         final int block = ordinal >>> BLOCK_SHIFT;
-        if ((block >= table.length || table[block] == NIL) &&
-            64L * Postings.count(arena, pairEntry + PAIR_POSTINGS_OFFSET) < ordinals)
+        if ((block >= table.length || table[block] == NIL) && 64L * entries < ordinals)
         {
             drop(pairEntry, bitmap);
             return;

@@ -12,13 +12,15 @@ import io.shardwal.route.XxHash64;
  * kept beside the bytes so a shard can intern them without encoding again.
  *
  * <p>One instance per thread (see {@link #forThread()}); not thread-safe. Grows to the largest label set seen and
- * stays there, so steady-state adds do not allocate.
+ * stays there, so steady-state adds allocate only when a new string or label enters a cache.
  */
 final class LabelBytes
 {
     static final byte SEPARATOR = (byte)0xFF;
     private static final int CACHE_SIZE = 1024;
     private static final int CACHE_MAX_BYTES = 128;
+    private static final int PAIR_CACHE_SIZE = 1024;
+    private static final int PAIR_CACHE_MAX_BYTES = 160;
 
     private static final ThreadLocal<LabelBytes> PER_THREAD = ThreadLocal.withInitial(LabelBytes::new);
 
@@ -38,6 +40,17 @@ final class LabelBytes
      */
     private final String[] cacheKeys = new String[CACHE_SIZE];
     private final byte[][] cacheBytes = new byte[CACHE_SIZE][];
+    /**
+     * Whole labels: the encoding {@code name 0xFF value 0xFF} of recently seen (name, value) pairs, with the name's
+     * length and both strings' hashes, so that a known label costs one lookup and one copy instead of two. Bounded:
+     * 1024 labels per thread, each at most 160 bytes.
+     */
+    private final String[] pairNames = new String[PAIR_CACHE_SIZE];
+    private final String[] pairValues = new String[PAIR_CACHE_SIZE];
+    private final byte[][] pairBytes = new byte[PAIR_CACHE_SIZE][];
+    private final int[] pairNameLengths = new int[PAIR_CACHE_SIZE];
+    private final int[] pairNameHashes = new int[PAIR_CACHE_SIZE];
+    private final int[] pairValueHashes = new int[PAIR_CACHE_SIZE];
 
     static LabelBytes forThread()
     {
@@ -63,10 +76,52 @@ final class LabelBytes
         length = 0;
         for (int i = 0; i < n; i++)
         {
-            appendString(2 * i, labels.name(i), "name", labels.name(i));
-            appendString(2 * i + 1, labels.value(i), "value", labels.name(i));
+            appendLabel(i, labels.name(i), labels.value(i));
         }
         return XxHash64.hash(bytes, 0, length, SeriesIds.SEED);   // the byte[] path: ~4x a heap segment's
+    }
+
+    /** Appends label {@code i}: from the pair cache if it holds (name, value), else string by string. */
+    private void appendLabel(final int i, final String name, final String value)
+    {
+        final int slot = pairSlot(name, value);
+        final String cachedName = pairNames[slot];
+        final String cachedValue = pairValues[slot];
+        if (cachedName != null && (cachedName == name || cachedName.equals(name)) &&
+            (cachedValue == value || cachedValue.equals(value)))
+        {
+            final byte[] utf8 = pairBytes[slot];
+            final int start = length;
+            ensureBytes(start + utf8.length);
+            System.arraycopy(utf8, 0, bytes, start, utf8.length);
+            final int nameLength = pairNameLengths[slot];
+            offsets[2 * i] = start;
+            lengths[2 * i] = nameLength;
+            hashes[2 * i] = pairNameHashes[slot];
+            offsets[2 * i + 1] = start + nameLength + 1;
+            lengths[2 * i + 1] = utf8.length - nameLength - 2;
+            hashes[2 * i + 1] = pairValueHashes[slot];
+            length = start + utf8.length;
+            return;
+        }
+        final int start = length;
+        appendString(2 * i, name, "name", name);
+        appendString(2 * i + 1, value, "value", name);
+        if (length - start <= PAIR_CACHE_MAX_BYTES)
+        {
+            pairNames[slot] = name;
+            pairValues[slot] = value;
+            pairBytes[slot] = Arrays.copyOfRange(bytes, start, length);
+            pairNameLengths[slot] = lengths[2 * i];
+            pairNameHashes[slot] = hashes[2 * i];
+            pairValueHashes[slot] = hashes[2 * i + 1];
+        }
+    }
+
+    private static int pairSlot(final String name, final String value)
+    {
+        final int h = name.hashCode() * 0x9E3779B1 ^ value.hashCode(); // both cached by String
+        return (h ^ (h >>> 15) ^ (h >>> 25)) & (PAIR_CACHE_SIZE - 1);
     }
 
     /** Encodes one string alone (a matcher's name or value) into slot 0. */

@@ -42,12 +42,22 @@ final class Postings
     /** Appends {@code value}, which must be greater than every value already in the list. */
     static void append(final SlabArena arena, final long head, final int value)
     {
-        long last = arena.getLong(head + LIST_LAST_OFFSET);
+        append(arena, head, arena.slab(head), value);
+    }
+
+    /**
+     * Appends {@code value} to the list at {@code head}, whose slab is {@code headSlab} (a caller that already holds
+     * it saves looking it up again); returns the list's new count.
+     */
+    static int append(final SlabArena arena, final long head, final MemorySegment headSlab, final int value)
+    {
+        final long headOffset = SlabArena.offset(head);
+        long last = headSlab.get(LONG, headOffset + LIST_LAST_OFFSET);
         if (last == NIL)
         {
             last = newChunk(arena, FIRST_CHUNK_CLASS);
-            arena.putLong(head + LIST_FIRST_OFFSET, last);
-            arena.putLong(head + LIST_LAST_OFFSET, last);
+            headSlab.set(LONG, headOffset + LIST_FIRST_OFFSET, last);
+            headSlab.set(LONG, headOffset + LIST_LAST_OFFSET, last);
         }
         MemorySegment slab = arena.slab(last);
         long offset = SlabArena.offset(last);
@@ -61,7 +71,9 @@ final class Postings
         }
         slab.set(INT, offset + CHUNK_ENTRIES_OFFSET + 4L * count, value);
         slab.set(INT, offset + CHUNK_COUNT_OFFSET, count + 1);
-        arena.putInt(head + LIST_COUNT_OFFSET, arena.getInt(head + LIST_COUNT_OFFSET) + 1);
+        final int total = headSlab.get(INT, headOffset + LIST_COUNT_OFFSET) + 1;
+        headSlab.set(INT, headOffset + LIST_COUNT_OFFSET, total);
+        return total;
     }
 
     /** Copies the whole list into {@code dst} from {@code dstIndex}; returns the count copied. */

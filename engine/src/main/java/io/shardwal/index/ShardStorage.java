@@ -205,10 +205,13 @@ final class ShardStorage implements AutoCloseable
         slab.set(LONG, o + SERIES_RECORD_OFFSET, IndexDescriptor.recordWord(record, n, displaced ? FLAG_DISPLACED : 0));
         for (int i = 0; i < n; i++)
         {
+            // the list head, bitmap number and live count share the pair's 64-byte entry: one slab lookup for all
             final long pair = pairs.address(pairIds[i]);
-            Postings.append(general, pair + PAIR_POSTINGS_OFFSET, ordinal);
-            bitmaps.appended(pair, ordinal, ordinal + 1);
-            general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) + 1);
+            final MemorySegment pairSlab = general.slab(pair);
+            final long pairOffset = SlabArena.offset(pair);
+            final int entries = Postings.append(general, pair + PAIR_POSTINGS_OFFSET, pairSlab, ordinal);
+            bitmaps.appended(pair, pairSlab, entries, ordinal, ordinal + 1);
+            pairSlab.set(INT, pairOffset + PAIR_LIVE_OFFSET, pairSlab.get(INT, pairOffset + PAIR_LIVE_OFFSET) + 1);
         }
         final int low = (int)id;
         final Int2IntHashMap ids = idMap(id);

@@ -49,9 +49,9 @@ import org.HdrHistogram.Histogram;
  *       progress on each shard; any later call throws {@link IllegalStateException}. Nothing is persisted: after a
  *       crash the index is rebuilt by replaying {@link #addSeries(long, Labels)}.</li>
  *   <li><em>Per-thread memory.</em> A thread that calls {@link #findSeries} keeps its query's ordinal arrays for its
- *       next query (thread-local, at most 3 × 128 KiB; larger ones are dropped after the query), and a thread that
- *       adds keeps its label-encoding buffer; both are shared by every index in the JVM and freed with the
- *       thread.</li>
+ *       next query (thread-local, at most 3 × 128 KiB; larger ones are dropped after the query), and a thread that adds
+ *       keeps its label-encoding buffer and the UTF-8 of up to 1024 recent strings and 1024 recent labels; both are
+ *       shared by every index in the JVM and freed with the thread.</li>
  *   <li><em>Errors.</em> Bad input is an {@link IllegalArgumentException} naming the label, regex or id.</li>
  * </ul>
  */

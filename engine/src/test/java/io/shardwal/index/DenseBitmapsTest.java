@@ -88,7 +88,7 @@ class DenseBitmapsTest
     private static void append(final SlabArena arena, final DenseBitmaps bitmaps, final long pair, final int ordinal,
         final int ordinals)
     {
-        Postings.append(arena, pair + PAIR_POSTINGS_OFFSET, ordinal);
-        bitmaps.appended(pair, ordinal, ordinals);
+        final int entries = Postings.append(arena, pair + PAIR_POSTINGS_OFFSET, arena.slab(pair), ordinal);
+        bitmaps.appended(pair, arena.slab(pair), entries, ordinal, ordinals);
     }
 }
