@@ -1,6 +1,7 @@
 package io.shardwal.index;
 
 import static io.shardwal.index.IndexDescriptor.INT;
+import static io.shardwal.index.IndexDescriptor.LONG;
 import static io.shardwal.index.IndexDescriptor.NIL;
 import static io.shardwal.index.IndexDescriptor.PAIR_BITMAP_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_POSTINGS_OFFSET;
@@ -16,19 +17,23 @@ import org.agrona.collections.IntArrayList;
  * ordinal, so that a query keeps or drops a candidate by one bit test instead of searching the list. Above a density
  * of 1/32 a bitmap is smaller than its list.
  *
- * <p>A bitmap is a table of 4 KiB blocks (32,768 ordinals each) taken from the shard's {@link SlabArena} when the
- * first ordinal of their range is set; ranges without a bit have no block. When a bitmap needs a new block while its
- * pair holds less than 1/64 of the shard's ordinals, it is dropped (its blocks go back to the arena) and the list
- * serves alone: a pair that was dense early does not keep allocating blocks for a few bits each. The list stays the
- * record of the postings; a bitmap is a copy that can always be rebuilt from it.
+ * <p>A bitmap is a table of 512-byte blocks (4,096 ordinals each) taken from the shard's {@link SlabArena} when the
+ * first ordinal of their range is set; ranges without a bit have no block. A block takes as many bytes as a list of 128
+ * entries, so with the default minimum of 128 entries a bitmap stays within about its list's size even in a small
+ * shard, whose last block is mostly empty. When a bitmap needs a new block while its pair holds less than 1/64 of the
+ * shard's ordinals, it is dropped (its blocks go back to the arena) and the list serves alone: a pair that was dense
+ * early does not keep allocating blocks for a few bits each. The list stays the record of the postings; a bitmap is a
+ * copy that can always be rebuilt from it.
  *
  * <p>Written under the shard's write lock, read under its read lock, like the lists. The pair entry holds the
  * bitmap's number ({@link IndexDescriptor#PAIR_BITMAP_OFFSET}, 0 for none).
  */
 final class DenseBitmaps
 {
-    static final int BLOCK_BYTES = 4096;
-    private static final int BLOCK_SHIFT = 15;
+    static final int BLOCK_BYTES = 512;
+    private static final int BLOCK_SHIFT = 12;
+    /** Ordinals one block covers: 4,096. */
+    static final int BLOCK_ORDINALS = 1 << BLOCK_SHIFT;
     private static final int BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
     private static final int BLOCK_CLASS = SlabArena.classFor(BLOCK_BYTES);
     private static final long[] NO_BLOCKS = new long[0];
@@ -85,6 +90,37 @@ final class DenseBitmaps
         }
         final long address = table[block];
         return address != NIL && (arena.getLong(address + wordOffset(ordinal)) & (1L << ordinal)) != 0;
+    }
+
+    /**
+     * Keeps ({@code keep}) or drops the first {@code count} ordinals of {@code ordinals} (ascending) that bitmap
+     * {@code bitmap} holds, compacting the kept ones to the front; returns how many were kept. Ascending candidates
+     * stay in one block for long runs, so the block is looked up once per run rather than once per candidate.
+     */
+    int filter(final int bitmap, final int[] ordinals, final int count, final boolean keep)
+    {
+        final long[] table = tables[bitmap - 1];
+        int kept = 0;
+        int block = -1;
+        MemorySegment slab = null;
+        long base = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int ordinal = ordinals[j];
+            if (ordinal >>> BLOCK_SHIFT != block)
+            {
+                block = ordinal >>> BLOCK_SHIFT;
+                final long address = block < table.length ? table[block] : NIL;
+                slab = address == NIL ? null : arena.slab(address);
+                base = SlabArena.offset(address);
+            }
+            final boolean member = slab != null && (slab.get(LONG, base + wordOffset(ordinal)) & (1L << ordinal)) != 0;
+            if (member == keep)
+            {
+                ordinals[kept++] = ordinal;
+            }
+        }
+        return kept;
     }
 
     /** Blocks held by all bitmaps (each {@value #BLOCK_BYTES} bytes of the arena). */

@@ -16,8 +16,9 @@ package io.shardwal.index;
  *                               {@link #DEFAULT_COMPACTION_MIN_REMOVED}, {@link #DEFAULT_COMPACTION_REMOVED_RATIO}).
  * @param bitmapMinEntries       a label pair's postings list also gets a bitmap once it holds at least this many
  *                               series and at least 1/32 of its shard's (default {@link #DEFAULT_BITMAP_MIN_ENTRIES});
- *                               queries then intersect with it by a bit test per candidate. {@link Integer#MAX_VALUE}
- *                               turns bitmaps off.
+ *                               queries then intersect with it by a bit test per candidate. A bitmap block is as
+ *                               large as a list of 128 entries, hence the default. {@link Integer#MAX_VALUE} turns
+ *                               bitmaps off.
  */
 public record IndexOptions(
     int shardCount,
@@ -33,7 +34,7 @@ public record IndexOptions(
     public static final int DEFAULT_EXPECTED_SERIES_PER_SHARD = 1024;
     public static final int DEFAULT_COMPACTION_MIN_REMOVED = 1024;
     public static final double DEFAULT_COMPACTION_REMOVED_RATIO = 0.25;
-    public static final int DEFAULT_BITMAP_MIN_ENTRIES = 1024;
+    public static final int DEFAULT_BITMAP_MIN_ENTRIES = 128;
 
     /** Validates; use {@link #builder()} rather than this constructor. */
     public IndexOptions

@@ -98,7 +98,7 @@ final class ShardQuery
                 if (bitmap != 0)
                 {
                     // a dense list: one bit test per candidate
-                    count = filterByBitmap(storage.bitmaps, bitmap, count, kinds[i] == INCLUDE);
+                    count = storage.bitmaps.filter(bitmap, candidates, count, kinds[i] == INCLUDE);
                     continue;
                 }
                 final long head = storage.pairPostingsHead(pair);
@@ -436,22 +436,6 @@ final class ShardQuery
             final int ordinal = c[j];
             k = SortedInts.gallop(o, k, length, ordinal);
             if ((k < length && o[k] == ordinal) == keep)
-            {
-                c[n++] = ordinal;
-            }
-        }
-        return n;
-    }
-
-    /** Keeps ({@code keep}) or drops the candidates in {@code bitmap}. */
-    private int filterByBitmap(final DenseBitmaps bitmaps, final int bitmap, final int count, final boolean keep)
-    {
-        final int[] c = candidates;
-        int n = 0;
-        for (int j = 0; j < count; j++)
-        {
-            final int ordinal = c[j];
-            if (bitmaps.contains(bitmap, ordinal) == keep)
             {
                 c[n++] = ordinal;
             }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,13 +42,51 @@ class DenseBitmapsTest
             }
             final int dense = bitmaps.of(other);
             assertNotEquals(0, dense);
-            assertEquals(2, bitmaps.blocks(), "40,000 ordinals span two blocks of 32,768");
+            assertEquals(39_998 / DenseBitmaps.BLOCK_ORDINALS + 1, bitmaps.blocks(),
+                "40,000 ordinals span blocks of " + DenseBitmaps.BLOCK_ORDINALS);
             assertTrue(bitmaps.contains(dense, 0));
             assertFalse(bitmaps.contains(dense, 1));
             assertTrue(bitmaps.contains(dense, 39_998));
             assertFalse(bitmaps.contains(dense, 40_000));
             assertFalse(bitmaps.contains(dense, Integer.MAX_VALUE), "past the table is not a member");
             bitmaps.check(other);
+        }
+    }
+
+    @Test
+    void shouldFilterAscendingCandidatesAcrossBlocksLikeOneTestPerCandidate()
+    {
+        try (SlabArena arena = new SlabArena(SlabArena.MIN_SLAB_BYTES, true, 64))
+        {
+            final DenseBitmaps bitmaps = new DenseBitmaps(arena, 1);
+            final long pair = newPair(arena);
+            final int blocks = 6;
+            final int ordinals = blocks * DenseBitmaps.BLOCK_ORDINALS;
+            for (int ordinal = 0; ordinal < ordinals; ordinal++)
+            {
+                // every third ordinal, except in block 2, which thus never gets a block
+                if (ordinal % 3 == 0 && ordinal / DenseBitmaps.BLOCK_ORDINALS != 2)
+                {
+                    append(arena, bitmaps, pair, ordinal, ordinal + 1);
+                }
+            }
+            final int bitmap = bitmaps.of(pair);
+            assertNotEquals(0, bitmap);
+            bitmaps.check(pair);
+            final SplittableRandom random = new SplittableRandom(3);
+            for (int round = 0; round < 200; round++)
+            {
+                final int[] candidates = random.ints(random.nextInt(300), 0, ordinals + 5000).sorted().distinct()
+                    .toArray();
+                for (final boolean keep : new boolean[] {true, false})
+                {
+                    final int[] expected = Arrays.stream(candidates)
+                        .filter(o -> bitmaps.contains(bitmap, o) == keep).toArray();
+                    final int[] filtered = candidates.clone();
+                    final int kept = bitmaps.filter(bitmap, filtered, filtered.length, keep);
+                    assertArrayEquals(expected, Arrays.copyOf(filtered, kept), "keep=" + keep);
+                }
+            }
         }
     }
 
