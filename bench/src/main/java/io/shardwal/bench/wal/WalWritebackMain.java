@@ -28,7 +28,8 @@ import io.shardwal.wal.SyncMode;
  * rounds, so with a long interval they show the rounds without one.
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -Dshardwal.bench.data=DIR -cp benchmarks.jar
- * io.shardwal.bench.wal.WalWritebackMain [measured rounds [segment MiB]]}; the data directory decides the file system measured
+ * io.shardwal.bench.wal.WalWritebackMain [measured rounds [segment MiB [prepare ahead]]]}; the data directory decides the
+ * file system measured
  * (default: the JVM's temporary directory).
  */
 public final class WalWritebackMain
@@ -46,25 +47,26 @@ public final class WalWritebackMain
     {
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         final long segmentSize = (args.length > 1 ? Long.parseLong(args[1]) : 8) << 20;
-        System.out.printf(Locale.ROOT, "%d measured rounds of %d appends (64 B value, 8 B key), %d MiB segments%n%n",
-            rounds, RECORDS_PER_ROUND, segmentSize >> 20);
+        final int prepareAhead = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        System.out.printf(Locale.ROOT, "%d measured rounds of %d appends (64 B value, 8 B key), %d MiB segments, " +
+            "%d prepared ahead%n%n", rounds, RECORDS_PER_ROUND, segmentSize >> 20, prepareAhead);
         System.out.println("| case | wall ns/append, all rounds | median round: wall ns/append | writer CPU " +
             "ns/append | writer off CPU | faults/round |");
         System.out.println("|---|--:|--:|--:|--:|--:|");
-        measure("syncer 10 ms", Duration.ofMillis(10), false, rounds, segmentSize);
-        measure("syncer 100 ms", Duration.ofMillis(100), false, rounds, segmentSize);
-        measure("syncer 1 s", Duration.ofSeconds(1), false, rounds, segmentSize);
-        measure("between rounds", Duration.ofHours(1), true, rounds, segmentSize);
+        measure("syncer 10 ms", Duration.ofMillis(10), false, rounds, segmentSize, prepareAhead);
+        measure("syncer 100 ms", Duration.ofMillis(100), false, rounds, segmentSize, prepareAhead);
+        measure("syncer 1 s", Duration.ofSeconds(1), false, rounds, segmentSize, prepareAhead);
+        measure("between rounds", Duration.ofHours(1), true, rounds, segmentSize, prepareAhead);
     }
 
     private static void measure(final String name, final Duration interval, final boolean syncBetween,
-        final int rounds, final long segmentSize)
+        final int rounds, final long segmentSize, final int prepareAhead)
     {
         final double[] wall = new double[rounds];
         final double[] cpu = new double[rounds];
         final double[] faults = new double[rounds];
         try (BenchWal log = BenchWal.open("wal-writeback-", options -> options.shardCount(1)
-            .segmentSize(segmentSize).syncMode(SyncMode.ASYNC).prepareAhead(1)
+            .segmentSize(segmentSize).syncMode(SyncMode.ASYNC).prepareAhead(prepareAhead)
             .syncInterval(interval)))
         {
             final ShardedWal wal = log.wal();
