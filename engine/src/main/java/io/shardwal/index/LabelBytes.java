@@ -84,7 +84,7 @@ final class LabelBytes
     /** Appends label {@code i}: from the pair cache if it holds (name, value), else string by string. */
     private void appendLabel(final int i, final String name, final String value)
     {
-        final int slot = pairSlot(name, value);
+        final int slot = LabelCache.pairHash(name, value) & (PAIR_CACHE_SIZE - 1);
         final String cachedName = pairNames[slot];
         final String cachedValue = pairValues[slot];
         if (cachedName != null && (cachedName == name || cachedName.equals(name)) &&
@@ -116,12 +116,6 @@ final class LabelBytes
             pairNameHashes[slot] = hashes[2 * i];
             pairValueHashes[slot] = hashes[2 * i + 1];
         }
-    }
-
-    private static int pairSlot(final String name, final String value)
-    {
-        final int h = name.hashCode() * 0x9E3779B1 ^ value.hashCode(); // both cached by String
-        return (h ^ (h >>> 15) ^ (h >>> 25)) & (PAIR_CACHE_SIZE - 1);
     }
 
     /** Encodes one string alone (a matcher's name or value) into slot 0. */

@@ -65,7 +65,13 @@ final class LabelCache
 
     private static int pairSlot(final String name, final String value)
     {
+        return pairHash(name, value) & (PAIRS - 1);
+    }
+
+    /** A well-mixed hash of a (name, value) pair for direct-mapped caches; cheap, as String caches its hashCode. */
+    static int pairHash(final String name, final String value)
+    {
         final int h = (name.hashCode() * 0x9E3779B1) ^ value.hashCode();
-        return (h ^ (h >>> 15) ^ (h >>> 27)) & (PAIRS - 1);
+        return h ^ (h >>> 15) ^ (h >>> 27);
     }
 }
