@@ -228,6 +228,31 @@ public final class SegmentAppender
             }
             // Release store of the batch's dead-claim marker; the inner frames are invisible until the commit.
             FrameDescriptor.LENGTH.setRelease(data, offset, -batchLength);
+            fillBatch(source, positions, workspace, offset, batchLength);
+            return basePosition + offset;
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
+        }
+    }
+
+    /**
+     * Writes and commits the batch claimed at {@code offset}. If reading a record from {@code source} fails (say its
+     * memory segment was closed), the claim is committed as PAD before the failure propagates: a claim left
+     * uncommitted would stop every reader and the committed frontier at it until the next recovery.
+     */
+    private void fillBatch(final BatchSource source, final long[] positions, final FrameClaim workspace,
+        final long offset, final int batchLength)
+    {
+        final int count = source.size();
+        boolean committed = false;
+        try
+        {
             final int batchWord = FrameDescriptor.headerWord(FrameDescriptor.TYPE_BATCH, 0);
             data.set(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET, batchWord);
             data.set(FrameDescriptor.INT, offset + FrameDescriptor.BATCH_COUNT_OFFSET, count);
@@ -240,8 +265,15 @@ public final class SegmentAppender
                 final int word = FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA,
                     FrameDescriptor.FLAG_BATCH_RECORD, keyLength);
                 data.set(FrameDescriptor.INT, at + FrameDescriptor.TYPE_OFFSET, word);
-                source.copyKey(i, data, at + FrameDescriptor.HEADER_LENGTH);
-                source.copyValue(i, data, at + FrameDescriptor.HEADER_LENGTH + keyLength);
+                try
+                {
+                    source.copyKey(i, data, at + FrameDescriptor.HEADER_LENGTH);
+                    source.copyValue(i, data, at + FrameDescriptor.HEADER_LENGTH + keyLength);
+                }
+                catch (final IllegalStateException | WrongThreadException e)
+                {
+                    throw unreadable(i, offset, e);
+                }
                 final int body = checksum.of(data, at + FrameDescriptor.HEADER_LENGTH,
                     length - FrameDescriptor.HEADER_LENGTH);
                 data.set(FrameDescriptor.INT, at + FrameDescriptor.CHECKSUM_OFFSET,
@@ -256,15 +288,43 @@ public final class SegmentAppender
                 countChecksum ^ FrameDescriptor.seal(basePosition + offset, batchLength, batchWord));
             // Release store of the batch length: the single commit of every inner frame.
             FrameDescriptor.LENGTH.setRelease(data, offset, batchLength);
-            return basePosition + offset;
+            committed = true;
         }
-        catch (final IllegalStateException e)
+        finally
         {
-            throw segment.closedOr(e);
+            if (!committed)
+            {
+                padAbandoned(offset, batchLength);
+            }
         }
-        catch (final InternalError e)
+    }
+
+    /** The failure to report when record {@code index} could not be copied: CLOSED if this segment is closed. */
+    private RuntimeException unreadable(final int index, final long offset, final RuntimeException e)
+    {
+        if (e instanceof IllegalStateException closedOrNot)
         {
-            throw segment.truncated(e);
+            final RuntimeException translated = segment.closedOr(closedOrNot);
+            if (translated != closedOrNot)
+            {
+                return translated;
+            }
+        }
+        return new IllegalArgumentException("record " + index + " of the batch cannot be read from its source ("
+            + e.getMessage() + "); nothing of the batch was appended (its claim at position "
+            + (basePosition + offset) + " of " + segment.file() + " is committed as padding)", e);
+    }
+
+    /** Commits {@code [offset, offset + length)} as PAD after a failed fill; a closed segment is left to recovery. */
+    private void padAbandoned(final long offset, final int length)
+    {
+        try
+        {
+            writePad(data, basePosition, offset, length, 0);
+        }
+        catch (final IllegalStateException | InternalError e)
+        {
+            // The mapping is gone (closed or truncated): the claim stays a dead claim, which recovery pads.
         }
     }
 

@@ -205,6 +205,60 @@ class SegmentAppenderTest
     }
 
     @Test
+    void shouldPadTheClaimOfABatchWhoseSourceFailsSoLaterRecordsStayVisible()
+    {
+        final Arena arena = Arena.ofConfined();
+        final MemorySegment value = arena.allocate(16);
+        arena.close(); // the caller's memory is gone by the time the batch is copied
+        final TestBatch readable = new TestBatch(List.of(bytes("a"), bytes("b")), List.of(bytes("1"), bytes("2")));
+        final BatchSource unreadable = new BatchSource()
+        {
+            @Override
+            public int size()
+            {
+                return readable.size();
+            }
+
+            @Override
+            public int keyLength(final int index)
+            {
+                return readable.keyLength(index);
+            }
+
+            @Override
+            public int valueLength(final int index)
+            {
+                return readable.valueLength(index);
+            }
+
+            @Override
+            public void copyKey(final int index, final MemorySegment destination, final long offset)
+            {
+                readable.copyKey(index, destination, offset);
+            }
+
+            @Override
+            public void copyValue(final int index, final MemorySegment destination, final long offset)
+            {
+                MemorySegment.copy(index == 1 ? value : MemorySegment.ofArray(readable.values.get(index)), 0,
+                    destination, offset, 1);
+            }
+        };
+        final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
+            () -> appender.appendBatch(unreadable, new long[2], claim));
+        assertTrue(failure.getMessage().startsWith("record 1 of the batch cannot be read from its source"),
+            failure.getMessage());
+        assertTrue(failure.getMessage().contains("position 8192 of " + segment.file()), failure.getMessage());
+
+        final long after = appender.append(bytes("k"), bytes("acknowledged"));
+        final List<Collected.Frame> frames = Collected.readAll(segment);
+        assertEquals(1, frames.size(), "the failed batch is padding, not a claim that stops readers");
+        assertEquals(after, frames.getFirst().position());
+        assertEquals(after + FrameDescriptor.align(FrameDescriptor.dataFrameLength(1, 12)) - 8192,
+            SegmentScanner.committedFrontier(segment, 0), "the committed frontier passes the failed batch");
+    }
+
+    @Test
     void shouldRejectBadLengthsWithClearErrors()
     {
         final IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
