@@ -216,6 +216,9 @@ public final class SegmentScanner
         long offset = fromOffset;
         long validEnd = fromOffset;
         tentativeFrom = 0;
+        // Whether offset was reached by skipping zeros rather than by following frames: then it may be the middle of
+        // a frame whose first page was lost (OS crash), and a negative word there is not a claim length to trust.
+        boolean afterGap = false;
         while (capacity - offset >= FrameDescriptor.MIN_FRAME_LENGTH)
         {
             final int length = data.get(FrameDescriptor.INT, offset);
@@ -231,10 +234,14 @@ public final class SegmentScanner
                     ? setAside(offset, nonZero - offset, Kind.ZERO_GAP, "zeros where a frame should start "
                         + "(a writer stopped between claim and its first store)")
                     : resynchronise(offset, Kind.BAD_FRAME, "frame length 0 with non-zero header bytes");
+                afterGap = true;
             }
             else if (length < 0)
             {
-                next = deadClaim(offset, -(long)length);
+                next = afterGap
+                    ? resynchronise(offset, Kind.BAD_FRAME, "negative length " + length + " right after zeros is not "
+                        + "taken for a claim (it may lie inside a frame whose start was lost)")
+                    : deadClaim(offset, -(long)length);
             }
             else
             {
@@ -244,6 +251,7 @@ public final class SegmentScanner
                     offset += span;
                     validEnd = offset;
                     tentativeFrom = findings.size();
+                    afterGap = false;
                     continue;
                 }
                 next = damaged(offset, length);

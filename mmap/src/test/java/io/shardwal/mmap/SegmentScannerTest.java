@@ -137,6 +137,28 @@ class SegmentScannerTest
     }
 
     @Test
+    void shouldNotTakeANegativeWordAfterLostZerosForAClaimThatCoversLaterFrames()
+    {
+        // An OS crash lost the page holding the start of a frame whose value continues on the next page, which
+        // survived with a later, acknowledged frame. The first non-zero word after the zeros lies inside the
+        // value and happens to be negative: it is not a claim, and what follows must survive.
+        final byte[] value = new byte[300];
+        appender.append(new byte[0], new byte[4000 - FrameDescriptor.HEADER_LENGTH]);
+        final long torn = appender.append(new byte[0], value) - BASE;
+        final long pageEnd = 4096;
+        final long valueStart = torn + FrameDescriptor.HEADER_LENGTH;
+        segment.data().set(ValueLayout.JAVA_INT_UNALIGNED, valueStart + (pageEnd - valueStart), -400);
+        final long survivor = appender.append(new byte[] {'F'}, new byte[] {1, 2, 3}); // wrote after the -400
+        segment.data().asSlice(torn, pageEnd - torn).fill((byte)0); // the lost page's part of the torn frame
+
+        final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, true, true, SegmentScanner.Mode.REPAIR);
+        assertTrue(result.findings().stream().noneMatch(f -> f.kind() == SegmentScanner.Kind.DEAD_CLAIM),
+            result.findings().toString());
+        final List<Long> read = positions(Collected.readAll(segment));
+        assertEquals(List.of(BASE, survivor), read, "the acknowledged frame after the lost page survives");
+    }
+
+    @Test
     void shouldCutAClaimThatWasNeverWrittenAtTheTail()
     {
         final List<Long> written = appendRecords(4, 0);
