@@ -91,6 +91,7 @@ final class WalLifecycle
             }
             final RecoveryReport report = new RecoveryReport(directory, lock.previousStop().name(),
                 List.copyOf(repairs), List.copyOf(recovered), Duration.ofNanos(System.nanoTime() - started));
+            lock.markRecovered();
             logRecovery(report);
             housekeeping.start();
             return ShardedWal.assemble(options, new Router(options.router(), options.routerSeed(), count), segments,

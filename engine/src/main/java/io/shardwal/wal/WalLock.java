@@ -32,10 +32,15 @@ import io.shardwal.mmap.ShardwalException;
  * On open, the previous text tells recovery what kind of stop preceded it: {@code state=closed} a clean close;
  * {@code open} with the same boot id a process crash (the page cache survived: nothing lies past a segment's tail
  * counter); anything else a possible operating-system crash (scan whole segments). Read-only openers take no lock.
+ *
+ * <p>Recovering from a possible OS crash writes {@code state=recovering} and only {@link #markRecovered()} turns it into
+ * {@code open}: if that recovery fails or the process dies during it, the next open still scans whole segments
+ * instead of taking the stop for a process crash and trusting tail counters the OS crash may have left stale.
  */
 final class WalLock implements AutoCloseable
 {
     static final String FILE_NAME = "LOCK";
+    private static final String RECOVERING = "recovering";
     private static final Set<Path> HELD_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     /** How the previous writer stopped. */
@@ -101,7 +106,7 @@ final class WalLock implements AutoCloseable
             }
             final String previous = readText(channel);
             final WalLock walLock = new WalLock(file, key, channel, lock, classify(previous, existing));
-            walLock.write("open");
+            walLock.write(walLock.previousStop == PreviousStop.POSSIBLE_OS_CRASH ? RECOVERING : "open");
             return walLock;
         }
         catch (final IOException | RuntimeException e)
@@ -160,14 +165,23 @@ final class WalLock implements AutoCloseable
     }
 
     /**
-     * Undoes this open's "open" mark after the open failed before anything could need recovery: a log that was
-     * closed cleanly (or is new) stays so, instead of being reported as crashed next time.
+     * Undoes this open's mark after the open failed: a log that was closed cleanly (or is new) stays so, instead of
+     * being reported as crashed next time; after a crash the mark written on open already describes that crash.
      */
     void restoreAfterFailedOpen() throws IOException
     {
         if (previousStop == PreviousStop.CLEAN || previousStop == PreviousStop.NONE)
         {
             write("closed");
+        }
+    }
+
+    /** Recovery finished: from now on a stop without a clean close is a crash of this writer. */
+    void markRecovered() throws IOException
+    {
+        if (previousStop == PreviousStop.POSSIBLE_OS_CRASH)
+        {
+            write("open");
         }
     }
 
@@ -221,6 +235,10 @@ final class WalLock implements AutoCloseable
         if ("closed".equals(fields.get("state")))
         {
             return PreviousStop.CLEAN;
+        }
+        if (RECOVERING.equals(fields.get("state")))
+        {
+            return PreviousStop.POSSIBLE_OS_CRASH; // an earlier recovery from one did not finish
         }
         final String boot = bootId();
         return boot != null && boot.equals(fields.get("boot")) ? PreviousStop.PROCESS_CRASH

@@ -321,6 +321,32 @@ class RecoveryTest
     }
 
     @Test
+    void shouldStillTreatAPossibleOsCrashAsOneAfterAFailedRecovery() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                wal.append(Records.key(0, i, 3), Records.value(0, i, 40));
+            }
+        }
+        CrashImages.markCrashed(log, false);
+        final Path middle = CrashImages.segmentFile(log, 0, SEGMENT);
+        final Path aside = dir.resolve("aside.wal");
+        Files.move(middle, aside);
+        assertThrows(ShardwalException.class, () -> ShardedWal.open(options(log)));
+        assertEquals("recovering", WalLock.fields(log).get("state"), "a process killed now leaves the same mark");
+        Files.move(aside, middle);
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            assertEquals("POSSIBLE_OS_CRASH", wal.recoveryReport().previousStop(),
+                "the failed open did not turn the OS crash into a process crash (whose tail counters it would trust)");
+            assertEquals("open", WalLock.fields(log).get("state"), "recovered: a later crash is this writer's");
+        }
+    }
+
+    @Test
     void shouldRefuseALogWithAMissingSegmentInTheMiddleNamingIt() throws IOException
     {
         final Path log = dir.resolve("log");
