@@ -86,11 +86,11 @@ final class WalRecovery
                 repairs.add(new RecoveryReport.Repair(shard.id, finding.position(), finding.length(),
                     finding.kind().name(), finding.detail(), segment.file()));
             }
-            if (previousStop != WalLock.PreviousStop.CLEAN || !result.findings().isEmpty())
-            {
-                segment.msync(from, segment.capacity() - from);
-                segment.msyncHeader();
-            }
+            // Everything below validEnd becomes the durable frontier, so it is msynced even after a clean stop: an
+            // append that raced the close may have committed after the close's final msync (cheap when it did not:
+            // the range then holds no dirty pages).
+            segment.msync(from, segment.capacity() - from);
+            segment.msyncHeader();
             if (i == last)
             {
                 validEnd = segment.basePosition() + result.validEnd();
