@@ -496,18 +496,23 @@ final class Shard
     }
 
     /**
-     * Closes the shard: optionally a final sync of everything committed, then every waiter and later call fails
-     * with CLOSED and the mappings are released (writers racing the close get CLOSED, never a crash).
+     * Closes the shard: a final sync of everything committed, then every waiter and later call fails with CLOSED and
+     * the mappings are released (writers racing the close get CLOSED, never a crash).
+     *
+     * @throws ShardwalException FAILED if the shard had failed before (no final sync was possible, so what it
+     *                           committed after its last successful msync may not be durable), or the final sync's
+     *                           failure; the shard is closed either way.
      */
-    void close(final boolean syncFirst)
+    void close()
     {
         if (closed)
         {
             return;
         }
+        final RuntimeException earlier = failure;
         try
         {
-            if (syncFirst && failure == null)
+            if (earlier == null)
             {
                 awaitDurable();
                 syncHeaders();
@@ -520,6 +525,12 @@ final class Shard
             // A group-commit leader may be inside msync, a native call that holds the mapping: let it finish.
             groupCommit.awaitNoAction(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
             segments.close();
+        }
+        if (earlier != null)
+        {
+            throw new ShardwalException(ShardwalException.Category.FAILED, "shard " + id + " had failed ("
+                + earlier.getMessage() + ") and was closed without a final sync: what it committed after its last "
+                + "successful msync may not be durable", segments.directory(), ShardwalException.NO_OFFSET, earlier);
         }
     }
 }

@@ -190,6 +190,13 @@ final class ShardSegments implements AutoCloseable
     /** Registers a segment the writer just created; it starts pinned. */
     synchronized void addCreated(final MappedSegment segment)
     {
+        if (closed)
+        {
+            // A writer that rolled while the log closed: its new segment would never be unmapped
+            segment.close();
+            throw new ShardwalException(ShardwalException.Category.CLOSED, "the log is closed (shard " + shard + ")",
+                segment.file(), ShardwalException.NO_OFFSET);
+        }
         final Entry entry = new Entry(segment.basePosition(), segment.file());
         entry.mapping = segment;
         entry.pinned = true;

@@ -549,6 +549,10 @@ public final class ShardedWal implements AutoCloseable
      * Closes the log: stops the background threads, msyncs everything committed (in every mode), records a clean
      * stop in {@code LOCK}, releases every mapping and the lock. Idempotent. Appends and reads racing the close
      * fail with CLOSED.
+     *
+     * @throws ShardwalException FAILED if a shard had failed (an msync error) or its final msync fails: everything is
+     *                           released all the same, but the stop is not recorded as clean, so the next open
+     *                           recovers the log as after a crash and msyncs it again.
      */
     @Override
     public void close()

@@ -168,7 +168,7 @@ final class WalLifecycle
             {
                 try
                 {
-                    shard.close(true);
+                    shard.close();
                 }
                 catch (final RuntimeException e)
                 {
@@ -184,23 +184,42 @@ final class WalLifecycle
         try
         {
             checkpoints.close();
-            if (lock != null)
+            if (lock != null && allSynced)
             {
-                if (allSynced)
-                {
-                    lock.markClean();
-                }
-                lock.close();
+                lock.markClean();
             }
         }
         catch (final IOException e)
         {
-            failure = failure == null ? new ShardwalException(ShardwalException.Category.IO, "cannot release the "
-                + "lock of " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e) : failure;
+            failure = failure == null ? new ShardwalException(ShardwalException.Category.IO, "cannot record the "
+                + "clean close of " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e) : failure;
+        }
+        finally
+        {
+            failure = release(lock, directory, failure); // whatever failed above, the lock must not stay held
         }
         if (failure != null)
         {
             throw failure;
+        }
+    }
+
+    /** Releases {@code lock} (if any); returns {@code failure}, or the release's failure if there was none. */
+    private static RuntimeException release(final WalLock lock, final Path directory, final RuntimeException failure)
+    {
+        if (lock == null)
+        {
+            return failure;
+        }
+        try
+        {
+            lock.close();
+            return failure;
+        }
+        catch (final IOException e)
+        {
+            return failure != null ? failure : new ShardwalException(ShardwalException.Category.IO, "cannot release "
+                + "the lock of " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e);
         }
     }
 

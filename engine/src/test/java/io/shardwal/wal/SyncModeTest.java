@@ -141,10 +141,10 @@ class SyncModeTest
     }
 
     @Test
-    void shouldFailTheWaitingAppendAndEveryLaterOneOfAShardWhoseMsyncFails()
+    void shouldFailTheWaitingAppendAndEveryLaterOneOfAShardWhoseMsyncFails() throws IOException
     {
-        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(2).syncMode(SyncMode.STRICT)
-            .build()))
+        final WalOptions options = WalOptions.builder(dir).shardCount(2).syncMode(SyncMode.STRICT).build();
+        final ShardedWal wal = ShardedWal.open(options);
         {
             final byte[] key = keyFor(wal, 1);
             final AtomicInteger attempts = new AtomicInteger();
@@ -169,13 +169,24 @@ class SyncModeTest
             assertEquals(0, RecordAddress.shard(other), "the other shard is not affected");
             assertEquals(1, wal.stats().shards().get(1).msyncFailures());
         }
+        final ShardwalException atClose = assertThrows(ShardwalException.class, wal::close);
+        assertEquals(ShardwalException.Category.FAILED, atClose.category());
+        assertTrue(atClose.getMessage().contains("shard 1 had failed"), atClose.getMessage());
+        assertTrue(atClose.getMessage().contains("without a final sync"), atClose.getMessage());
+        assertEquals("open", WalLock.fields(dir).get("state"), "a close that could not sync is not a clean stop");
+        try (ShardedWal reopened = ShardedWal.open(options))
+        {
+            assertEquals("PROCESS_CRASH", reopened.recoveryReport().previousStop(),
+                "the next open recovers (and msyncs) the failed shard as after a crash");
+        }
     }
 
     @Test
     void shouldSayWhichPartsOfABatchCommittedWhenALaterShardFails()
     {
-        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(2).syncMode(SyncMode.STRICT)
-            .build()))
+        final ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(2).syncMode(SyncMode.STRICT)
+            .build());
+        try
         {
             wal.shard(1).msyncFault((from, to) ->
             {
@@ -195,6 +206,66 @@ class SyncModeTest
             wal.iterShard(0, 0, Long.MAX_VALUE, record -> inShard0.add(record.address()));
             assertTrue(inShard0.contains(batch.address(0)));
         }
+        finally
+        {
+            assertEquals(ShardwalException.Category.FAILED, assertThrows(ShardwalException.class, wal::close).category());
+        }
+    }
+
+    @Test
+    void shouldLeaveNoMappingBehindWhenWritersRollWhileTheLogCloses() throws Exception
+    {
+        for (int run = 0; run < 10; run++)
+        {
+            // no segment prepared ahead: every roll creates its segment inline, racing the close
+            final ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("run-" + run)).shardCount(1)
+                .segmentSize(4096).prepareAhead(0).syncMode(SyncMode.ASYNC).build());
+            final List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+            final List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < 3; t++)
+            {
+                writers.add(Thread.ofPlatform().start(() ->
+                {
+                    try
+                    {
+                        while (true)
+                        {
+                            wal.append(new byte[] {1}, new byte[1000]);
+                        }
+                    }
+                    catch (final ShardwalException e)
+                    {
+                        if (e.category() != ShardwalException.Category.CLOSED)
+                        {
+                            unexpected.add(e);
+                        }
+                    }
+                }));
+            }
+            Thread.sleep(10);
+            wal.close();
+            for (final Thread writer : writers)
+            {
+                writer.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            assertEquals(List.of(), unexpected);
+            final java.util.Map<Long, String> after = wal.segments(0).describe();
+            assertTrue(after.values().stream().noneMatch(state -> state.startsWith("mapped")),
+                "run " + run + ": a segment is still mapped after close: " + after);
+        }
+    }
+
+    @Test
+    void shouldRefuseASegmentCreatedAfterItsShardClosedAndUnmapIt() throws IOException
+    {
+        final Path shardDirectory = java.nio.file.Files.createDirectories(dir.resolve("shard"));
+        final ShardSegments segments = new ShardSegments(0, shardDirectory, 4096, true, 4);
+        segments.close();
+        final io.shardwal.mmap.MappedSegment late = io.shardwal.mmap.MappedSegment.create(
+            shardDirectory.resolve(ShardSegments.fileName(0)), 0, 4096, 0);
+        final ShardwalException refused = assertThrows(ShardwalException.class, () -> segments.addCreated(late));
+        assertEquals(ShardwalException.Category.CLOSED, refused.category());
+        assertTrue(late.isClosed(), "the late segment is unmapped");
     }
 
     @Test
