@@ -354,14 +354,18 @@ final class ShardSegments implements AutoCloseable
         if (entry.mapping == null)
         {
             entry.mapping = writable ? MappedSegment.openReadWrite(entry.file) : MappedSegment.openReadOnly(entry.file);
-            if (entry.mapping.basePosition() != entry.base || entry.mapping.capacity() != segmentSize)
+            // The shard too: checksums bind a record to its position, not its shard, so a file copied into another
+            // shard's directory would otherwise pass as that shard's.
+            if (entry.mapping.basePosition() != entry.base || entry.mapping.capacity() != segmentSize
+                || entry.mapping.ownerId() != shard)
             {
                 final MappedSegment wrong = entry.mapping;
                 entry.mapping = null;
                 wrong.close();
                 throw new ShardwalException(ShardwalException.Category.CORRUPT, "segment file " + entry.file
-                    + " declares base " + wrong.basePosition() + " and capacity " + wrong.capacity()
-                    + " but its name and the manifest say " + entry.base + " and " + segmentSize, entry.file, 0);
+                    + " declares base " + wrong.basePosition() + ", capacity " + wrong.capacity() + " and shard "
+                    + wrong.ownerId() + " but its name, directory and the manifest say " + entry.base + ", "
+                    + segmentSize + " and shard " + shard, entry.file, 0);
             }
             trim();
         }

@@ -347,6 +347,28 @@ class RecoveryTest
     }
 
     @Test
+    void shouldRefuseASegmentFileOfAnotherShardNamingBoth() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        final WalOptions twoShards = WalOptions.builder(log).shardCount(2).segmentSize(SEGMENT)
+            .syncMode(SyncMode.ASYNC).prepareAhead(0).build();
+        try (ShardedWal wal = ShardedWal.open(twoShards))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                wal.append(Records.key(0, i, 3), Records.value(0, i, 40));
+            }
+        }
+        final Path ofShard1 = CrashImages.segmentFile(log, 1, 0);
+        Files.copy(ofShard1, CrashImages.segmentFile(log, 0, 0), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> ShardedWal.open(twoShards));
+        assertEquals(ShardwalException.Category.CORRUPT, e.category());
+        assertTrue(e.getMessage().contains("shard 1 but"), e.getMessage());
+        assertTrue(e.getMessage().contains("and shard 0"), e.getMessage());
+        assertTrue(e.getMessage().contains(CrashImages.segmentFile(log, 0, 0).toString()), e.getMessage());
+    }
+
+    @Test
     void shouldRefuseALogWithAMissingSegmentInTheMiddleNamingIt() throws IOException
     {
         final Path log = dir.resolve("log");
