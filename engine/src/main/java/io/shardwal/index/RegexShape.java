@@ -1,6 +1,7 @@
 package io.shardwal.index;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -10,6 +11,10 @@ import java.util.List;
  * prefix test, and any other regex still gets the longest literal prefix every match must start with, used to narrow
  * the values before the regex runs. When in doubt the scan answers {@link Kind#GENERAL} with no prefix, which is
  * always correct.
+ *
+ * <p>The scan reads the regex after the rewrite {@link java.util.regex.Pattern} itself applies before parsing, which
+ * turns {@code \Q...\E} quotes into escaped characters ({@link #unquote}): a quoted {@code (} or {@code |} is then
+ * the literal it is, and a quantifier after an empty quote ({@code a\Q\E*}) visibly applies to what precedes it.
  */
 final class RegexShape
 {
@@ -40,8 +45,9 @@ final class RegexShape
         this.literals = literals;
     }
 
-    static RegexShape of(final String regex)
+    static RegexShape of(final String source)
     {
+        final String regex = unquote(source);
         if (regex.equals(".*"))
         {
             return new RegexShape(Kind.ANY, "", List.of());
@@ -53,7 +59,8 @@ final class RegexShape
         final List<String> set = literalAlternation(unwrapGroup(regex));
         if (set != null)
         {
-            return new RegexShape(Kind.SET, "", List.copyOf(set));
+            // without repeats ("a|a"): each literal becomes a label pair, and a pair given twice lists its series twice
+            return new RegexShape(Kind.SET, "", List.copyOf(new LinkedHashSet<>(set)));
         }
         final StringBuilder literal = new StringBuilder();
         final int stop = scanLiteral(regex, 0, literal);
@@ -150,15 +157,20 @@ final class RegexShape
         return literal.toString();
     }
 
+    /**
+     * Whether a {@code |} might be outside every group. Conservative: true when a character class or comments mode
+     * ({@code (?x)}: whitespace, and {@code #} up to a line end, are not part of the pattern) makes depth tracking
+     * subtle.
+     */
     private static boolean mayHaveTopLevelAlternation(final String regex)
     {
         if (regex.indexOf('|') < 0)
         {
             return false;
         }
-        if (regex.indexOf('[') >= 0)
+        if (regex.indexOf('[') >= 0 || mayUseComments(regex))
         {
-            return true; // character classes make depth tracking subtle; be conservative
+            return true;
         }
         int depth = 0;
         for (int i = 0; i < regex.length(); i++)
@@ -166,7 +178,8 @@ final class RegexShape
             final char c = regex.charAt(i);
             if (c == '\\')
             {
-                i++;
+                // the escaped character is no structure; in \cX (a control character) the X is not either
+                i += i + 1 < regex.length() && regex.charAt(i + 1) == 'c' ? 2 : 1;
             }
             else if (c == '(')
             {
@@ -182,5 +195,75 @@ final class RegexShape
             }
         }
         return false;
+    }
+
+    /** Whether an inline flag group ({@code (?x)}, {@code (?ix:}, ...) may turn comments mode on. */
+    private static boolean mayUseComments(final String regex)
+    {
+        for (int i = regex.indexOf("(?"); i >= 0; i = regex.indexOf("(?", i + 1))
+        {
+            for (int j = i + 2; j < regex.length() && (isAsciiLetter(regex.charAt(j)) || regex.charAt(j) == '-'); j++)
+            {
+                if (regex.charAt(j) == 'x')
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code regex} with each {@code \Q...\E} quote replaced by the escaped characters it stands for, exactly as
+     * {@code Pattern.RemoveQEQuoting} does before {@link java.util.regex.Pattern} parses: outside a quote a backslash
+     * escapes the next character (so {@code \\Q} starts no quote, but the X of {@code \cX} may); inside one,
+     * letters and non-ASCII characters stay, a digit right after {@code \Q} becomes {@code \x3}digit (so no escape
+     * before the quote absorbs it), and every other character, a backslash included, is escaped. A quote runs to
+     * {@code \E} or the end.
+     */
+    private static String unquote(final String regex)
+    {
+        if (!regex.contains("\\Q"))
+        {
+            return regex;
+        }
+        final StringBuilder out = new StringBuilder(2 * regex.length());
+        boolean quoted = false;
+        boolean quoteStart = false;
+        int i = 0;
+        while (i < regex.length())
+        {
+            final char c = regex.charAt(i++);
+            if (c == '\\' && i < regex.length() && regex.charAt(i) == (quoted ? 'E' : 'Q'))
+            {
+                i++;
+                quoted = !quoted;
+                quoteStart = quoted;
+                continue;
+            }
+            if (!quoted || c > 0x7F || isAsciiLetter(c))
+            {
+                out.append(c);
+                if (!quoted && c == '\\' && i < regex.length())
+                {
+                    out.append(regex.charAt(i++));
+                }
+            }
+            else if (c >= '0' && c <= '9')
+            {
+                out.append(quoteStart ? "\\x3" : "").append(c);
+            }
+            else
+            {
+                out.append('\\').append(c);
+            }
+            quoteStart = false;
+        }
+        return out.toString();
+    }
+
+    private static boolean isAsciiLetter(final char c)
+    {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 }

@@ -21,8 +21,9 @@ import org.agrona.collections.IntHashSet;
  *       series without the label counts as having {@code ""}. Literal values and {@code a|b|c} are looked up; other
  *       regexes scan the label's values, rejecting by literal prefix before running the regex.</li>
  *   <li>The smallest include is the driver (all series if there is none), materialised as sorted ordinals: one list is
- *       copied, several are merged through a bitmap when dense or sorted when sparse (they are disjoint: a series
- *       has one value per label).</li>
+ *       copied, several are merged through a bitmap when dense or sorted and stripped of repeats when sparse (a
+ *       matcher's pairs are distinct, {@link RegexShape} drops repeated literals, and a series has one value per
+ *       label, so there are none; the union stays a set even if that ever changes).</li>
  *   <li>Other single-pair includes are intersected and single-pair excludes subtracted with galloping cursors over
  *       the off-heap lists; multi-pair ones become pair bitsets tested against each surviving record.</li>
  *   <li>Surviving ordinals are read once: the snapshot rule drops series added after, or removed before, the query's
@@ -387,7 +388,15 @@ final class ShardQuery
             n += Postings.copyTo(storage.general, storage.pairPostingsHead(pairs.getInt(j)), candidates, n);
         }
         Arrays.sort(candidates, 0, n);
-        return n;
+        int distinct = Math.min(n, 1);
+        for (int j = 1; j < n; j++)
+        {
+            if (candidates[j] != candidates[distinct - 1])
+            {
+                candidates[distinct++] = candidates[j];
+            }
+        }
+        return distinct;
     }
 
     private int unionByBitmap(final ShardStorage storage, final IntArrayList pairs, final int universe)

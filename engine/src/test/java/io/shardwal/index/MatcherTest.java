@@ -124,6 +124,8 @@ class MatcherTest
         assertEquals(RegexShape.Kind.ANY, RegexShape.of(".*").kind);
         assertEquals(RegexShape.Kind.NON_EMPTY, RegexShape.of(".+").kind);
         assertEquals(List.of("api", "web", ""), RegexShape.of("api|web|").literals);
+        assertEquals(List.of("api", "web"), RegexShape.of("api|web|api").literals, "each literal once");
+        assertEquals(List.of("foo(", "bar"), RegexShape.of("foo\\Q(\\E|bar").literals, "a quote is a literal");
         assertEquals(List.of("a.b", "c"), RegexShape.of("(?:a\\.b|c)").literals);
         assertEquals(RegexShape.Kind.PREFIX, RegexShape.of("host_00.*").kind);
         assertEquals("host_00", RegexShape.of("host_00.*").prefix);
@@ -133,6 +135,36 @@ class MatcherTest
         assertEquals("a", RegexShape.of("a(b|c)").prefix);
         assertEquals(RegexShape.Kind.GENERAL, RegexShape.of("(?i)api").kind);
         assertEquals("", RegexShape.of("(?i)api").prefix);
+    }
+
+    /**
+     * Quotes ({@code \Q...\E}), control escapes ({@code \cX}) and comments ({@code (?x)}) can hide a top-level
+     * {@code |} or a quantifier from a naive scan, which would then require a literal prefix that a match need not
+     * have; each regex here is listed with values it matches through the part such a scan would miss.
+     */
+    @Test
+    void shouldNotRequireAPrefixThatQuotesControlEscapesOrCommentsMakeOptional()
+    {
+        final String[][] cases = {
+            {"foo\\Q(\\E|bar", "bar", "foo("},
+            {"foo\\Q(\\E|b.r", "bar", "foo("},
+            {"-\\c\\|\\.", ".", "-\u001c"},
+            {"ab\\Q\\E?", "a", "ab"},
+            {"ab\\Q\\E*c", "ac", "abbc"},
+            {"a(?x)#(\n|b", "b", "a"},
+        };
+        for (final String[] c : cases)
+        {
+            final Matcher m = Matcher.regex("v", c[0]);
+            final Pattern p = Pattern.compile(c[0], Pattern.DOTALL);
+            for (int i = 1; i < c.length; i++)
+            {
+                assertTrue(p.matcher(c[i]).matches(), c[i]);
+                assertTrue(m.matches(c[i]), "regex " + c[0] + " on \"" + c[i] + "\", shape prefix \"" +
+                    m.shape.prefix + "\"");
+            }
+            assertFalse(m.matches("x"), c[0]);
+        }
     }
 
     private static String literalOf(final String regex)

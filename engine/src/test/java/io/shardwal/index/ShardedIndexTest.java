@@ -67,6 +67,47 @@ class ShardedIndexTest
     }
 
     @Test
+    void shouldReturnEachSeriesOnceWhenARegexRepeatsAnAlternative()
+    {
+        try (ShardedIndex index = ShardedIndex.withShards(1))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                index.addSeries(Labels.of("job", "web", "i", Integer.toString(i)));
+            }
+            // few matches among many series: the matched lists are concatenated and sorted, not merged in a bitmap
+            final long api = index.addSeries(Labels.of("job", "api"));
+            final long db = index.addSeries(Labels.of("job", "db"));
+            assertArrayEquals(new long[] {api}, index.findSeries(Matcher.regex("job", "api|api")));
+            assertArrayEquals(sorted(api, db), index.findSeries(Matcher.regex("job", "(?:api|db|api)")));
+            assertArrayEquals(sorted(api, db), index.findSeries(Matcher.regex("job", "api|db|\\Qapi\\E")));
+            assertArrayEquals(sorted(api, db), index.findSeries(Matcher.regex("job", "db|api|db"),
+                Matcher.regex("i", "")));
+        }
+    }
+
+    @Test
+    void shouldFindEveryAlternativeOfARegexWithQuotesOrControlEscapes()
+    {
+        try (ShardedIndex index = ShardedIndex.withShards(2))
+        {
+            final long bar = index.addSeries(Labels.of("job", "bar"));
+            final long fooParen = index.addSeries(Labels.of("job", "foo("));
+            final long dot = index.addSeries(Labels.of("job", "."));
+            final long minusControl = index.addSeries(Labels.of("job", "-\u001c"));
+            final long a = index.addSeries(Labels.of("job", "a"));
+            final long ab = index.addSeries(Labels.of("job", "ab"));
+            index.addSeries(Labels.of("job", "foo"));
+            assertArrayEquals(sorted(bar, fooParen), index.findSeries(Matcher.regex("job", "foo\\Q(\\E|bar")));
+            assertArrayEquals(sorted(bar, fooParen), index.findSeries(Matcher.regex("job", "foo\\Q(\\E|b.r")));
+            assertArrayEquals(sorted(dot, minusControl), index.findSeries(Matcher.regex("job", "-\\c\\|\\.")),
+                "\\c\\ is one control character, the | after it an alternation");
+            assertArrayEquals(sorted(a, ab), index.findSeries(Matcher.regex("job", "ab\\Q\\E?")),
+                "the ? after an empty quote makes the b optional");
+        }
+    }
+
+    @Test
     void shouldSelectSeriesWithoutALabelWhenTheMatcherMatchesEmpty()
     {
         try (ShardedIndex index = ShardedIndex.withShards(2))
