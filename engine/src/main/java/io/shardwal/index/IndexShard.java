@@ -24,7 +24,7 @@ import org.HdrHistogram.Histogram;
  *       finds every operation with a smaller or equal number already applied here (the basis of the snapshot rule in
  *       {@link ShardedIndex}).</li>
  *   <li>A rebuild (after enough removals) drops removed series; {@link #purgedSeq} records the largest removal
- *       number it dropped, so a query with an older snapshot knows to start again.</li>
+ *       number it dropped, so a query or label listing with an older snapshot knows to start again.</li>
  *   <li>Blocking: an operation waits only for this shard's lock, never for another shard's. No lock is held while
  *       calling user code.</li>
  *   <li>After {@link #close()} every operation throws {@link IllegalStateException}; close is idempotent.</li>
@@ -179,6 +179,7 @@ final class IndexShard implements AutoCloseable
                 fresh.insert(old.seriesId(ordinal), old.addSeq(ordinal), rebuildScratch, null,
                     (flags & FLAG_DISPLACED) != 0);
             }
+            fresh.lastSeq = old.lastSeq;
             storage = fresh;
             purgedSeq = purged;
         }
@@ -247,13 +248,16 @@ final class IndexShard implements AutoCloseable
         return query.run(storage, snapshot);
     }
 
-    void collectLabelNames(final Collection<String> out, final long snapshot)
+    /**
+     * Adds the label names visible at {@code snapshot} to {@code out}; false, adding nothing, if a rebuild dropped
+     * records the snapshot needs (a series removed after it may have been the only one carrying a name).
+     */
+    boolean collectLabelNames(final Collection<String> out, final long snapshot)
     {
         final long stamp = readLock();
         try
         {
-            checkOpen();
-            LabelListing.names(storage, snapshot, out);
+            return collectLabelNamesLocked(out, snapshot);
         }
         finally
         {
@@ -261,19 +265,44 @@ final class IndexShard implements AutoCloseable
         }
     }
 
-    void collectLabelValues(final String nameString, final MemorySegment name, final int nameHash,
+    /** Same as {@link #collectLabelNames} for a caller that already holds the read lock. */
+    boolean collectLabelNamesLocked(final Collection<String> out, final long snapshot)
+    {
+        checkOpen();
+        if (purgedSeq > snapshot)
+        {
+            return false;
+        }
+        LabelListing.names(storage, snapshot, out);
+        return true;
+    }
+
+    /** Adds the values of label {@code nameString} visible at {@code snapshot}, as {@link #collectLabelNames} does. */
+    boolean collectLabelValues(final String nameString, final MemorySegment name, final int nameHash,
         final Collection<String> out, final long snapshot)
     {
         final long stamp = readLock();
         try
         {
-            checkOpen();
-            LabelListing.values(storage, nameString, name, nameHash, snapshot, out);
+            return collectLabelValuesLocked(nameString, name, nameHash, out, snapshot);
         }
         finally
         {
             lock.unlockRead(stamp);
         }
+    }
+
+    /** Same as {@link #collectLabelValues} for a caller that already holds the read lock. */
+    boolean collectLabelValuesLocked(final String nameString, final MemorySegment name, final int nameHash,
+        final Collection<String> out, final long snapshot)
+    {
+        checkOpen();
+        if (purgedSeq > snapshot)
+        {
+            return false;
+        }
+        LabelListing.values(storage, nameString, name, nameHash, snapshot, out);
+        return true;
     }
 
     /** Adds this shard's figures to {@code totals}: series, removed, pairs, strings, postings, reserved, used, heap. */

@@ -69,6 +69,11 @@ final class ShardStorage implements AutoCloseable
     int liveSeries;
     int displacedSeries;
     long postingsEntries;
+    /**
+     * The largest add or removal number applied to this storage (kept across rebuilds): a snapshot at or past it sees
+     * the storage as it is now, so a listing can trust the pairs' live counts ({@link LabelListing}).
+     */
+    long lastSeq;
 
     ShardStorage(final IndexOptions options)
     {
@@ -229,6 +234,7 @@ final class ShardStorage implements AutoCloseable
             displacedSeries++;
         }
         postingsEntries += n;
+        lastSeq = Math.max(lastSeq, seq);
         return ordinal;
     }
 
@@ -254,6 +260,7 @@ final class ShardStorage implements AutoCloseable
             idOverflow.remove(id);
         }
         removedSeq.put(ordinal, seq);
+        lastSeq = Math.max(lastSeq, seq);
         liveSeries--;
         if ((IndexDescriptor.flags(word) & FLAG_DISPLACED) != 0)
         {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 
 import org.HdrHistogram.Histogram;
 
@@ -34,13 +35,13 @@ import org.HdrHistogram.Histogram;
  *       counter is read before a shard's read lock is taken, every operation numbered up to S is already applied in
  *       that shard; operations numbered after S are filtered out. A result is therefore the state after the first S
  *       operations in counter order, an order that respects each thread's program order and real time: a reader never
- *       sees a writer's later add without its earlier ones, whichever shards they went to. (With concurrent
- *       removals, label listings judge a value's liveness as of the shard visit.) The price: every add and removal
- *       increments that one counter; queries only read it.</li>
+ *       sees a writer's later add without its earlier ones, whichever shards they went to. A label name or value is
+ *       listed iff a series visible at S carries it. The price: every add and removal increments that one counter;
+ *       queries only read it.</li>
  *   <li>A removed series keeps its record until its shard rebuilds itself (after
- *       {@link IndexOptions#compactionMinRemoved()} removals); a query whose snapshot predates a rebuild that dropped
- *       a record it could see starts again with a new snapshot, and after a few such restarts takes every shard's
- *       read lock at once.</li>
+ *       {@link IndexOptions#compactionMinRemoved()} removals); a query or listing whose snapshot predates a rebuild
+ *       that dropped a record it could see starts again with a new snapshot, and after a few such restarts takes every
+ *       shard's read lock at once.</li>
  *   <li><em>Progress.</em> Blocking: an operation waits only for the lock of the shard it is in. Lock waits are
  *       recorded ({@link #lockWaits()}).</li>
  *   <li><em>Idempotence.</em> Adding known labels returns their id and changes nothing. Label sets with colliding
@@ -185,13 +186,8 @@ public final class ShardedIndex implements SeriesIndex
     public List<String> labelNames()
     {
         checkOpen();
-        final long snapshot = sequence.get();
-        final Set<String> names = new HashSet<>();
-        for (final IndexShard shard : shards)
-        {
-            shard.collectLabelNames(names, snapshot);
-        }
-        return sorted(names);
+        return listAtOneSnapshot((shard, snapshot, locked, out) ->
+            locked ? shard.collectLabelNamesLocked(out, snapshot) : shard.collectLabelNames(out, snapshot));
     }
 
     @Override
@@ -207,13 +203,10 @@ public final class ShardedIndex implements SeriesIndex
         {
             return List.of();
         }
-        final long snapshot = sequence.get();
-        final Set<String> values = new HashSet<>();
-        for (final IndexShard shard : shards)
-        {
-            shard.collectLabelValues(name, bytes, LabelBytes.hash32(name), values, snapshot);
-        }
-        return sorted(values);
+        final int hash = LabelBytes.hash32(name);
+        return listAtOneSnapshot((shard, snapshot, locked, out) -> locked ?
+            shard.collectLabelValuesLocked(name, bytes, hash, out, snapshot) :
+            shard.collectLabelValues(name, bytes, hash, out, snapshot));
     }
 
     @Override
@@ -289,6 +282,52 @@ public final class ShardedIndex implements SeriesIndex
 
     private long[] findWithAllLocksSlowPath(final ShardQuery query, final long[][] parts)
     {
+        return withEveryReadLock(snapshot ->
+        {
+            for (int i = 0; i < shards.length; i++)
+            {
+                parts[i] = shards[i].findLocked(query, snapshot);
+            }
+            return concat(parts);
+        });
+    }
+
+    /**
+     * Lists every shard at one snapshot the way {@link #findSeries} queries them: a shard whose rebuild dropped records
+     * the snapshot needs makes the listing start again with a new snapshot, and after a few such restarts it holds
+     * every shard's read lock.
+     */
+    private List<String> listAtOneSnapshot(final ShardListing listing)
+    {
+        final Set<String> out = new HashSet<>();
+        for (int attempt = 0; attempt < MAX_QUERY_ATTEMPTS; attempt++)
+        {
+            out.clear(); // what the shards before a refusal listed belongs to the abandoned snapshot
+            final long snapshot = sequence.get(); // volatile read: pairs with the increments under shard locks
+            boolean complete = true;
+            for (int i = 0; i < shards.length && complete; i++)
+            {
+                complete = listing.collect(shards[i], snapshot, false, out);
+            }
+            if (complete)
+            {
+                return sorted(out);
+            }
+        }
+        out.clear();
+        return withEveryReadLock(snapshot ->
+        {
+            for (final IndexShard shard : shards)
+            {
+                listing.collect(shard, snapshot, true, out);
+            }
+            return sorted(out);
+        });
+    }
+
+    /** {@code read} at a snapshot taken while every shard's read lock is held, which no rebuild can outdate. */
+    private <T> T withEveryReadLock(final LongFunction<T> read)
+    {
         final long[] stamps = new long[shards.length];
         int locked = 0;
         try
@@ -297,12 +336,7 @@ public final class ShardedIndex implements SeriesIndex
             {
                 stamps[locked] = shards[locked].readLock();
             }
-            final long snapshot = sequence.get(); // no writer is inside any shard now
-            for (int i = 0; i < shards.length; i++)
-            {
-                parts[i] = shards[i].findLocked(query, snapshot);
-            }
-            return concat(parts);
+            return read.apply(sequence.get()); // no writer is inside any shard now
         }
         finally
         {
@@ -356,5 +390,13 @@ public final class ShardedIndex implements SeriesIndex
         {
             throw new IllegalStateException("the index is closed");
         }
+    }
+
+    /** One shard's part of a label listing; {@code locked}: the caller holds the shard's read lock. */
+    @FunctionalInterface
+    private interface ShardListing
+    {
+        /** False, having added nothing, if a rebuild of the shard dropped records the snapshot needs. */
+        boolean collect(IndexShard shard, long snapshot, boolean locked, Set<String> out);
     }
 }

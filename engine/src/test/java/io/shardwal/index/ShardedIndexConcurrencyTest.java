@@ -48,6 +48,65 @@ class ShardedIndexConcurrencyTest
         runSlidingWindow(300_000, 2000, 4);
     }
 
+    /**
+     * One writer replaces series {@code v=i} by {@code v=i+1} (add, then remove) while shards rebuild after almost
+     * every removal: at any snapshot {@code v} has one value, or two consecutive ones, and never none.
+     */
+    @Test
+    void shouldListTheLabelValuesOfOneSnapshotWhileSeriesAreReplaced() throws InterruptedException
+    {
+        final IndexOptions options =
+            IndexOptions.builder().shardCount(4).compactionMinRemoved(2).compactionRemovedRatio(0.01).build();
+        try (ShardedIndex index = new ShardedIndex(options))
+        {
+            final Queue<String> failures = new ConcurrentLinkedQueue<>();
+            final AtomicBoolean writing = new AtomicBoolean(true);
+            final AtomicLong listings = new AtomicLong();
+            final Thread writer = Thread.ofPlatform().name("writer").start(() ->
+            {
+                long previous = index.addSeries(Labels.of("v", "0", "w", "x"));
+                for (int i = 1; i < 10_000; i++)
+                {
+                    final long id = index.addSeries(Labels.of("v", Integer.toString(i), "w", "x"));
+                    index.removeSeries(previous);
+                    previous = id;
+                }
+                writing.set(false);
+            });
+            final List<Thread> readers = new ArrayList<>();
+            for (int t = 0; t < READERS; t++)
+            {
+                readers.add(Thread.ofPlatform().name("reader-" + t).start(() ->
+                {
+                    while (writing.get() && failures.isEmpty())
+                    {
+                        final List<String> values = index.labelValues("v");
+                        final int[] v = values.stream().mapToInt(Integer::parseInt).sorted().toArray();
+                        if (v.length == 0 || v.length > 2 || (v.length == 2 && v[1] != v[0] + 1))
+                        {
+                            failures.add("values of v " + values);
+                        }
+                        final List<String> names = index.labelNames();
+                        if (!names.equals(List.of("v", "w")))
+                        {
+                            failures.add("label names " + names);
+                        }
+                        listings.incrementAndGet();
+                    }
+                }));
+            }
+            assertTrue(writer.join(java.time.Duration.ofMinutes(2)), "writer finished");
+            writing.set(false);
+            for (final Thread t : readers)
+            {
+                assertTrue(t.join(java.time.Duration.ofMinutes(1)), "reader finished");
+            }
+            assertTrue(failures.isEmpty(), () -> failures.size() + " inconsistent listings, first: " + failures.peek());
+            assertTrue(listings.get() > 10, "readers listed " + listings.get() + " times during the writes");
+            assertEquals(List.of("9999"), index.labelValues("v"));
+        }
+    }
+
     private static void runAddsOnly(final int perWriter, final int shards) throws InterruptedException
     {
         final Workload w = new Workload(perWriter);
