@@ -302,13 +302,7 @@ class RecoveryTest
     void shouldKeepAClosedLogCleanWhenAnOpenFailsBeforeRecovery() throws IOException
     {
         final Path log = dir.resolve("log");
-        try (ShardedWal wal = ShardedWal.open(options(log)))
-        {
-            for (int i = 0; i < 1000; i++)
-            {
-                wal.append(Records.key(0, i, 3), Records.value(0, i, 40));
-            }
-        }
+        writeAndClose(log, 1000);
         final Path middle = CrashImages.segmentFile(log, 0, SEGMENT);
         final Path aside = dir.resolve("aside.wal");
         Files.move(middle, aside);
@@ -324,13 +318,7 @@ class RecoveryTest
     void shouldStillTreatAPossibleOsCrashAsOneAfterAFailedRecovery() throws IOException
     {
         final Path log = dir.resolve("log");
-        try (ShardedWal wal = ShardedWal.open(options(log)))
-        {
-            for (int i = 0; i < 1000; i++)
-            {
-                wal.append(Records.key(0, i, 3), Records.value(0, i, 40));
-            }
-        }
+        writeAndClose(log, 1000);
         CrashImages.markCrashed(log, false);
         final Path middle = CrashImages.segmentFile(log, 0, SEGMENT);
         final Path aside = dir.resolve("aside.wal");
@@ -372,13 +360,7 @@ class RecoveryTest
     void shouldRefuseALogWithAMissingSegmentInTheMiddleNamingIt() throws IOException
     {
         final Path log = dir.resolve("log");
-        try (ShardedWal wal = ShardedWal.open(options(log)))
-        {
-            for (int i = 0; i < 1000; i++)
-            {
-                wal.append(Records.key(0, i, 3), Records.value(0, i, 40));
-            }
-        }
+        writeAndClose(log, 1000);
         final Path missing = CrashImages.segmentFile(log, 0, SEGMENT);
         Files.delete(missing);
         final ShardwalException e = assertThrows(ShardwalException.class, () -> ShardedWal.open(options(log)));
