@@ -78,7 +78,11 @@ public final class SegmentScanner
     private final Mode mode;
     private final Checksummer checksummer = new Checksummer();
     private final List<Finding> findings = new ArrayList<>();
-    /** Findings past the last valid frame: they become one torn tail if nothing valid follows. */
+    /**
+     * Findings past the last valid frame: they become one torn tail if nothing valid follows. They are padded only
+     * once a valid frame follows them ({@link #confirmTentative}): a PAD written into what then turns out to be a
+     * torn tail, cut and zeroed, could lead a live reader past the position where the writer resumes.
+     */
     private int tentativeFrom;
     private long records;
 
@@ -250,7 +254,7 @@ public final class SegmentScanner
                 {
                     offset += span;
                     validEnd = offset;
-                    tentativeFrom = findings.size();
+                    confirmTentative();
                     afterGap = false;
                     continue;
                 }
@@ -391,14 +395,26 @@ public final class SegmentScanner
         return -1;
     }
 
+    /** Records a finding to set aside; it is padded (in REPAIR mode) when {@link #confirmTentative} confirms it. */
     private long setAside(final long offset, final long length, final Kind kind, final String detail)
     {
         findings.add(new Finding(base + offset, length, kind, detail));
-        if (mode == Mode.REPAIR && length >= FrameDescriptor.MIN_FRAME_LENGTH)
-        {
-            SegmentAppender.writePad(data, base, offset, (int)length, FrameDescriptor.FLAG_SET_ASIDE);
-        }
         return offset + length;
+    }
+
+    /** Something valid follows the tentative findings, so they are set aside for good: pads them (REPAIR mode). */
+    private void confirmTentative()
+    {
+        for (int i = tentativeFrom; mode == Mode.REPAIR && i < findings.size(); i++)
+        {
+            final Finding finding = findings.get(i);
+            if (finding.length() >= FrameDescriptor.MIN_FRAME_LENGTH)
+            {
+                SegmentAppender.writePad(data, base, finding.position() - base, (int)finding.length(),
+                    FrameDescriptor.FLAG_SET_ASIDE);
+            }
+        }
+        tentativeFrom = findings.size();
     }
 
     /**
@@ -436,6 +452,7 @@ public final class SegmentScanner
             findings.subList(tentativeFrom, findings.size()).clear();
             setAside(validEnd, capacity - validEnd, Kind.TORN_TAIL, describeTail(trailing)
                 + "; the rest of this segment is set aside (a later segment continues the log)");
+            confirmTentative();
             complete = true;
         }
         return new Result(validEnd, records, complete, List.copyOf(findings));

@@ -159,6 +159,26 @@ class SegmentScannerTest
     }
 
     @Test
+    void shouldNotPadFindingsAfterTheLastValidFrameBeforeTheTailIsDecided()
+    {
+        // A live reader in another process could follow a PAD written into a tail that is then cut and zeroed, and
+        // end up past the position where the writer resumes: findings are padded only once a valid frame follows.
+        appendRecords(3, 0);
+        final long gap = segment.getAndAddTail(64);
+        final long dead = appender.tryClaim(3, 50, claim) - BASE;
+        claim.putKey(new byte[] {1, 2, 3});
+        assertEquals(gap + 64, dead);
+
+        final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, false, false, SegmentScanner.Mode.REPAIR);
+        assertEquals(List.of(SegmentScanner.Kind.TORN_TAIL), result.findings().stream().map(f -> f.kind()).toList());
+        assertEquals(gap, result.validEnd());
+        assertTrue(segment.data().get(ValueLayout.JAVA_INT, dead) < 0,
+            "the abandoned claim inside the set-aside rest was not padded on its own");
+        assertEquals(List.of(), SegmentScanner.scan(segment, 0, false, false, SegmentScanner.Mode.VERIFY).findings(),
+            "the rest of the segment is one PAD");
+    }
+
+    @Test
     void shouldCutAClaimThatWasNeverWrittenAtTheTail()
     {
         final List<Long> written = appendRecords(4, 0);
