@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongFunction;
 
 import org.HdrHistogram.Histogram;
 
@@ -148,21 +147,9 @@ public final class ShardedIndex implements SeriesIndex
         try
         {
             final long[][] parts = new long[shards.length][];
-            for (int attempt = 0; attempt < MAX_QUERY_ATTEMPTS; attempt++)
-            {
-                final long snapshot = sequence.get(); // volatile read: pairs with the increments under shard locks
-                boolean complete = true;
-                for (int i = 0; i < shards.length && complete; i++)
-                {
-                    parts[i] = shards[i].find(query, snapshot);
-                    complete = parts[i] != null;
-                }
-                if (complete)
-                {
-                    return concat(parts);
-                }
-            }
-            return findWithAllLocksSlowPath(query, parts);
+            readAtOneSnapshot((shard, snapshot, locked) -> (parts[shard] = locked
+                ? shards[shard].findLocked(query, snapshot) : shards[shard].find(query, snapshot)) != null, () -> { });
+            return concat(parts);
         }
         finally
         {
@@ -280,54 +267,37 @@ public final class ShardedIndex implements SeriesIndex
         }
     }
 
-    private long[] findWithAllLocksSlowPath(final ShardQuery query, final long[][] parts)
-    {
-        return withEveryReadLock(snapshot ->
-        {
-            for (int i = 0; i < shards.length; i++)
-            {
-                parts[i] = shards[i].findLocked(query, snapshot);
-            }
-            return concat(parts);
-        });
-    }
-
-    /**
-     * Lists every shard at one snapshot the way {@link #findSeries} queries them: a shard whose rebuild dropped records
-     * the snapshot needs makes the listing start again with a new snapshot, and after a few such restarts it holds
-     * every shard's read lock.
-     */
+    /** Lists every shard at one snapshot ({@link #readAtOneSnapshot}); the result is sorted. */
     private List<String> listAtOneSnapshot(final ShardListing listing)
     {
         final Set<String> out = new HashSet<>();
+        // on a restart, what the shards before the refusal listed belongs to the abandoned snapshot
+        readAtOneSnapshot((shard, snapshot, locked) -> listing.collect(shards[shard], snapshot, locked, out),
+            out::clear);
+        return sorted(out);
+    }
+
+    /**
+     * Reads every shard at one snapshot: a shard whose rebuild dropped records the snapshot needs makes the read
+     * start again with a new snapshot ({@code restart} first discards what the other shards gave), and after a few
+     * such restarts it holds every shard's read lock at once, which no rebuild can outdate.
+     */
+    private void readAtOneSnapshot(final ShardRead read, final Runnable restart)
+    {
         for (int attempt = 0; attempt < MAX_QUERY_ATTEMPTS; attempt++)
         {
-            out.clear(); // what the shards before a refusal listed belongs to the abandoned snapshot
             final long snapshot = sequence.get(); // volatile read: pairs with the increments under shard locks
             boolean complete = true;
             for (int i = 0; i < shards.length && complete; i++)
             {
-                complete = listing.collect(shards[i], snapshot, false, out);
+                complete = read.read(i, snapshot, false);
             }
             if (complete)
             {
-                return sorted(out);
+                return;
             }
+            restart.run();
         }
-        out.clear();
-        return withEveryReadLock(snapshot ->
-        {
-            for (final IndexShard shard : shards)
-            {
-                listing.collect(shard, snapshot, true, out);
-            }
-            return sorted(out);
-        });
-    }
-
-    /** {@code read} at a snapshot taken while every shard's read lock is held, which no rebuild can outdate. */
-    private <T> T withEveryReadLock(final LongFunction<T> read)
-    {
         final long[] stamps = new long[shards.length];
         int locked = 0;
         try
@@ -336,7 +306,11 @@ public final class ShardedIndex implements SeriesIndex
             {
                 stamps[locked] = shards[locked].readLock();
             }
-            return read.apply(sequence.get()); // no writer is inside any shard now
+            final long snapshot = sequence.get(); // no writer is inside any shard now
+            for (int i = 0; i < shards.length; i++)
+            {
+                read.read(i, snapshot, true);
+            }
         }
         finally
         {
@@ -390,6 +364,14 @@ public final class ShardedIndex implements SeriesIndex
         {
             throw new IllegalStateException("the index is closed");
         }
+    }
+
+    /** Shard {@code shard}'s part of a read at {@code snapshot}; {@code locked}: the caller holds its read lock. */
+    @FunctionalInterface
+    private interface ShardRead
+    {
+        /** False, having kept nothing, if a rebuild of the shard dropped records the snapshot needs. */
+        boolean read(int shard, long snapshot, boolean locked);
     }
 
     /** One shard's part of a label listing; {@code locked}: the caller holds the shard's read lock. */
