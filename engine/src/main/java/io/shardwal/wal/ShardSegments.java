@@ -260,11 +260,29 @@ final class ShardSegments implements AutoCloseable
         {
             return map(entry);
         }
+        catch (final NoSuchFileException e)
+        {
+            entry.readers--;
+            throw prunedUnderReader(base, e);
+        }
         catch (final IOException | RuntimeException e)
         {
             entry.readers--;
             throw e;
         }
+    }
+
+    /**
+     * A read-only open listed {@code base} but its file is gone: the writer (another process) pruned it. Forgets it
+     * and every older listed segment whose file is gone too, so that the oldest segment is known again.
+     */
+    private ShardwalException prunedUnderReader(final long base, final NoSuchFileException cause)
+    {
+        entries.headMap(base, true).values().removeIf(stale -> stale.mapping == null && !Files.exists(stale.file));
+        return new ShardwalException(ShardwalException.Category.PRUNED, "shard " + shard + " position " + base
+            + " lies in a segment that was pruned; the oldest segment starts at "
+            + (entries.isEmpty() ? "(none left)" : entries.firstKey()), fileFor(base), ShardwalException.NO_OFFSET,
+            cause);
     }
 
     synchronized void release(final MappedSegment segment)

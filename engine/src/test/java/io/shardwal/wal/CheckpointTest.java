@@ -202,6 +202,26 @@ class CheckpointTest
     }
 
     @Test
+    void shouldTellAReadOnlyTailerThatItsNextSegmentWasPruned()
+    {
+        try (ShardedWal wal = ShardedWal.open(options().build()))
+        {
+            append(wal, 0, 0, 600);
+            wal.createCheckpoint("c");
+            append(wal, 0, 600, 10);
+            try (ShardedWal reader = ShardedWal.openReadOnly(dir.resolve("log"));
+                Tailer tailer = reader.tailer(0, 0))
+            {
+                assertTrue(wal.pruneBefore("c".getBytes()).segments() > 0);
+                final ShardwalException pruned = assertThrows(ShardwalException.class,
+                    () -> tailer.poll(r -> { }, 10));
+                assertEquals(ShardwalException.Category.PRUNED, pruned.category(), pruned.getMessage());
+                assertTrue(pruned.getMessage().contains("shard 0"), pruned.getMessage());
+            }
+        }
+    }
+
+    @Test
     void shouldTimeOutNamingTheShardWhenAClaimBeforeTheCheckpointNeverCommits()
     {
         try (ShardedWal wal = ShardedWal.open(options().commitWaitTimeout(Duration.ofMillis(200)).build());
