@@ -448,10 +448,15 @@ public final class ShardedWal implements AutoCloseable
      * Reads every shard from the checkpoint's position to its committed frontier, shard after shard.
      *
      * @return the number of records delivered.
+     * @throws ShardwalException PRUNED if records above the checkpoint were pruned in some shard (nothing is read).
      */
     public long replayFrom(final byte[] checkpointId, final RecordHandler handler)
     {
         final Checkpoint checkpoint = loadCheckpoint(checkpointId);
+        for (int shard = 0; shard < segments.length; shard++)
+        {
+            checkNotPruned(checkpoint, shard);
+        }
         long delivered = 0;
         for (int shard = 0; shard < segments.length; shard++)
         {
@@ -460,7 +465,11 @@ public final class ShardedWal implements AutoCloseable
         return delivered;
     }
 
-    /** The records of {@code shard} written between two checkpoints: {@code [from's position, to's position)}. */
+    /**
+     * The records of {@code shard} written between two checkpoints: {@code [from's position, to's position)}.
+     *
+     * @throws ShardwalException PRUNED if records above {@code fromCheckpoint} were pruned in this shard.
+     */
     public long iterShard(final int shard, final byte[] fromCheckpoint, final byte[] toCheckpoint,
         final RecordHandler handler)
     {
@@ -472,7 +481,25 @@ public final class ShardedWal implements AutoCloseable
             throw new IllegalArgumentException("checkpoint " + from.idText() + " lies after " + to.idText()
                 + " in shard " + shard + " (" + from.position(shard) + " > " + to.position(shard) + ")");
         }
+        checkNotPruned(from, shard);
         return iterShard(shard, from.position(shard), to.position(shard), handler);
+    }
+
+    /**
+     * A read from a checkpoint must start at it: {@link #iterShard(int, long, long, RecordHandler)} starts at the
+     * oldest segment when asked for less, which would skip the pruned records without a word.
+     */
+    private void checkNotPruned(final Checkpoint checkpoint, final int shard)
+    {
+        final long first = firstPosition(shard);
+        final long position = checkpoint.position(shard);
+        if (position < first)
+        {
+            throw new ShardwalException(ShardwalException.Category.PRUNED, "checkpoint " + checkpoint.idText()
+                + " puts shard " + shard + " at position " + position + ", but the records there were pruned: the "
+                + "oldest segment starts at " + first, segments[shard].fileFor(position - position
+                % options.segmentSize()), ShardwalException.NO_OFFSET);
+        }
     }
 
     /**

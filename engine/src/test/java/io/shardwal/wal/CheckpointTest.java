@@ -202,6 +202,40 @@ class CheckpointTest
     }
 
     @Test
+    void shouldRefuseToReplayFromACheckpointWhoseRecordsWerePruned()
+    {
+        try (ShardedWal wal = ShardedWal.open(options().build()))
+        {
+            append(wal, 0, 0, 20);
+            wal.createCheckpoint("old");
+            append(wal, 0, 20, 600);
+            wal.createCheckpoint("new");
+            append(wal, 0, 620, 10);
+            assertTrue(wal.pruneBefore("new".getBytes()).segments() > 0);
+            final Checkpoint old = wal.loadCheckpoint("old");
+            int prunedShard = -1;
+            for (int shard = 2; shard >= 0; shard--)
+            {
+                prunedShard = old.position(shard) < wal.firstPosition(shard) ? shard : prunedShard;
+            }
+            assertTrue(prunedShard >= 0, "the prune removed records above checkpoint old");
+            // prunedShard is the first such shard: the one the replay names
+            final int shard = prunedShard;
+            final ShardwalException replay = assertThrows(ShardwalException.class,
+                () -> wal.replayFrom("old".getBytes(), r -> { }), "a replay that cannot start at its checkpoint "
+                    + "would silently miss the pruned records");
+            assertEquals(ShardwalException.Category.PRUNED, replay.category());
+            assertTrue(replay.getMessage().contains("old") && replay.getMessage().contains("shard " + shard),
+                replay.getMessage());
+            final ShardwalException range = assertThrows(ShardwalException.class,
+                () -> wal.iterShard(shard, "old".getBytes(), "new".getBytes(), r -> { }));
+            assertEquals(ShardwalException.Category.PRUNED, range.category());
+            assertTrue(wal.replayFrom("new".getBytes(), r -> { }) >= 10, "a checkpoint above the pruned segments "
+                + "still replays");
+        }
+    }
+
+    @Test
     void shouldTellAReadOnlyTailerThatItsNextSegmentWasPruned()
     {
         try (ShardedWal wal = ShardedWal.open(options().build()))
