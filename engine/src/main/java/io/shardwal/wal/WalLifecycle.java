@@ -75,7 +75,7 @@ final class WalLifecycle
                 options.syncMode() == SyncMode.ASYNC ? options.syncInterval() : null);
             late[0] = housekeeping;
             checkpoints = CheckpointLog.open(directory, count, true);
-            final long[] startPositions = checkpoints.latest().map(Checkpoint::positions).orElse(new long[count]);
+            final Checkpoint latest = checkpoints.latest().orElse(null);
             final List<RecoveryReport.Repair> repairs = new ArrayList<>();
             for (final CheckpointLog.Problem problem : checkpoints.problems())
             {
@@ -86,7 +86,8 @@ final class WalLifecycle
             for (int i = 0; i < count; i++)
             {
                 final int before = repairs.size();
-                recovered.add(WalRecovery.recover(shards[i], startPositions[i], lock.previousStop(), repairs));
+                recovered.add(WalRecovery.recover(shards[i], latest, directory.resolve(CheckpointLog.FILE_NAME),
+                    lock.previousStop(), repairs));
                 metrics[i].setRecoveryRepairs(repairs.size() - before);
             }
             final RecoveryReport report = new RecoveryReport(directory, lock.previousStop().name(),

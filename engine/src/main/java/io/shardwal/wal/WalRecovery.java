@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
@@ -28,14 +30,21 @@ final class WalRecovery
     }
 
     /**
-     * @param startPosition  where the scan starts: the latest checkpoint's position for this shard, or 0.
+     * @param latest         the latest checkpoint, where the scan starts (null: from the first segment).
+     * @param checkpointFile {@code checkpoints.log}, named when {@code latest} does not fit the shard.
      * @param previousStop   how the last writer stopped; decides whether data may lie past tail counters.
+     * @throws ShardwalException CORRUPT if {@code latest} puts the shard off a record boundary or past its records.
      */
-    static RecoveryReport.ShardRecovery recover(final Shard shard, final long startPosition,
+    static RecoveryReport.ShardRecovery recover(final Shard shard, final Checkpoint latest, final Path checkpointFile,
         final WalLock.PreviousStop previousStop, final List<RecoveryReport.Repair> repairs) throws IOException
     {
         final ShardSegments segments = shard.segments();
         final long size = shard.segmentSize();
+        final long startPosition = latest == null ? 0 : latest.position(shard.id);
+        if (startPosition < 0 || (startPosition & (FrameDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            throw badCheckpoint(latest, checkpointFile, shard.id, "which is not a record boundary");
+        }
         Files.createDirectories(segments.directory());
         for (final Path leftover : segments.discover())
         {
@@ -65,6 +74,10 @@ final class WalRecovery
             throw new ShardwalException(ShardwalException.Category.CORRUPT, "the latest checkpoint puts shard "
                 + shard.id + " at position " + startPosition + ", past the end of its segments (" + lastEnd + ")",
                 segments.fileFor(bases.getLast()), startPosition);
+        }
+        if (latest != null)
+        {
+            checkReached(shard, latest, checkpointFile, previousStop != WalLock.PreviousStop.POSSIBLE_OS_CRASH);
         }
         final long start = Math.max(startPosition, bases.getFirst());
         final int startIndex = Math.min(bases.size() - 1, bases.indexOf(start - start % size) < 0 ? 0
@@ -107,6 +120,60 @@ final class WalRecovery
         }
         shard.start(segments.pinned(bases.get(last)), validEnd, prepared, lastEnd);
         return new RecoveryReport.ShardRecovery(shard.id, start, validEnd, records, last - startIndex + 1);
+    }
+
+    /**
+     * Refuses a checkpoint that puts the shard past its records: recovering from there would start appends beyond a
+     * gap that readers can never cross. Before the checkpoint was written, everything below its position was
+     * committed and msynced, so the segment holding its last record reaches it: by its tail counter when the last
+     * stop leaves tail counters trustworthy, else by a walk over its committed frames.
+     */
+    private static void checkReached(final Shard shard, final Checkpoint latest, final Path checkpointFile,
+        final boolean trustTails) throws IOException
+    {
+        final ShardSegments segments = shard.segments();
+        final long size = shard.segmentSize();
+        final long position = latest.position(shard.id);
+        final long offset = position % size;
+        final long base = offset == 0 ? position - size : position - offset;
+        if (base < segments.firstBase() || base > segments.lastBase())
+        {
+            return; // position 0, below the pruned segments, or past the last one (refused by the caller)
+        }
+        final MappedSegment segment = segments.acquire(base);
+        final long reached;
+        try
+        {
+            if (trustTails)
+            {
+                reached = segment.claimedLimit();
+            }
+            else
+            {
+                final SegmentScanner.Progress progress = new SegmentScanner.Progress();
+                SegmentScanner.advanceCommitted(segment, progress);
+                reached = progress.offset;
+            }
+        }
+        finally
+        {
+            segments.release(segment);
+        }
+        if (offset == 0 ? size - reached >= FrameDescriptor.MIN_FRAME_LENGTH : reached < offset)
+        {
+            throw badCheckpoint(latest, checkpointFile, shard.id, "past the end of its records: segment "
+                + segment.file().getFileName() + " holds them up to position " + (base + reached));
+        }
+    }
+
+    private static ShardwalException badCheckpoint(final Checkpoint latest, final Path checkpointFile,
+        final int shard, final String why)
+    {
+        return new ShardwalException(ShardwalException.Category.CORRUPT, "checkpoint " + latest.idText()
+            + ", the latest in " + checkpointFile.getFileName() + ", puts shard " + shard + " at position "
+            + latest.position(shard) + ", " + why + "; refusing to recover the shard from it (its segments are "
+            + "untouched)",
+            checkpointFile, latest.logOffset());
     }
 
     /** Index of the newest segment holding data (claims, or after an OS crash any bytes), pinning all from start. */

@@ -1,19 +1,23 @@
 package io.shardwal.wal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.checkpoint.CheckpointDescriptor;
 import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.ShardwalException;
@@ -315,6 +319,52 @@ class CheckpointTest
         final ShardwalException e = assertThrows(ShardwalException.class, () -> ShardedWal.open(options().build()));
         assertEquals(ShardwalException.Category.NOT_FOUND, e.category());
         assertTrue(e.getMessage().contains("shard 2 has no segment files"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseALatestCheckpointThatPutsAShardPastItsDataOrOffAFrameBoundary() throws IOException
+    {
+        final List<Records.Ack> acks;
+        final Checkpoint checkpoint;
+        try (ShardedWal wal = ShardedWal.open(options().prepareAhead(0).build()))
+        {
+            acks = append(wal, 0, 0, 30);
+            checkpoint = wal.createCheckpoint("c");
+        }
+        final long end = checkpoint.position(0);
+        assertTrue(end > 0 && end + 1024 < SEGMENT, "shard 0 ends inside its first segment: " + end);
+        final Path log = dir.resolve("log").resolve(CheckpointLog.FILE_NAME);
+        final byte[] good = Files.readAllBytes(log);
+        final Path segment = ShardedWal.shardDirectory(dir.resolve("log"), 0).resolve(ShardSegments.fileName(0));
+        final byte[] data = Files.readAllBytes(segment);
+        // past the end of the records, at the end of the (not full) segment, before the first position, off a frame;
+        // after a clean stop (tail counters are trusted) and after an OS crash (they are not)
+        for (int image = 0; image < 8; image++)
+        {
+            final long bad = new long[] {end + 512, SEGMENT, -8, end - 4}[image % 4];
+            if (image >= 4)
+            {
+                CrashImages.markCrashed(dir.resolve("log"), false);
+            }
+            final long[] positions = checkpoint.positions();
+            positions[0] = bad;
+            final ByteBuffer entry = CheckpointDescriptor.encode("c".getBytes(),
+                checkpoint.timestampNanos(), positions);
+            Files.write(log, Arrays.copyOf(entry.array(), entry.remaining()));
+            final ShardwalException e = assertThrows(ShardwalException.class, () -> ShardedWal.open(options().build()),
+                "position " + bad);
+            assertEquals(ShardwalException.Category.CORRUPT, e.category(), e.getMessage());
+            assertTrue(e.getMessage().contains("checkpoint c") && e.getMessage().contains("shard 0")
+                && e.getMessage().contains("position " + bad), e.getMessage());
+            assertEquals(log, e.file(), e.getMessage());
+            assertEquals(0, e.offset(), "the offset of the entry in " + CheckpointLog.FILE_NAME);
+            assertArrayEquals(data, Files.readAllBytes(segment), "position " + bad + ": the records were not touched");
+        }
+        Files.write(log, good);
+        try (ShardedWal wal = ShardedWal.open(options().build()))
+        {
+            Records.assertAllPresent(acks, Records.readAll(wal));
+        }
     }
 
     @Test
