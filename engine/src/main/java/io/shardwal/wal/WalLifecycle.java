@@ -14,6 +14,7 @@ import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.metrics.LatencyRecording;
 import io.shardwal.metrics.ShardMetrics;
+import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.route.Router;
 
@@ -43,7 +44,7 @@ final class WalLifecycle
         else
         {
             refuseToCreate(options, directory);
-            Files.createDirectories(directory);
+            createDurably(directory);
         }
         final WalLock lock = WalLock.acquire(directory, existed);
         final int count = options.shardCount();
@@ -63,6 +64,7 @@ final class WalLifecycle
                 Manifest.of(options).writeTo(directory);
             }
             final Housekeeping[] late = new Housekeeping[1];
+            createShardDirectories(directory, count);
             for (int i = 0; i < count; i++)
             {
                 segments[i] = new ShardSegments(i, ShardedWal.shardDirectory(directory, i), options.segmentSize(),
@@ -255,6 +257,57 @@ final class WalLifecycle
                         directory.resolve(Manifest.FILE_NAME), ShardwalException.NO_OFFSET);
                 }
             }
+        }
+    }
+
+    /**
+     * Creates {@code directory} (and missing parents) and fsyncs the parent of each directory it created, so that
+     * a log whose first records were msynced cannot lose its directory entry to a power failure.
+     */
+    private static void createDurably(final Path directory) throws IOException
+    {
+        Path created = directory.toAbsolutePath();
+        if (Files.isDirectory(created))
+        {
+            return;
+        }
+        Path firstMissing = created;
+        while (firstMissing.getParent() != null && !Files.exists(firstMissing.getParent()))
+        {
+            firstMissing = firstMissing.getParent();
+        }
+        Files.createDirectories(created);
+        while (true)
+        {
+            MappedSegment.syncDirectory(created.getParent());
+            if (created.equals(firstMissing))
+            {
+                return;
+            }
+            created = created.getParent();
+        }
+    }
+
+    /**
+     * Creates the shard directories that do not exist yet, then fsyncs the log's directory once: each segment
+     * creation fsyncs its shard directory, but the shard directory's own entry must be durable too before an
+     * msynced record in it can be called durable.
+     */
+    private static void createShardDirectories(final Path directory, final int count) throws IOException
+    {
+        boolean created = false;
+        for (int i = 0; i < count; i++)
+        {
+            final Path shard = ShardedWal.shardDirectory(directory, i);
+            if (!Files.isDirectory(shard))
+            {
+                Files.createDirectories(shard);
+                created = true;
+            }
+        }
+        if (created)
+        {
+            MappedSegment.syncDirectory(directory);
         }
     }
 
