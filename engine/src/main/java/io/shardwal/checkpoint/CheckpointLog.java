@@ -187,7 +187,8 @@ public final class CheckpointLog implements AutoCloseable
         }
         final String why = problem[0] != null ? problem[0]
             : head == null ? "HEAD is missing" : "HEAD names " + Checkpoint.idText(head)
-                + (byId.containsKey(ByteBuffer.wrap(head)) ? ", not the newest entry" : ", which the log does not hold");
+                + (byId.containsKey(ByteBuffer.wrap(head)) ? ", not the newest entry"
+                : ", which the log does not hold");
         problems.add(new Problem(newest.logOffset(), 0, "STALE_HEAD", why + "; HEAD now names "
             + newest.idText() + ", the newest valid entry in log order"));
         HeadFile.write(directory, newest.id());
@@ -409,28 +410,21 @@ public final class CheckpointLog implements AutoCloseable
             final List<Checkpoint> kept = new ArrayList<>(entries.subList(Math.max(0, before - keep), before));
             final Path temporary = directory.resolve(COMPACTING);
             final List<Checkpoint> rewritten = new ArrayList<>(kept.size());
-            long at = 0;
-            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
+            // The compacted file's channel is kept open across the rename, which keeps the inode: once the rename
+            // is done it is the log's channel, and nothing can fail between the rename and the switch.
+            final Compacted compacted = writeCompacted(temporary, kept, rewritten);
+            try
             {
-                for (final Checkpoint checkpoint : kept)
-                {
-                    final ByteBuffer entry = CheckpointDescriptor.encode(checkpoint.id(), checkpoint.timestampNanos(),
-                        checkpoint.positions());
-                    rewritten.add(new Checkpoint(checkpoint.id(), checkpoint.timestampNanos(), checkpoint.positions(),
-                        at));
-                    while (entry.hasRemaining())
-                    {
-                        at += out.write(entry, at);
-                    }
-                }
-                out.force(true);
+                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
             }
-            channel.close();
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-            MappedSegment.syncDirectory(directory);
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            end = at;
+            catch (final IOException | RuntimeException e)
+            {
+                discard(compacted.channel, temporary, e);
+                throw e;
+            }
+            final FileChannel replaced = channel;
+            channel = compacted.channel;
+            end = compacted.end;
             entries.clear();
             byId.clear();
             for (final Checkpoint checkpoint : rewritten)
@@ -438,6 +432,8 @@ public final class CheckpointLog implements AutoCloseable
                 entries.add(checkpoint);
                 byId.put(ByteBuffer.wrap(checkpoint.id()), checkpoint);
             }
+            closeQuietly(replaced);
+            MappedSegment.syncDirectory(directory);
             if (entries.isEmpty())
             {
                 HeadFile.delete(directory);
@@ -451,6 +447,69 @@ public final class CheckpointLog implements AutoCloseable
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Writes {@code kept} to {@code temporary} and forces it; fills {@code rewritten} with their new offsets and
+     * returns the open channel and the end of the written entries. On failure the temporary file is deleted and
+     * the log is unchanged.
+     */
+    private static Compacted writeCompacted(final Path temporary, final List<Checkpoint> kept,
+        final List<Checkpoint> rewritten) throws IOException
+    {
+        final FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try
+        {
+            long at = 0;
+            for (final Checkpoint checkpoint : kept)
+            {
+                final ByteBuffer entry = CheckpointDescriptor.encode(checkpoint.id(), checkpoint.timestampNanos(),
+                    checkpoint.positions());
+                rewritten.add(new Checkpoint(checkpoint.id(), checkpoint.timestampNanos(), checkpoint.positions(), at));
+                while (entry.hasRemaining())
+                {
+                    at += out.write(entry, at);
+                }
+            }
+            out.force(true);
+            return new Compacted(out, at);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            discard(out, temporary, e);
+            throw e;
+        }
+    }
+
+    private record Compacted(FileChannel channel, long end)
+    {
+    }
+
+    /** Closes and deletes a compaction's temporary file after {@code failure}, adding what else fails to it. */
+    private static void discard(final FileChannel channel, final Path temporary, final Exception failure)
+    {
+        try
+        {
+            channel.close();
+            Files.deleteIfExists(temporary);
+        }
+        catch (final IOException e)
+        {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static void closeQuietly(final FileChannel replaced)
+    {
+        try
+        {
+            replaced.close();
+        }
+        catch (final IOException e)
+        {
+            // The replaced file is unlinked and was never written after its last force: nothing is lost.
         }
     }
 
