@@ -1,6 +1,5 @@
 package io.shardwal.ingest;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -23,6 +22,9 @@ import java.util.Map;
  * format's rules are checked: a TYPE line comes before the family's samples and at most once, HELP at most once,
  * a histogram bucket carries a numeric {@code le} and a summary quantile a numeric {@code quantile}, label names are
  * unique. Any violation is an {@link ExpositionFormatException} with the line and column.
+ *
+ * <p>Lines end at a line feed; a carriage return just before it is ignored, anywhere else it is a character of the
+ * line (as in the format: a label value may hold one, a sample value may not).
  *
  * <p>Not supported: the OpenMetrics format and quoted UTF-8 metric or label names (reported as errors; a
  * {@code # EOF} line is an ordinary comment). The parser is stateless; each call is independent and thread-confined.
@@ -107,10 +109,10 @@ public final class PrometheusTextParser
      */
     public static void parse(final Reader reader, final Handler handler) throws IOException
     {
-        final BufferedReader lines = reader instanceof BufferedReader b ? b : new BufferedReader(reader);
+        final ExpositionLines lines = new ExpositionLines(reader);
         final Families families = new Families();
         int number = 0;
-        for (String line = lines.readLine(); line != null; line = lines.readLine())
+        for (String line = lines.next(); line != null; line = lines.next())
         {
             number++;
             new ExpositionLineParser(line, number, families, handler).parse();

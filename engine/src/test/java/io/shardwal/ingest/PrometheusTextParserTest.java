@@ -243,6 +243,26 @@ class PrometheusTextParserTest
             e.getMessage());
     }
 
+    /** A line ends at a line feed only: a carriage return elsewhere is a character of the line (CRLF is tolerated). */
+    @Test
+    void shouldEndLinesAtLineFeedsOnly()
+    {
+        final ExpositionFormatException e =
+            assertThrows(ExpositionFormatException.class, () -> PrometheusTextParser.parse("a 1\rb 2\n"));
+        assertEquals(1, e.line(), e.getMessage());
+        assertEquals(3, e.column(), e.getMessage());
+        assertTrue(e.getMessage().contains("invalid sample value '1\rb'"), e.getMessage());
+
+        final PrometheusTextParser.Exposition ok = PrometheusTextParser.parse(
+            "# HELP m one\rtwo 2\r\n" +
+            "m{a=\"x\ry\"} 1\r\n" +
+            "n 2");
+        assertEquals("one\rtwo 2", ok.families().get("m").help());
+        assertEquals(2, ok.samples().size());
+        assertEquals("x\ry", ok.samples().get(0).labels().get("a"));
+        assertEquals(2, ok.samples().get(1).value(), "a last line without a line feed");
+    }
+
     @Test
     void shouldStreamSamplesToAHandlerInOrder() throws IOException
     {
