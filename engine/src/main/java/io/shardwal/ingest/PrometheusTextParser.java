@@ -31,6 +31,13 @@ import java.util.Map;
  */
 public final class PrometheusTextParser
 {
+    /**
+     * The longest line, in characters before its line feed, that the parser reads: a longer one is an
+     * {@link ExpositionFormatException} as soon as the limit is passed, so that endless or hostile input cannot
+     * exhaust the heap. It is far above any real line (the index takes label strings of up to 64 KiB).
+     */
+    public static final int MAX_LINE_LENGTH = 1 << 20;
+
     private PrometheusTextParser()
     {
     }
@@ -103,16 +110,16 @@ public final class PrometheusTextParser
 
     /**
      * Parses lines from {@code reader} until its end, calling {@code handler} as it goes (streaming: nothing but the
-     * families' state is kept).
+     * families' state is kept, and one line of at most {@link #MAX_LINE_LENGTH} characters).
      *
-     * @throws ExpositionFormatException at the first malformed line.
+     * @throws ExpositionFormatException at the first malformed or overlong line.
      */
     public static void parse(final Reader reader, final Handler handler) throws IOException
     {
-        final ExpositionLines lines = new ExpositionLines(reader);
+        final ExpositionLines lines = new ExpositionLines(reader, MAX_LINE_LENGTH);
         final Families families = new Families();
         int number = 0;
-        for (String line = lines.next(); line != null; line = lines.next())
+        for (String line = lines.next(number + 1); line != null; line = lines.next(number + 1))
         {
             number++;
             new ExpositionLineParser(line, number, families, handler).parse();

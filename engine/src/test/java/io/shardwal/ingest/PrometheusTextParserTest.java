@@ -263,6 +263,42 @@ class PrometheusTextParserTest
         assertEquals(2, ok.samples().get(1).value(), "a last line without a line feed");
     }
 
+    /** An endless line is refused once it passes the limit, without being read (and held) whole. */
+    @Test
+    void shouldRefuseAnOverlongLineWithoutReadingItWhole()
+    {
+        final long[] read = new long[1];
+        final Reader endless = new Reader()
+        {
+            private long served;
+
+            @Override
+            public int read(final char[] buffer, final int offset, final int length)
+            {
+                final String head = "ok 1\nm{a=\"";
+                for (int i = 0; i < length; i++, served++)
+                {
+                    buffer[offset + i] = served < head.length() ? head.charAt((int)served) : 'x';
+                }
+                read[0] = served;
+                return length;
+            }
+
+            @Override
+            public void close()
+            {
+            }
+        };
+        final List<Sample> samples = new ArrayList<>();
+        final ExpositionFormatException e = assertThrows(ExpositionFormatException.class,
+            () -> PrometheusTextParser.parse(endless, samples::add));
+        assertEquals(2, e.line(), e.getMessage());
+        assertEquals(PrometheusTextParser.MAX_LINE_LENGTH + 1, e.column(), e.getMessage());
+        assertTrue(e.getMessage().contains("longer than " + PrometheusTextParser.MAX_LINE_LENGTH), e.getMessage());
+        assertEquals(1, samples.size(), "the lines before it were parsed");
+        assertTrue(read[0] < PrometheusTextParser.MAX_LINE_LENGTH + (1 << 16), "read " + read[0] + " chars");
+    }
+
     @Test
     void shouldStreamSamplesToAHandlerInOrder() throws IOException
     {
