@@ -1,7 +1,7 @@
 package io.shardwal.ingest;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Set;
 
 import io.shardwal.index.Labels;
 
@@ -165,7 +165,7 @@ final class ExpositionLineParser
         final int nameColumn = at;
         final String name = metricName();
         final Labels.Builder labels = Labels.builder();
-        final List<String> labelNames = new ArrayList<>();
+        final Set<String> labelNames = new HashSet<>(); // not a list: contains() would be quadratic
         String le = null;
         String quantile = null;
         boolean blank = skipBlanks();
@@ -188,12 +188,11 @@ final class ExpositionLineParser
                     at = labelColumn;
                     throw error("label name '__name__' is reserved for the metric name");
                 }
-                if (labelNames.contains(labelName))
+                if (!labelNames.add(labelName))
                 {
                     at = labelColumn;
                     throw error("duplicate label name '" + labelName + "'");
                 }
-                labelNames.add(labelName);
                 skipBlanks();
                 expect('=', "'=' after label name '" + labelName + "'");
                 skipBlanks();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -297,6 +299,24 @@ class PrometheusTextParserTest
         assertTrue(e.getMessage().contains("longer than " + PrometheusTextParser.MAX_LINE_LENGTH), e.getMessage());
         assertEquals(1, samples.size(), "the lines before it were parsed");
         assertTrue(read[0] < PrometheusTextParser.MAX_LINE_LENGTH + (1 << 16), "read " + read[0] + " chars");
+    }
+
+    /** Many labels on one line cost linear time, and a duplicate after them is still found. */
+    @Test
+    void shouldCheckLabelNamesOfALongLineInLinearTime()
+    {
+        final StringBuilder line = new StringBuilder("m{");
+        final int labels = 80_000;
+        for (int i = 0; i < labels; i++)
+        {
+            line.append('l').append(i).append("=\"\",");
+        }
+        final int duplicateColumn = line.length() + 1;
+        line.append("l0=\"v\"} 1\n");
+        final ExpositionFormatException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+            () -> assertThrows(ExpositionFormatException.class, () -> PrometheusTextParser.parse(line)));
+        assertEquals(duplicateColumn, e.column(), e.getMessage());
+        assertTrue(e.getMessage().contains("duplicate label name 'l0'"), e.getMessage());
     }
 
     @Test
