@@ -397,16 +397,39 @@ final class ExpositionLineParser
 
     private long parseTimestamp(final String token)
     {
-        try
-        {
-            final long timestamp = Long.parseLong(token);
-            at += token.length();
-            return timestamp;
-        }
-        catch (final NumberFormatException e)
+        if (!isInteger(token))
         {
             throw error("invalid timestamp '" + token + "' (integer milliseconds expected)");
         }
+        final long timestamp;
+        try
+        {
+            timestamp = Long.parseLong(token);
+        }
+        catch (final NumberFormatException e)
+        {
+            throw error("timestamp " + token + " is out of range (int64 milliseconds)");
+        }
+        at += token.length();
+        return timestamp;
+    }
+
+    /** An optional sign and ASCII digits ({@link Long#parseLong} also takes other scripts' digits). */
+    private static boolean isInteger(final String s)
+    {
+        final int first = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-') ? 1 : 0;
+        if (first == s.length())
+        {
+            return false;
+        }
+        for (int i = first; i < s.length(); i++)
+        {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9')
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ------------------------------------------------------------ helpers

@@ -232,6 +232,8 @@ class PrometheusTextParserTest
         "`# TYPE h histogram\nh_bucket{le=\"x\"} 1` | 2 | 1  | label 'le' must be a number, got \"x\"",
         "`# TYPE h histogram\nh 1`                | 2 | 1  | histogram 'h' has a sample without a _bucket, _sum or _count suffix",
         "`# TYPE s summary\ns 1`                  | 2 | 1  | summary quantile 's' has no 'quantile' label",
+        "m 1 \u0661\u0662                          | 1 | 5  | invalid timestamp '\u0661\u0662'",
+        "m 1 \uFF12                               | 1 | 5  | invalid timestamp '\uFF12'",
     })
     void shouldReportMalformedInputWithLineAndColumn(
         final String input, final int line, final int column, final String message)
