@@ -410,6 +410,10 @@ final class ExpositionLineParser
         {
             throw error("timestamp " + token + " is out of range (int64 milliseconds)");
         }
+        if (timestamp == Sample.NO_TIMESTAMP)
+        {
+            throw error("timestamp " + token + " is out of range (the smallest int64 stands for no timestamp)");
+        }
         at += token.length();
         return timestamp;
     }

@@ -15,7 +15,8 @@ import java.util.Map;
  * A parser for the Prometheus text exposition format (version 0.0.4): {@code # HELP} and {@code # TYPE} lines, other
  * comments, and samples {@code name{label="value",...} value [timestamp]}. Label values may escape {@code \\},
  * {@code \"} and {@code \n}; HELP text {@code \\} and {@code \n}. Values are floats including {@code NaN},
- * {@code +Inf} and {@code -Inf}; timestamps are integer milliseconds.
+ * {@code +Inf} and {@code -Inf}; timestamps are integer milliseconds, any int64 but the smallest (which is
+ * {@link Sample#NO_TIMESTAMP}).
  *
  * <p>Each sample is attributed to its metric family: a histogram {@code x} owns {@code x_bucket}, {@code x_sum} and
  * {@code x_count}, a summary {@code x} owns {@code x} (with {@code quantile}), {@code x_sum} and {@code x_count}. The

@@ -234,6 +234,7 @@ class PrometheusTextParserTest
         "`# TYPE s summary\ns 1`                  | 2 | 1  | summary quantile 's' has no 'quantile' label",
         "m 1 \u0661\u0662                          | 1 | 5  | invalid timestamp '\u0661\u0662'",
         "m 1 \uFF12                               | 1 | 5  | invalid timestamp '\uFF12'",
+        "m 1 -9223372036854775808                 | 1 | 5  | timestamp -9223372036854775808 is out of range",
     })
     void shouldReportMalformedInputWithLineAndColumn(
         final String input, final int line, final int column, final String message)
