@@ -383,11 +383,11 @@ final class ExpositionLineParser
         }
         at += token.length();
         final String lower = token.toLowerCase(java.util.Locale.ROOT);
-        final String unsigned = lower.startsWith("+") || lower.startsWith("-") ? lower.substring(1) : lower;
-        if (unsigned.equals("nan"))
+        if (lower.equals("nan"))
         {
             return Double.NaN;
         }
+        final String unsigned = lower.startsWith("+") || lower.startsWith("-") ? lower.substring(1) : lower;
         if (unsigned.equals("inf") || unsigned.equals("infinity"))
         {
             return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
@@ -476,6 +476,11 @@ final class ExpositionLineParser
         return new ExpositionFormatException(number, at + 1, message, line);
     }
 
+    /**
+     * Whether {@code s} is a float as Go's ParseFloat reads it, less the hexadecimal form and digit underscores
+     * that the Prometheus parsers refuse: decimal with an optional exponent, {@code inf} or {@code infinity} with an
+     * optional sign, {@code nan} without one (any case).
+     */
     static boolean isFloat(final String s)
     {
         int i = 0;
@@ -485,7 +490,11 @@ final class ExpositionLineParser
             i++;
         }
         final String rest = s.substring(i).toLowerCase(java.util.Locale.ROOT);
-        if (rest.equals("nan") || rest.equals("inf") || rest.equals("infinity"))
+        if (rest.equals("nan"))
+        {
+            return i == 0;
+        }
+        if (rest.equals("inf") || rest.equals("infinity"))
         {
             return true;
         }

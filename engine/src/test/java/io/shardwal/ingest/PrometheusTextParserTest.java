@@ -235,6 +235,9 @@ class PrometheusTextParserTest
         "m 1 \u0661\u0662                          | 1 | 5  | invalid timestamp '\u0661\u0662'",
         "m 1 \uFF12                               | 1 | 5  | invalid timestamp '\uFF12'",
         "m 1 -9223372036854775808                 | 1 | 5  | timestamp -9223372036854775808 is out of range",
+        "m -NaN                                   | 1 | 3  | invalid sample value '-NaN'",
+        "m +nan                                   | 1 | 3  | invalid sample value '+nan'",
+        "`# TYPE s summary\ns{quantile=\"-NaN\"} 1` | 2 | 1 | label 'quantile' must be a number, got \"-NaN\"",
     })
     void shouldReportMalformedInputWithLineAndColumn(
         final String input, final int line, final int column, final String message)
