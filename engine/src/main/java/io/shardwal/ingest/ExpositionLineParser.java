@@ -377,22 +377,30 @@ final class ExpositionLineParser
 
     private double parseValue(final String token, final String what)
     {
-        if (!isFloat(token))
+        if (!isFloatSyntax(token))
         {
             throw error("invalid " + what + " '" + token + "'");
         }
-        at += token.length();
         final String lower = token.toLowerCase(java.util.Locale.ROOT);
+        final double value;
         if (lower.equals("nan"))
         {
-            return Double.NaN;
+            value = Double.NaN;
         }
-        final String unsigned = lower.startsWith("+") || lower.startsWith("-") ? lower.substring(1) : lower;
-        if (unsigned.equals("inf") || unsigned.equals("infinity"))
+        else if (lower.endsWith("inf") || lower.endsWith("infinity"))
         {
-            return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+            value = lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         }
-        return Double.parseDouble(token);
+        else
+        {
+            value = Double.parseDouble(token);
+            if (Double.isInfinite(value))
+            {
+                throw error(what + " '" + token + "' is out of range (beyond the largest float64)");
+            }
+        }
+        at += token.length();
+        return value;
     }
 
     private long parseTimestamp(final String token)
@@ -479,9 +487,22 @@ final class ExpositionLineParser
     /**
      * Whether {@code s} is a float as Go's ParseFloat reads it, less the hexadecimal form and digit underscores
      * that the Prometheus parsers refuse: decimal with an optional exponent, {@code inf} or {@code infinity} with an
-     * optional sign, {@code nan} without one (any case).
+     * optional sign, {@code nan} without one (any case); a decimal beyond the largest float64 is out of range
+     * (ParseFloat's ErrRange), one below the smallest is zero.
      */
     static boolean isFloat(final String s)
+    {
+        if (!isFloatSyntax(s))
+        {
+            return false;
+        }
+        final char last = s.charAt(s.length() - 1);
+        final boolean decimal = last >= '0' && last <= '9' || last == '.';
+        return !decimal || !Double.isInfinite(Double.parseDouble(s));
+    }
+
+    /** {@link #isFloat} without the range check. */
+    private static boolean isFloatSyntax(final String s)
     {
         int i = 0;
         final int n = s.length();

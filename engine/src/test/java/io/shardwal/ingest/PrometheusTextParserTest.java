@@ -235,6 +235,9 @@ class PrometheusTextParserTest
         "m 1 \u0661\u0662                          | 1 | 5  | invalid timestamp '\u0661\u0662'",
         "m 1 \uFF12                               | 1 | 5  | invalid timestamp '\uFF12'",
         "m 1 -9223372036854775808                 | 1 | 5  | timestamp -9223372036854775808 is out of range",
+        "m 1e309                                  | 1 | 3  | sample value '1e309' is out of range",
+        "m -1e400                                 | 1 | 3  | sample value '-1e400' is out of range",
+        "`# TYPE h histogram\nh_bucket{le=\"2e308\"} 1` | 2 | 1 | label 'le' must be a number, got \"2e308\"",
         "m -NaN                                   | 1 | 3  | invalid sample value '-NaN'",
         "m +nan                                   | 1 | 3  | invalid sample value '+nan'",
         "`# TYPE s summary\ns{quantile=\"-NaN\"} 1` | 2 | 1 | label 'quantile' must be a number, got \"-NaN\"",
@@ -249,6 +252,26 @@ class PrometheusTextParserTest
         assertEquals(column, e.column(), e.getMessage());
         assertTrue(e.getMessage().startsWith("line " + line + ", column " + column + ": " + message),
             e.getMessage());
+    }
+
+    /** What Go's ParseFloat and ParseInt accept at the edges of their ranges is accepted, with its value. */
+    @Test
+    void shouldAcceptValuesAndTimestampsAtTheEdgesOfTheirRanges()
+    {
+        final List<Sample> samples = PrometheusTextParser.parse(
+            "a 1.7976931348623157e308 9223372036854775807\n" +
+            "b 1e-400 -9223372036854775807\n" +
+            "c nan +5\n" +
+            "d -INFINITY -0\n").samples();
+        assertEquals(Double.MAX_VALUE, samples.get(0).value());
+        assertEquals(Long.MAX_VALUE, samples.get(0).timestampMillis());
+        assertEquals(0.0, samples.get(1).value(), "underflow is zero, not an error");
+        assertEquals(-Long.MAX_VALUE, samples.get(1).timestampMillis());
+        assertTrue(Double.isNaN(samples.get(2).value()));
+        assertEquals(5, samples.get(2).timestampMillis());
+        assertEquals(Double.NEGATIVE_INFINITY, samples.get(3).value());
+        assertTrue(samples.get(3).hasTimestamp());
+        assertEquals(0, samples.get(3).timestampMillis());
     }
 
     /** A line ends at a line feed only: a carriage return elsewhere is a character of the line (CRLF is tolerated). */
