@@ -146,7 +146,7 @@ final class ExpositionLineParser
             at = 0;
             throw error("second # TYPE line for metric family '" + family + "'");
         }
-        for (final String sampled : new String[] {family, family + "_bucket", family + "_sum", family + "_count"})
+        for (final String sampled : sampleNames(family, type))
         {
             if (families.sampled.containsKey(sampled))
             {
@@ -156,6 +156,17 @@ final class ExpositionLineParser
         }
         families.types.put(family, type);
         handler.type(family, type);
+    }
+
+    /** The sample names a family of {@code type} owns; others with these suffixes are families of their own. */
+    private static String[] sampleNames(final String family, final MetricType type)
+    {
+        return switch (type)
+        {
+            case HISTOGRAM -> new String[] {family, family + "_bucket", family + "_sum", family + "_count"};
+            case SUMMARY -> new String[] {family, family + "_sum", family + "_count"};
+            default -> new String[] {family};
+        };
     }
 
     // ------------------------------------------------------------ samples

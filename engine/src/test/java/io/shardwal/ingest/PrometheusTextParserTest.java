@@ -241,6 +241,8 @@ class PrometheusTextParserTest
         "m -NaN                                   | 1 | 3  | invalid sample value '-NaN'",
         "m +nan                                   | 1 | 3  | invalid sample value '+nan'",
         "`# TYPE s summary\ns{quantile=\"-NaN\"} 1` | 2 | 1 | label 'quantile' must be a number, got \"-NaN\"",
+        "`x_count 1\n# TYPE x summary`            | 2 | 1  | # TYPE line for metric family 'x' after its samples",
+        "`x_bucket 1\n# TYPE x histogram`         | 2 | 1  | # TYPE line for metric family 'x' after its samples",
     })
     void shouldReportMalformedInputWithLineAndColumn(
         final String input, final int line, final int column, final String message)
@@ -272,6 +274,26 @@ class PrometheusTextParserTest
         assertEquals(Double.NEGATIVE_INFINITY, samples.get(3).value());
         assertTrue(samples.get(3).hasTimestamp());
         assertEquals(0, samples.get(3).timestampMillis());
+    }
+
+    /** Only a histogram owns {@code _bucket}, only a histogram or summary {@code _sum} and {@code _count}. */
+    @Test
+    void shouldAcceptATypeLineAfterSamplesOfAnotherFamilyWithASuffixedName()
+    {
+        final PrometheusTextParser.Exposition e = PrometheusTextParser.parse(
+            "x_count 1\n" +
+            "x_sum 2\n" +
+            "x_bucket 3\n" +
+            "y_bucket 4\n" +
+            "# TYPE x counter\n" +
+            "x 5\n" +
+            "# TYPE y summary\n" +
+            "y{quantile=\"0.5\"} 6\n");
+        final String[] families = e.samples().stream().map(Sample::family).toArray(String[]::new);
+        assertArrayEquals(new String[] {"x_count", "x_sum", "x_bucket", "y_bucket", "x", "y"}, families);
+        assertEquals(MetricType.COUNTER, e.families().get("x").type());
+        assertEquals(MetricType.UNTYPED, e.families().get("x_count").type());
+        assertEquals(MetricType.SUMMARY, e.families().get("y").type());
     }
 
     /** A line ends at a line feed only: a carriage return elsewhere is a character of the line (CRLF is tolerated). */
