@@ -349,6 +349,16 @@ final class ExpositionLineParser
             {
                 return value.toString();
             }
+            if (Character.isSurrogate(c))
+            {
+                if (!Character.isHighSurrogate(c) || at == line.length() || !Character.isLowSurrogate(line.charAt(at)))
+                {
+                    at--;
+                    throw error("invalid UTF-16 (a lone surrogate) in the value of label '" + labelName + "'");
+                }
+                value.append(c).append(line.charAt(at++));
+                continue;
+            }
             if (c != '\\')
             {
                 value.append(c);

@@ -243,6 +243,8 @@ class PrometheusTextParserTest
         "`# TYPE s summary\ns{quantile=\"-NaN\"} 1` | 2 | 1 | label 'quantile' must be a number, got \"-NaN\"",
         "`x_count 1\n# TYPE x summary`            | 2 | 1  | # TYPE line for metric family 'x' after its samples",
         "`x_bucket 1\n# TYPE x histogram`         | 2 | 1  | # TYPE line for metric family 'x' after its samples",
+        "m{a=\"x\uD800y\"} 1                       | 1 | 7  | invalid UTF-16 (a lone surrogate)",
+        "m{a=\"x\uDC00\uD83D\"} 1                  | 1 | 7  | invalid UTF-16 (a lone surrogate)",
     })
     void shouldReportMalformedInputWithLineAndColumn(
         final String input, final int line, final int column, final String message)
@@ -368,6 +370,14 @@ class PrometheusTextParserTest
             () -> assertThrows(ExpositionFormatException.class, () -> PrometheusTextParser.parse(line)));
         assertEquals(duplicateColumn, e.column(), e.getMessage());
         assertTrue(e.getMessage().contains("duplicate label name 'l0'"), e.getMessage());
+    }
+
+    /** A label value is valid Unicode: pairs of surrogates (non-BMP characters) pass, lone ones are refused above. */
+    @Test
+    void shouldKeepCharactersBeyondTheBasicPlaneInLabelValues()
+    {
+        final Sample sample = PrometheusTextParser.parse("m{a=\"\uD83D\uDE00 \u20AC\"} 1\n").samples().get(0);
+        assertEquals("\uD83D\uDE00 \u20AC", sample.labels().get("a"));
     }
 
     @Test
