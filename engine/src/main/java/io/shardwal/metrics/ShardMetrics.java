@@ -155,11 +155,18 @@ public final class ShardMetrics
             LatencySummary.of(msyncTotal, msyncNanos.sum()), LatencySummary.of(rollWaitTotal, rollWaitNanos.sum()));
     }
 
-    /** Adds everything recorded up to the last {@link #snapshot} to the given all-shard histograms. */
-    public synchronized void addTotalsTo(final Histogram appends, final Histogram msyncs)
+    /**
+     * {@link #snapshot(long, long, int)}, and adds the append and msync histograms that snapshot summarises to the
+     * given all-shard histograms, under the same lock: whole-log totals then count exactly what the shards' summaries
+     * count, also while other threads take snapshots.
+     */
+    public synchronized ShardStats snapshot(final long committedPosition, final long durablePosition,
+        final int segmentCount, final Histogram appends, final Histogram msyncs)
     {
+        final ShardStats stats = snapshot(committedPosition, durablePosition, segmentCount);
         appends.add(appendTotal);
         msyncs.add(msyncTotal);
+        return stats;
     }
 
     /** An empty histogram of the kind this class records into, for merging totals across shards. */

@@ -15,6 +15,7 @@ import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentAppender;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
+import org.HdrHistogram.Histogram;
 
 /**
  * One shard of a writable log: its chain of segments, the lock-free append path, rolling to the next segment,
@@ -489,10 +490,11 @@ final class Shard
         }
     }
 
-    ShardStats stats()
+    /** This shard's stats; adds the latency histograms they summarise to {@code appends} and {@code msyncs}. */
+    ShardStats stats(final Histogram appends, final Histogram msyncs)
     {
         final long position = closed ? committed : advanceCommitted();
-        return metrics.snapshot(position, durable, segments.count());
+        return metrics.snapshot(position, durable, segments.count(), appends, msyncs);
     }
 
     /**

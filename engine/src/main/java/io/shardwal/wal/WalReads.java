@@ -115,9 +115,8 @@ final class WalReads
         final Histogram msyncs = ShardMetrics.newTotal();
         for (int i = 0; i < segments.length; i++)
         {
-            perShard.add(shards != null ? shards[i].stats()
-                : metrics[i].snapshot(wal.committedPosition(i), -1, segments[i].count()));
-            metrics[i].addTotalsTo(appends, msyncs);
+            perShard.add(shards != null ? shards[i].stats(appends, msyncs)
+                : metrics[i].snapshot(wal.committedPosition(i), -1, segments[i].count(), appends, msyncs));
         }
         // A read-only open does not know the writer's sync mode: the manifest does not hold it.
         final String syncMode = wal.isReadOnly() ? "unknown" : wal.options().syncMode().name();

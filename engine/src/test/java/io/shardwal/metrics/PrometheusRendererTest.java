@@ -2,12 +2,16 @@ package io.shardwal.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.shardwal.ingest.MetricFamily;
 import io.shardwal.ingest.MetricType;
@@ -176,6 +180,62 @@ class PrometheusRendererTest
             }
             assertEquals(500, records);
             assertEquals(500, samples.get("shardwal_log_append_latency_seconds_count{}"));
+        }
+    }
+
+    /**
+     * Two scrapers render while a writer appends: in every rendering the whole-log latency counts exactly what the
+     * shards' summaries count (the log-wide families are the shards' histograms merged, not a later picture).
+     */
+    @Test
+    void shouldRenderWholeLogLatencyConsistentWithTheShardsWhileOthersRenderAndShardsUpdate() throws Exception
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("log")).shardCount(2)
+            .syncMode(SyncMode.ASYNC).latencyRecording(LatencyRecording.FULL).build()))
+        {
+            final AtomicBoolean stop = new AtomicBoolean();
+            final AtomicReference<String> mismatch = new AtomicReference<>();
+            final Runnable scraper = () ->
+            {
+                while (!stop.get() && mismatch.get() == null)
+                {
+                    final WalStats stats = wal.stats();
+                    final long shardAppends = stats.shards().stream().mapToLong(s -> s.appendLatency().count()).sum();
+                    final long shardMsyncs = stats.shards().stream().mapToLong(s -> s.msyncLatency().count()).sum();
+                    if (stats.appendLatency().count() != shardAppends || stats.msyncLatency().count() != shardMsyncs)
+                    {
+                        mismatch.set("log-wide appends " + stats.appendLatency().count() + ", msyncs "
+                            + stats.msyncLatency().count() + "; the shards' " + shardAppends + ", " + shardMsyncs);
+                    }
+                }
+            };
+            final Thread[] scrapers = {new Thread(scraper), new Thread(scraper)};
+            for (final Thread thread : scrapers)
+            {
+                thread.start();
+            }
+            final byte[] value = new byte[16];
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            for (int i = 0; System.nanoTime() < deadline && mismatch.get() == null; i++)
+            {
+                wal.append(("key-" + (i & 63)).getBytes(), value);
+                if ((i & 1023) == 0)
+                {
+                    wal.sync();
+                }
+            }
+            stop.set(true);
+            for (final Thread thread : scrapers)
+            {
+                thread.join();
+            }
+            assertNull(mismatch.get(), mismatch.get());
+            final WalStats stats = wal.stats();
+            final Map<String, Double> samples = parsed(PrometheusTextParser.parse(PrometheusRenderer.render(stats)));
+            assertSamples(expected(stats), samples);
+            assertEquals(samples.get("shardwal_append_latency_seconds_count{shard=0}")
+                + samples.get("shardwal_append_latency_seconds_count{shard=1}"),
+                samples.get("shardwal_log_append_latency_seconds_count{}"));
         }
     }
 }
