@@ -29,6 +29,20 @@ final class ExpositionLines
         this.maxLength = maxLength;
     }
 
+    private int read(final int number) throws IOException
+    {
+        try
+        {
+            return in.read(buffer, 0, buffer.length);
+        }
+        catch (final StrictUtf8Reader.NotUtf8Exception e)
+        {
+            // Every character before the bad bytes has been handed out: they sit at the end of the current line.
+            throw new ExpositionFormatException(number, line.length() + 1, e.getMessage(),
+                line.substring(0, Math.min(line.length(), EXCERPT)));
+        }
+    }
+
     /**
      * The next line without its line feed, or null at the end of the text.
      *
@@ -41,7 +55,7 @@ final class ExpositionLines
         {
             if (start == end)
             {
-                final int read = in.read(buffer, 0, buffer.length);
+                final int read = read(number);
                 if (read < 0)
                 {
                     return line.isEmpty() ? null : line.toString(); // text after the last line feed

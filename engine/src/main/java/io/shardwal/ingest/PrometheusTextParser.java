@@ -1,6 +1,7 @@
 package io.shardwal.ingest;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -125,6 +126,16 @@ public final class PrometheusTextParser
             number++;
             new ExpositionLineParser(line, number, families, handler).parse();
         }
+    }
+
+    /**
+     * Parses UTF-8 text from {@code in} (a scrape body, a file) until its end, as {@link #parse(Reader, Handler)}.
+     * Bytes that are not UTF-8 are an {@link ExpositionFormatException} at their line and column, never replaced;
+     * prefer this to wrapping a stream in an {@link java.io.InputStreamReader}, which replaces them silently.
+     */
+    public static void parse(final InputStream in, final Handler handler) throws IOException
+    {
+        parse(new StrictUtf8Reader(in), handler);
     }
 
     /** What the parser remembers per family: its type, whether it had HELP, and whether samples were seen. */

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -380,6 +382,54 @@ class PrometheusTextParserTest
         assertEquals("\uD83D\uDE00 \u20AC", sample.labels().get("a"));
     }
 
+    /** Bytes from a stream: what decodes is read as from text, across every chunk boundary of the decoder. */
+    @Test
+    void shouldReadUtf8BytesAsTheTextTheyEncode() throws IOException
+    {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 3000; i++)
+        {
+            text.append("m{a=\"").append("\u00E9\u20AC\uD83D\uDE00".repeat(i % 7)).append(i).append("\"} ").append(i)
+                .append('\n');
+        }
+        final List<Sample> fromBytes = new ArrayList<>();
+        PrometheusTextParser.parse(new ByteArrayInputStream(text.toString().getBytes(StandardCharsets.UTF_8)),
+            fromBytes::add);
+        assertEquals(PrometheusTextParser.parse(text).samples(), fromBytes);
+    }
+
+    /** Bytes that are not UTF-8 are refused where they stand, also far into the stream, and never replaced. */
+    @ParameterizedTest
+    @CsvSource({
+        "'m{l=\"ab', FF, '\"} 1', 8, 0xFF",
+        "'# HELP m caf', C3, '', 13, 0xC3",
+        "'m{l=\"', 'C3 28', '\"} 1', 6, 0xC3",
+        "'m{l=\"x', 'ED A0 80', '\"} 1', 7, 0xED",
+    })
+    void shouldRefuseBytesThatAreNotUtf8AtTheirLineAndColumn(final String before, final String bad,
+        final String after, final int column, final String shown)
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final byte[] goodLine = "good_metric_with_a_long_name{label=\"\u00E9\"} 1\n".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 1000; i++)
+        {
+            bytes.writeBytes(goodLine);
+        }
+        bytes.writeBytes(before.getBytes(StandardCharsets.UTF_8));
+        for (final String hex : bad.split(" "))
+        {
+            bytes.write(Integer.parseInt(hex, 16));
+        }
+        bytes.writeBytes(after.getBytes(StandardCharsets.UTF_8));
+        final List<Sample> delivered = new ArrayList<>();
+        final ExpositionFormatException e = assertThrows(ExpositionFormatException.class,
+            () -> PrometheusTextParser.parse(new ByteArrayInputStream(bytes.toByteArray()), delivered::add));
+        assertEquals(1001, e.line(), e.getMessage());
+        assertEquals(column, e.column(), e.getMessage());
+        assertTrue(e.getMessage().contains("not UTF-8: " + shown), e.getMessage());
+        assertEquals(1000, delivered.size());
+    }
+
     @Test
     void shouldStreamSamplesToAHandlerInOrder() throws IOException
     {
@@ -408,8 +458,9 @@ class PrometheusTextParserTest
             });
         }
         assertEquals(237 + 237 + 1857, events.size());
-        assertEquals(List.of("help go_gc_cycles_automatic_gc_cycles_total", "type go_gc_cycles_automatic_gc_cycles_total",
-            "sample go_gc_cycles_automatic_gc_cycles_total"), events.subList(0, 3));
+        assertEquals(List.of("help go_gc_cycles_automatic_gc_cycles_total",
+            "type go_gc_cycles_automatic_gc_cycles_total", "sample go_gc_cycles_automatic_gc_cycles_total"),
+            events.subList(0, 3));
     }
 
     private static List<Sample> samplesOf(final PrometheusTextParser.Exposition exposition, final String family)
