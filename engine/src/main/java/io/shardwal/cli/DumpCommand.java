@@ -28,6 +28,9 @@ import picocli.CommandLine.Spec;
         "3:the log could not be read (missing or foreign directory, I/O error)"})
 final class DumpCommand implements Callable<Integer>
 {
+    /** Records between checks that someone still reads the output (each check flushes it). */
+    private static final int CHECK_OUTPUT_EVERY = 256;
+
     @Spec
     CommandSpec spec;
 
@@ -74,8 +77,8 @@ final class DumpCommand implements Callable<Integer>
             for (int i = first; i <= last && !printer.full(); i++)
             {
                 wal.iterShard(i, startOf(wal, i, from), Long.MAX_VALUE, printer);
+                CliFailure.checkOutput(out);
             }
-            out.flush();
         }
         catch (final StopReading stop)
         {
@@ -140,7 +143,10 @@ final class DumpCommand implements Callable<Integer>
                 throw new StopReading();
             }
             format.print(record, segmentSize, line, out);
-            printed++;
+            if (++printed % CHECK_OUTPUT_EVERY == 0)
+            {
+                CliFailure.checkOutput(out);
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.shardwal.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: 0 success; 1 the data has problems; 2 bad arguments (usage is printed); 3 the command could not
  * run (missing or foreign directory, locked by a live writer, I/O error), printed as one line naming the file and
- * the cause. Stack traces only with {@code --verbose}.
+ * the cause; 141 the output was closed (a pipe to {@code head}), quietly. Stack traces only with
+ * {@code --verbose}.
  */
 @Command(name = "shardwal", mixinStandardHelpOptions = true, versionProvider = ShardwalCli.Version.class,
     description = {"Runs, inspects, verifies, dumps, tails and measures shardwal write-ahead logs.",
@@ -43,7 +46,8 @@ import picocli.CommandLine.Spec;
         "0:success",
         "1:the data has problems (verify found damage, a record failed its check)",
         "2:bad arguments or usage (the usage is printed)",
-        "3:the command could not run: missing or foreign directory, locked by a live writer, I/O error"},
+        "3:the command could not run: missing or foreign directory, locked by a live writer, I/O error",
+        "141:the output was closed (e.g. piped to head); nothing more is printed"},
     footer = {"", "See docs/CLI.md for every command with examples."})
 public final class ShardwalCli implements Callable<Integer>
 {
@@ -67,7 +71,9 @@ public final class ShardwalCli implements Callable<Integer>
     public static void main(final String[] args)
     {
         final Charset charset = System.console() != null ? System.console().charset() : Charset.defaultCharset();
-        final PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, charset));
+        // Not System.out: a PrintStream swallows write errors, so a closed pipe would go unnoticed.
+        final PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+            charset));
         final PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, charset), true);
         final boolean terminal = System.console() != null && System.console().isTerminal();
         System.exit(execute(out, err, terminal, args));
@@ -140,6 +146,10 @@ public final class ShardwalCli implements Callable<Integer>
     /** Turns what a command threw into one line on stderr and an exit code. */
     private static int failed(final Exception failure, final CommandLine command, final ParseResult parsed)
     {
+        if (failure instanceof CliFailure cli && cli.exitCode() == CliFailure.OUTPUT_CLOSED)
+        {
+            return CliFailure.OUTPUT_CLOSED;
+        }
         final int code;
         final String message;
         switch (failure)

@@ -112,7 +112,7 @@ final class TailCommand implements Callable<Integer>
             }
             if (delivered > 0)
             {
-                out.flush();
+                CliFailure.checkOutput(out);
                 idleNanos = 0;
             }
             else
