@@ -132,6 +132,23 @@ class AdminCommandsTest
         assertTrue(run.err().contains("never"), run.err());
     }
 
+    /** Its help promises exit 1 with the damaged entries named; a damaged entry must not just vanish from the list. */
+    @Test
+    void shouldNameADamagedCheckpointEntryAndExitOneWithoutChangingTheLog()
+    {
+        assertEquals(0, Cli.run("checkpoint", log, "one").exit());
+        assertEquals(0, Cli.run("checkpoint", log, "two").exit());
+        LogFiles.flipBit(log.resolve("checkpoints.log"), 20, 2);
+        final java.util.Map<String, LogFiles.State> before = LogFiles.snapshot(log);
+
+        final Cli.Run run = Cli.run("checkpoints", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().contains("1 checkpoint; latest: two"), run.out());
+        assertTrue(run.out().contains("DAMAGED_ENTRY checkpoints.log offset 0 ("), run.out());
+        assertEquals(before, LogFiles.snapshot(log), "read-only: nothing repaired");
+    }
+
     @Test
     void shouldSayWhenThereAreNoCheckpoints()
     {
