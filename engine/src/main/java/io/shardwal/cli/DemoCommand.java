@@ -172,7 +172,8 @@ final class DemoCommand implements Callable<Integer>
         final AtomicLongArray progress = new AtomicLongArray(threads);
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final long started = System.nanoTime();
-        final long deadline = seconds == null ? Long.MAX_VALUE : started + (long)(seconds * 1e9);
+        // A duration, compared with the time elapsed: started + a huge --seconds would overflow into the past.
+        final long limitNanos = seconds == null ? Long.MAX_VALUE : (long)Math.min(seconds * 1e9, Long.MAX_VALUE);
         final List<Thread> writers = new ArrayList<>();
         for (int t = 0; t < threads; t++)
         {
@@ -181,7 +182,8 @@ final class DemoCommand implements Callable<Integer>
             {
                 try
                 {
-                    writeRecords(wal, workload, thread, quota[thread], deadline, progress, failure);
+                    writeRecords(wal, workload, thread, quota[thread], started, limitNanos, progress,
+                        failure);
                 }
                 catch (final RuntimeException | Error e)
                 {
@@ -216,7 +218,8 @@ final class DemoCommand implements Callable<Integer>
     }
 
     private static void writeRecords(final ShardedWal wal, final DemoWorkload workload, final int thread,
-        final long quota, final long deadline, final AtomicLongArray progress, final AtomicReference<Throwable> failure)
+        final long quota, final long started, final long limitNanos, final AtomicLongArray progress,
+        final AtomicReference<Throwable> failure)
     {
         final byte[] key = new byte[DemoWorkload.KEY_LENGTH];
         final byte[] value = new byte[workload.maxSize()];
@@ -226,7 +229,7 @@ final class DemoCommand implements Callable<Integer>
         {
             if ((sequence & 1023) == 0)
             {
-                if (failure.get() != null || System.nanoTime() > deadline)
+                if (failure.get() != null || System.nanoTime() - started > limitNanos)
                 {
                     return;
                 }

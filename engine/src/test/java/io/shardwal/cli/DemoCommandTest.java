@@ -1,10 +1,12 @@
 package io.shardwal.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +80,19 @@ class DemoCommandTest
         assertEquals(3, intruder.exit(), intruder.toString());
         assertTrue(intruder.err().contains("notes.txt"), intruder.err());
         assertTrue(Files.exists(log.resolve("wal.manifest")), "nothing was deleted");
+    }
+
+    /** A limit far beyond the run (or Infinity) must not overflow into a deadline in the past. */
+    @Test
+    void shouldWriteEveryRecordWhenSecondsIsFarAway()
+    {
+        for (final String seconds : List.of("1e10", "Infinity"))
+        {
+            final Cli.Run run = demo(dir.resolve("far-" + seconds), "--records", "2000", "--seconds", seconds);
+            assertEquals(0, run.exit(), run.toString());
+            assertTrue(run.out().contains("wrote 2,000 records"), "--seconds " + seconds + ": " + run.out());
+            assertFalse(run.out().contains("stopped by --seconds"), run.out());
+        }
     }
 
     @Test
