@@ -79,13 +79,16 @@ final class LogVerifier
         final boolean wholeRemainder = !live && LogDirectory.possibleOsCrash(directory);
         final long[] validEnds = new long[shards];
         final long[] firstBases = new long[shards];
+        final boolean[] empty = new boolean[shards];
         for (int shard = 0; shard < shards; shard++)
         {
             final ShardScan scan = new ShardScan(shard, segmentSize, wholeRemainder);
             scan.run();
             validEnds[shard] = scan.validEnd;
             firstBases[shard] = scan.firstBase;
+            empty[shard] = scan.bases.isEmpty();
         }
+        checkChainStarts(checkpoints, segmentSize, firstBases, empty);
         for (final Checkpoint checkpoint : checkpoints)
         {
             for (int shard = 0; shard < shards; shard++)
@@ -101,6 +104,43 @@ final class LogVerifier
             }
         }
         return new Summary(shards, segmentCount, records, frameBytes, checkpointCount);
+    }
+
+    /**
+     * Only pruning deletes segments, and only those wholly below a checkpoint, so every shard keeps a segment file
+     * and its chain starts at 0 or at most at the latest checkpoint's position. Anything else lost records. (While a
+     * writer is live it may checkpoint and prune during the check: such findings are only "in flight?".)
+     */
+    private void checkChainStarts(final List<Checkpoint> checkpoints, final long segmentSize, final long[] firstBases,
+        final boolean[] empty)
+    {
+        final Checkpoint latest = checkpoints.isEmpty() ? null : checkpoints.getLast();
+        boolean anyFiles = false;
+        for (final boolean none : empty)
+        {
+            anyFiles |= !none;
+        }
+        for (int shard = 0; shard < firstBases.length; shard++)
+        {
+            final String file = String.format("shard_%02d/%s", shard, LogDirectory.segmentName(0));
+            if (empty[shard] && anyFiles)
+            {
+                findings.add(new Finding(shard, file, 0, -1, 0, "MISSING_SEGMENT", "the shard has no segment file "
+                    + "(" + LogDirectory.shardDirectory(directory, shard).getFileName() + " is missing or empty) while "
+                    + "other shards have theirs: whatever it held is gone", live));
+                continue;
+            }
+            final long floor = latest == null ? 0 : latest.position(shard);
+            if (firstBases[shard] > floor)
+            {
+                final long missing = floor - floor % segmentSize;
+                findings.add(new Finding(shard, String.format("shard_%02d/%s", shard,
+                    LogDirectory.segmentName(missing)), missing, -1, firstBases[shard] - missing, "MISSING_SEGMENT",
+                    "positions [" + missing + ", " + firstBases[shard] + ") have no segment file, and pruning only "
+                    + "deletes segments below a checkpoint (" + (latest == null ? "there is none"
+                    : "the latest, " + latest.idText() + ", is at " + floor) + ")", live));
+            }
+        }
     }
 
     /** The manifest's own checks (checksum, format, values), through a read-only open. */

@@ -102,6 +102,33 @@ class VerifyCommandTest
         assertTrue(run.out().contains("TORN_TAIL checkpoints.log offset "), run.out());
     }
 
+    /**
+     * Only pruning removes segments, and only below a checkpoint: a chain that starts above the latest checkpoint
+     * (or above 0 without one), or a shard without any segment file, has lost records.
+     */
+    @Test
+    void shouldReportLostLeadingSegmentsAndALostShardDirectory() throws IOException
+    {
+        TestLogs.write(log, 600);
+        Files.delete(log.resolve(String.format("shard_01/%020d.wal", 0)));
+        try (var files = Files.list(log.resolve("shard_02")))
+        {
+            for (final Path file : files.toList())
+            {
+                Files.delete(file);
+            }
+        }
+        Files.delete(log.resolve("shard_02"));
+
+        final Cli.Run run = Cli.run("verify", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().contains("MISSING_SEGMENT shard 1 shard_01/" + String.format("%020d.wal", 0)
+            + " position 0"), run.out());
+        assertTrue(run.out().contains("MISSING_SEGMENT shard 2 shard_02/" + String.format("%020d.wal", 0)
+            + " position 0"), run.out());
+    }
+
     @Test
     void shouldSayInOneLineThatADirectoryIsMissingOrNotALog() throws IOException
     {
