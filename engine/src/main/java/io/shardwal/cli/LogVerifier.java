@@ -67,7 +67,22 @@ final class LogVerifier
     /** Runs every check; returns the totals. Findings are in {@link #findings()}. */
     Summary run() throws IOException
     {
-        final Map<String, String> manifest = LogDirectory.manifest(directory);
+        final Map<String, String> manifest;
+        try
+        {
+            manifest = LogDirectory.manifest(directory);
+        }
+        catch (final ShardwalException e)
+        {
+            if (e.category() != ShardwalException.Category.CORRUPT)
+            {
+                throw e; // not damage: e.g. a format version this tool does not know
+            }
+            // Without a trustworthy shard count and segment size nothing else can be checked.
+            findings.add(new Finding(LOG, LogDirectory.MANIFEST, 0, -1, 0, "MANIFEST_" + e.category(),
+                LogDirectory.describe(e) + "; nothing else was checked", false));
+            return new Summary(0, 0, 0, 0, 0);
+        }
         checkManifest();
         final int shards = intValue(manifest, "shards");
         final long segmentSize = longValue(manifest, "segmentSize");

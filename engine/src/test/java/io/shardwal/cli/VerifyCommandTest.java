@@ -129,6 +129,21 @@ class VerifyCommandTest
             + " position 0"), run.out());
     }
 
+    /** verify is what every other command sends the user to on damage: it must list it, not say "run verify". */
+    @Test
+    void shouldListADamagedManifestAsAFinding() throws IOException
+    {
+        final Path manifest = log.resolve("wal.manifest");
+        Files.writeString(manifest, Files.readString(manifest).replace("shards=3", "shards=4"));
+
+        final Cli.Run run = Cli.run("verify", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().startsWith("MANIFEST_CORRUPT wal.manifest offset 0: "), run.out());
+        assertTrue(run.out().contains("checksum"), run.out());
+        assertEquals("", run.err());
+    }
+
     @Test
     void shouldSayInOneLineThatADirectoryIsMissingOrNotALog() throws IOException
     {
