@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
@@ -81,17 +82,27 @@ final class InspectCommand implements Callable<Integer>
 
     private void checkpoints(final ShardedWal wal, final PrintWriter out) throws IOException
     {
-        final List<Checkpoint> checkpoints = wal.listCheckpoints();
+        final List<Checkpoint> checkpoints;
+        final List<CheckpointLog.Problem> problems;
+        try (CheckpointLog log = CheckpointLog.open(directory, wal.shardCount(), false))
+        {
+            checkpoints = log.list();
+            problems = log.problems();
+        }
+        // The count is of the entries that can be read: say so when some cannot.
+        final String damage = problems.isEmpty() ? "" : "; " + CheckpointLog.FILE_NAME + " has " + problems.size()
+            + " problem" + (problems.size() == 1 ? "" : "s") + ": " + problems.getFirst().kind() + " at offset "
+            + problems.getFirst().offset() + (problems.size() > 1 ? ", …" : "") + " (run 'shardwal verify')";
         if (checkpoints.isEmpty())
         {
-            out.println("checkpoints  none");
+            out.println("checkpoints  none" + damage);
             return;
         }
         final Checkpoint latest = checkpoints.getLast();
         final Path head = directory.resolve(LogDirectory.HEAD);
         final String headNote = Files.exists(head) ? "" : "; HEAD is missing (the next writer rewrites it)";
         out.println("checkpoints  " + checkpoints.size() + "; latest " + latest.idText() + " created "
-            + Units.timestamp(latest.timestampNanos()) + headNote);
+            + Units.timestamp(latest.timestampNanos()) + headNote + damage);
     }
 
     private void shards(final ShardedWal wal, final List<List<SegmentInfo>> segments, final PrintWriter out)

@@ -150,6 +150,20 @@ class AdminCommandsTest
     }
 
     @Test
+    void shouldSayInInspectThatCheckpointsLogIsDamagedInsteadOfCountingOnlyWhatItCanRead()
+    {
+        assertEquals(0, Cli.run("checkpoint", log, "one").exit());
+        assertEquals(0, Cli.run("checkpoint", log, "two").exit());
+        LogFiles.flipBit(log.resolve("checkpoints.log"), 20, 2);
+
+        final Cli.Run run = Cli.run("inspect", log);
+
+        assertTrue(run.out().contains("checkpoints  1; latest two created "), run.out());
+        assertTrue(run.out().contains("; checkpoints.log has 1 problem: DAMAGED_ENTRY at offset 0 (run 'shardwal "
+            + "verify')"), run.out());
+    }
+
+    @Test
     void shouldSayWhenThereAreNoCheckpoints()
     {
         final Cli.Run run = Cli.run("checkpoints", log);
