@@ -45,18 +45,28 @@ final class LogVerifier
     {
     }
 
+    /** Told the bytes of segment files there are to scan, then the bytes of each one as it has been scanned. */
+    interface Progress
+    {
+        void total(long bytes);
+
+        void scanned(long bytes);
+    }
+
     private final Path directory;
     private final boolean live;
+    private final Progress progress;
     private final List<Finding> findings = new ArrayList<>();
     private int segmentCount;
     private long records;
     private long frameBytes;
     private int checkpointCount;
 
-    LogVerifier(final Path directory, final boolean live)
+    LogVerifier(final Path directory, final boolean live, final Progress progress)
     {
         this.directory = directory;
         this.live = live;
+        this.progress = progress;
     }
 
     List<Finding> findings()
@@ -95,6 +105,15 @@ final class LogVerifier
         final long[] validEnds = new long[shards];
         final long[] firstBases = new long[shards];
         final boolean[] empty = new boolean[shards];
+        long total = 0;
+        for (int shard = 0; shard < shards; shard++)
+        {
+            for (final Path file : LogDirectory.shardFiles(directory, shard))
+            {
+                total += LogDirectory.parseBase(file.getFileName().toString()) >= 0 ? sizeOf(file) : 0;
+            }
+        }
+        progress.total(total);
         for (int shard = 0; shard < shards; shard++)
         {
             final ShardScan scan = new ShardScan(shard, segmentSize, wholeRemainder);
@@ -230,6 +249,18 @@ final class LogVerifier
         }
     }
 
+    private static long sizeOf(final Path file)
+    {
+        try
+        {
+            return Files.size(file);
+        }
+        catch (final IOException e)
+        {
+            return 0; // reported when the file is opened
+        }
+    }
+
     private static int intValue(final Map<String, String> manifest, final String key)
     {
         return (int)longValue(manifest, key);
@@ -291,6 +322,10 @@ final class LogVerifier
                 for (int i = 0; i < files.size(); i++)
                 {
                     segments.add(open(i));
+                    if (segments.getLast() == null)
+                    {
+                        progress.scanned(sizeOf(files.get(i)));
+                    }
                 }
                 scan(segments);
             }
@@ -372,6 +407,7 @@ final class LogVerifier
                 {
                     validEnd = segment.basePosition() + result.validEnd();
                 }
+                progress.scanned(sizeOf(segment.file()));
                 for (final SegmentScanner.Finding finding : result.findings())
                 {
                     final boolean atLiveEnd = live && i >= last && (finding.kind() == SegmentScanner.Kind.TORN_TAIL

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal verify DIR}: a full read-only check of a log. */
@@ -25,8 +26,48 @@ final class VerifyCommand implements Callable<Integer>
     @Spec
     CommandSpec spec;
 
+    @ParentCommand
+    ShardwalCli cli;
+
     @Parameters(index = "0", paramLabel = "DIR", description = "The log's directory.")
     Path directory;
+
+    /** The verifier's progress as a bar on stderr, once the check has taken {@link ProgressBar#longWorkNanos}. */
+    private static final class BarProgress implements LogVerifier.Progress
+    {
+        private final PrintWriter err;
+        private final boolean terminal;
+        private ProgressBar bar;
+        private long done;
+
+        BarProgress(final PrintWriter err, final boolean terminal)
+        {
+            this.err = err;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public void total(final long bytes)
+        {
+            bar = new ProgressBar(err, terminal, "verifying", bytes, ProgressBar.Unit.BYTES,
+                ProgressBar.longWorkNanos);
+        }
+
+        @Override
+        public void scanned(final long bytes)
+        {
+            done += bytes;
+            bar.update(done);
+        }
+
+        void finish()
+        {
+            if (bar != null)
+            {
+                bar.finish(done);
+            }
+        }
+    }
 
     @Override
     public Integer call() throws IOException
@@ -40,8 +81,10 @@ final class VerifyCommand implements Callable<Integer>
                 + "appends in flight");
         }
         final long started = System.nanoTime();
-        final LogVerifier verifier = new LogVerifier(directory, holder != null);
+        final BarProgress progress = new BarProgress(spec.commandLine().getErr(), cli.terminal());
+        final LogVerifier verifier = new LogVerifier(directory, holder != null, progress);
         final LogVerifier.Summary summary = verifier.run();
+        progress.finish();
         int damage = 0;
         for (final LogVerifier.Finding finding : verifier.findings())
         {

@@ -144,6 +144,30 @@ class VerifyCommandTest
         assertEquals("", run.err());
     }
 
+    /** A big log takes minutes to check: verify shows how far it is on stderr, but stays quiet on a quick run. */
+    @Test
+    void shouldShowProgressOnStderrWhenTheCheckTakesLong()
+    {
+        final Cli.Run quick = Cli.run("verify", log);
+        assertEquals(0, quick.exit(), quick.toString());
+        assertEquals("", quick.err(), "a check shorter than a second shows no progress");
+
+        final long quiet = ProgressBar.longWorkNanos;
+        ProgressBar.longWorkNanos = 0;
+        try
+        {
+            final Cli.Run run = Cli.run("verify", log);
+            assertEquals(0, run.exit(), run.toString());
+            assertEquals(quick.out().lines().count(), run.out().lines().count(), "progress is not on stdout");
+            assertTrue(run.err().matches("(?s)(verifying: \\d+%  .* / .*  .*/s\n)*"
+                + "verifying: 100%  .*\n"), run.err());
+        }
+        finally
+        {
+            ProgressBar.longWorkNanos = quiet;
+        }
+    }
+
     @Test
     void shouldSayInOneLineThatADirectoryIsMissingOrNotALog() throws IOException
     {
