@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal stats DIR [--prometheus|--json]}: the metrics snapshot of a log, from its files. */
@@ -33,9 +34,14 @@ final class StatsCommand implements Callable<Integer>
 {
     /** What a read-only view calls the sync mode: it belongs to the writer's open, not to the files. */
     static final String UNKNOWN_SYNC_MODE = "unknown";
+    /** Records between progress updates (a power of two). */
+    private static final int PROGRESS_EVERY = 4096;
 
     @Spec
     CommandSpec spec;
+
+    @ParentCommand
+    ShardwalCli cli;
 
     @Parameters(index = "0", paramLabel = "DIR", description = "The log's directory.")
     Path directory;
@@ -59,7 +65,7 @@ final class StatsCommand implements Callable<Integer>
         final WalStats stats;
         try (ShardedWal wal = LogDirectory.openReadOnly(directory))
         {
-            stats = fromFiles(wal);
+            stats = fromFiles(wal, spec.commandLine().getErr(), cli.terminal());
         }
         if (rendering.prometheus)
         {
@@ -78,25 +84,42 @@ final class StatsCommand implements Callable<Integer>
 
     /**
      * The snapshot of a read-only open, with every shard's records and payload bytes counted by walking its
-     * records (a read-only open counts nothing by itself).
+     * records (a read-only open counts nothing by itself), with a progress bar on {@code err} if that takes long.
      */
-    static WalStats fromFiles(final ShardedWal wal)
+    static WalStats fromFiles(final ShardedWal wal, final PrintWriter err, final boolean terminal)
     {
         final WalStats engine = wal.stats();
         final List<ShardStats> shards = new ArrayList<>(engine.shards().size());
+        long total = 0;
         for (final ShardStats shard : engine.shards())
         {
+            total += shard.committedPosition() - wal.firstPosition(shard.shard());
+        }
+        final ProgressBar bar = new ProgressBar(err, terminal, "counting", total, ProgressBar.Unit.BYTES,
+            ProgressBar.longWorkNanos);
+        long done = 0;
+        for (final ShardStats shard : engine.shards())
+        {
+            final long first = wal.firstPosition(shard.shard());
+            final long before = done;
             final long[] counted = new long[2];
-            wal.iterShard(shard.shard(), 0, shard.committedPosition(), record ->
+            wal.iterShard(shard.shard(), first, shard.committedPosition(), record ->
             {
                 counted[0]++;
                 counted[1] += record.keyLength() + record.valueLength();
+                if ((counted[0] & (PROGRESS_EVERY - 1)) == 0)
+                {
+                    bar.update(before + record.position() - first);
+                }
             });
+            done += shard.committedPosition() - first;
+            bar.update(done);
             shards.add(new ShardStats(shard.shard(), counted[0], counted[1], shard.committedPosition(),
                 shard.durablePosition(), shard.segmentCount(), shard.rolls(), shard.inlinePrepares(), shard.msyncs(),
                 shard.msyncBytes(), shard.msyncFailures(), shard.prepareFailures(), shard.recoveryRepairs(),
                 shard.appendLatency(), shard.msyncLatency(), shard.rollWaitLatency()));
         }
+        bar.finish(done);
         return new WalStats(engine.at(), engine.directory(), UNKNOWN_SYNC_MODE, LatencyRecording.OFF, shards,
             engine.appendLatency(), engine.msyncLatency());
     }

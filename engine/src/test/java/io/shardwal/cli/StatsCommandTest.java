@@ -79,4 +79,27 @@ class StatsCommandTest
         assertTrue(run.out().lines().anyMatch(line -> line.startsWith("total") && line.contains("500")), run.out());
         assertTrue(run.out().contains("measured inside the writing process"), run.out());
     }
+
+    /** stats walks every record: on a big log that takes long, so it shows progress, but not on a quick run. */
+    @Test
+    void shouldShowProgressOnStderrWhenCountingTakesLong()
+    {
+        final Cli.Run quick = Cli.run("stats", log, "--json");
+        assertEquals(0, quick.exit(), quick.toString());
+        assertEquals("", quick.err(), "counting for less than a second shows no progress");
+
+        final long quiet = ProgressBar.longWorkNanos;
+        ProgressBar.longWorkNanos = 0;
+        try
+        {
+            final Cli.Run run = Cli.run("stats", log, "--json");
+            assertEquals(0, run.exit(), run.toString());
+            assertEquals(quick.out().lines().count(), run.out().lines().count(), "progress is not on stdout");
+            assertTrue(run.err().matches("(?s)(counting: \\d+%  .*\n)*counting: 100%  .*\n"), run.err());
+        }
+        finally
+        {
+            ProgressBar.longWorkNanos = quiet;
+        }
+    }
 }
