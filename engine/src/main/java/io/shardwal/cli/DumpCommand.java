@@ -65,6 +65,7 @@ final class DumpCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         try (ShardedWal wal = LogDirectory.openReadOnly(directory))
         {
+            LogDirectory.warnIfUnrecovered(directory, spec);
             if (shard != null && (shard < 0 || shard >= wal.shardCount()))
             {
                 throw new ParameterException(spec.commandLine(), "--shard " + shard + " does not exist: the log has "

@@ -23,6 +23,7 @@ import io.shardwal.wal.Manifest;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
 import io.shardwal.wal.WalOptions;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * What the tools need to know about a log directory before (and besides) opening it: that it is one, its manifest
@@ -159,6 +160,38 @@ final class LogDirectory
             case CLEAN -> "closed cleanly";
             default -> "did not close (crashed or was killed); the next writer recovers the log";
         };
+    }
+
+    /**
+     * For the reading commands: if the last writer died and nobody has recovered the log since, a line saying that
+     * a shard's records may go on past a dead claim or gap where reading stops (only a writer's recovery pads
+     * those); null otherwise, and while a live writer holds the log.
+     */
+    static String unrecoveredNote(final Path directory)
+    {
+        if (lockHolder(directory) != null)
+        {
+            return null;
+        }
+        final LogFiles.LastStop stop = lastWriter(directory).stop();
+        if (stop == LogFiles.LastStop.CLEAN || stop == LogFiles.LastStop.NONE)
+        {
+            return null;
+        }
+        return "note: the last writer did not close (crashed or was killed) and none has recovered the log since: "
+            + "reading stops at a dead claim or gap, and records may follow it ('shardwal verify " + directory
+            + "' lists them; the next writer's recovery makes them readable)";
+    }
+
+    /** Prints {@link #unrecoveredNote} on the command's stderr, if there is one. */
+    static void warnIfUnrecovered(final Path directory, final CommandSpec command)
+    {
+        final String note = unrecoveredNote(directory);
+        if (note != null)
+        {
+            command.commandLine().getErr().println(command.qualifiedName() + ": " + note);
+            command.commandLine().getErr().flush();
+        }
     }
 
     /** True if {@code LOCK} says the last writer did not close and ran in another boot than this one. */

@@ -65,6 +65,7 @@ final class StatsCommand implements Callable<Integer>
         final WalStats stats;
         try (ShardedWal wal = LogDirectory.openReadOnly(directory))
         {
+            LogDirectory.warnIfUnrecovered(directory, spec);
             stats = fromFiles(wal, spec.commandLine().getErr(), cli.terminal());
         }
         if (rendering.prometheus)

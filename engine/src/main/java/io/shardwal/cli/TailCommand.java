@@ -66,6 +66,7 @@ final class TailCommand implements Callable<Integer>
         final List<Tailer> tailers = new ArrayList<>();
         try (ShardedWal wal = LogDirectory.openReadOnly(directory))
         {
+            LogDirectory.warnIfUnrecovered(directory, spec);
             if (shard != null && (shard < 0 || shard >= wal.shardCount()))
             {
                 throw new ParameterException(spec.commandLine(), "--shard " + shard + " does not exist: the log has "

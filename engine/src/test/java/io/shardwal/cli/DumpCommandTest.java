@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -19,6 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.shardwal.metrics.JsonReader;
+import io.shardwal.mmap.SegmentDescriptor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,6 +175,37 @@ class DumpCommandTest
         final Cli.Run badFormat = Cli.run("dump", log, "--format", "xml");
         assertEquals(2, badFormat.exit());
         assertTrue(badFormat.err().contains("xml"), badFormat.err());
+    }
+
+    /**
+     * A writer killed with a claim open leaves a dead claim that only the next writer's recovery pads; a read-only
+     * reader stops there, so the committed records after it are not printed. That must not look like the end of
+     * the shard: dump says so on stderr.
+     */
+    @Test
+    void shouldSayThatRecordsMayFollowADeadClaimOfACrashedWriter() throws IOException
+    {
+        final List<TestLogs.Written> shard0 = inShard(0);
+        final TestLogs.Written victim = shard0.get(shard0.size() / 2);
+        final long base = victim.position() - victim.position() % TestLogs.SEGMENT_SIZE;
+        final Path segment = log.resolve(String.format("shard_00/%020d.wal", base));
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final long offset = SegmentDescriptor.DATA_OFFSET + victim.position() - base;
+            final ByteBuffer length = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(length, offset);
+            length.putInt(0, -length.getInt(0)).rewind();
+            channel.write(length, offset);
+        }
+        final Path lock = log.resolve("LOCK");
+        Files.writeString(lock, Files.readString(lock).replace("state=closed", "state=open"));
+
+        final Cli.Run run = Cli.run("dump", log, "--shard", 0);
+
+        assertEquals(0, run.exit(), run.toString());
+        assertEquals(shard0.indexOf(victim), RecordText.parse(run.out()).size(), "stops at the dead claim");
+        assertTrue(run.err().contains("the last writer did not close"), run.err());
+        assertTrue(run.err().contains("shardwal verify"), run.err());
     }
 
     /** Collects byte arrays. */
