@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.mmap.MappedSegment;
-import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +25,7 @@ import picocli.CommandLine.Spec;
         + "first and committed positions. Read-only: works while a writer appends."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:shown", "1:a segment file is damaged (named)", "2:bad arguments",
-        "3:could not run (missing or foreign directory, I/O error)"})
+        "3:could not run (missing or foreign directory, a file cut short or not a segment, I/O error)"})
 final class InspectCommand implements Callable<Integer>
 {
     @Spec
@@ -155,11 +154,7 @@ final class InspectCommand implements Callable<Integer>
             {
                 throw CliFailure.cannotRun("cannot read " + file + ": " + e.getMessage(), e);
             }
-            catch (final ShardwalException e)
-            {
-                throw new CliFailure(CliFailure.DATA_PROBLEM, LogDirectory.describe(e)
-                    + " (run 'shardwal verify' for every problem)", e);
-            }
+            // An engine exception goes to the CLI's handler: CORRUPT exits 1, every other category 3.
         }
         int newest = -1;
         for (int i = 0; i < found.size(); i++)

@@ -163,6 +163,24 @@ class AdminCommandsTest
             + "verify')"), run.out());
     }
 
+    /** CLI.md: CORRUPT exits 1, every other engine category 3, the same in every command. */
+    @Test
+    void shouldExitLikeEveryOtherCommandOnATruncatedSegmentFile() throws Exception
+    {
+        try (var channel = java.nio.channels.FileChannel.open(log.resolve(String.format("shard_01/%020d.wal", 0)),
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            channel.truncate(100);
+        }
+        final Cli.Run dump = Cli.run("dump", log);
+        final Cli.Run inspect = Cli.run("inspect", log);
+
+        assertEquals(3, dump.exit(), dump.toString());
+        assertEquals(dump.exit(), inspect.exit(), inspect.toString());
+        assertTrue(inspect.err().startsWith("shardwal inspect: FORMAT: segment file is 100 bytes"), inspect.err());
+        assertEquals(1, inspect.err().lines().count(), inspect.err());
+    }
+
     @Test
     void shouldSayWhenThereAreNoCheckpoints()
     {
