@@ -20,21 +20,23 @@ shardwal_jdk_feature() {
 }
 
 shardwal_find_jdk() {
-  local candidates=() home feature best="" best_feature=0
+  local candidates=() home feature best="" best_feature=0 preferred i
   [[ -n ${JAVA_HOME:-} ]] && candidates+=("$JAVA_HOME")
   if command -v java >/dev/null 2>&1; then
     home=$(readlink -f "$(command -v java)")
     candidates+=("${home%/bin/java}")
   fi
+  preferred=${#candidates[@]}   # JAVA_HOME and the java on PATH come first
   for home in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* \
               "$HOME"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
     [[ -d $home ]] && candidates+=("$home")
   done
-  for home in "${candidates[@]}"; do
+  for i in "${!candidates[@]}"; do
+    home=${candidates[$i]}
     feature=$(shardwal_jdk_feature "$home")
     [[ $feature =~ ^[0-9]+$ ]] || continue
     # The first candidate that is new enough wins if it came from JAVA_HOME or PATH; otherwise the newest.
-    if (( feature >= SHARDWAL_MIN_JDK )) && [[ $home == "${JAVA_HOME:-}" ]]; then best=$home; break; fi
+    if (( feature >= SHARDWAL_MIN_JDK && i < preferred )); then best=$home; break; fi
     if (( feature > best_feature )); then best=$home; best_feature=$feature; fi
   done
   if [[ -z $best ]] || (( $(shardwal_jdk_feature "$best") < SHARDWAL_MIN_JDK )); then
