@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.shardwal.mmap.ShardwalException;
 
@@ -42,6 +44,9 @@ final class WalLock implements AutoCloseable
     static final String FILE_NAME = "LOCK";
     private static final String RECOVERING = "recovering";
     private static final Set<Path> HELD_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
+    /** How long a writer's open retries a refused lock before calling the log held: far above any probe. */
+    private static final long PROBE_PATIENCE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long PROBE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** How the previous writer stopped. */
     enum PreviousStop
@@ -91,19 +96,7 @@ final class WalLock implements AutoCloseable
         {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-            final FileLock lock;
-            try
-            {
-                lock = channel.tryLock();
-            }
-            catch (final OverlappingFileLockException e)
-            {
-                throw locked(file, "by this JVM");
-            }
-            if (lock == null)
-            {
-                throw locked(file, "by another process (" + describeHolder(readText(channel)) + ")");
-            }
+            final FileLock lock = lockWaitingOutProbes(channel, file);
             final String previous = readText(channel);
             final WalLock walLock = new WalLock(file, key, channel, lock, classify(previous, existing));
             walLock.write(walLock.previousStop == PreviousStop.POSSIBLE_OS_CRASH ? RECOVERING : "open");
@@ -117,6 +110,40 @@ final class WalLock implements AutoCloseable
             }
             HELD_IN_THIS_JVM.remove(key);
             throw e;
+        }
+    }
+
+    /**
+     * Takes the exclusive lock. {@link #holder} probes with a shared lock that it holds for microseconds, so a
+     * refusal is retried for {@link #PROBE_PATIENCE_NANOS}: a tool asking who writes must not make a writer's open
+     * fail, while a real holder keeps the lock for its lifetime and is reported after that short wait.
+     */
+    private static FileLock lockWaitingOutProbes(final FileChannel channel, final Path file) throws IOException
+    {
+        final long deadline = System.nanoTime() + PROBE_PATIENCE_NANOS;
+        while (true)
+        {
+            boolean inThisJvm = false;
+            FileLock lock;
+            try
+            {
+                lock = channel.tryLock();
+            }
+            catch (final OverlappingFileLockException e)
+            {
+                lock = null;
+                inThisJvm = true; // no writer here (checked by the caller): a probe, or the application's own lock
+            }
+            if (lock != null)
+            {
+                return lock;
+            }
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw inThisJvm ? locked(file, "by this JVM")
+                    : locked(file, "by another process (" + describeHolder(readText(channel)) + ")");
+            }
+            LockSupport.parkNanos(PROBE_RETRY_NANOS);
         }
     }
 

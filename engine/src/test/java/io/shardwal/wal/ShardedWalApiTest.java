@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
@@ -50,6 +54,46 @@ class ShardedWalApiTest
         {
             assertEquals("CLEAN", again.recoveryReport().previousStop());
         }
+    }
+
+    /**
+     * A tool asking who holds the lock (every reading CLI command does) takes a shared lock for a moment; a writer
+     * opening at that moment must wait it out, not be refused as if the log were held.
+     */
+    @Test
+    void shouldOpenTheWriterWhileToolsProbeTheLock() throws Exception
+    {
+        ShardedWal.open(options().build()).close();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong probes = new AtomicLong();
+        final Thread prober = Thread.ofPlatform().start(() ->
+        {
+            while (!stop.get())
+            {
+                try
+                {
+                    LogFiles.lockHolder(dir.resolve("log"));
+                    probes.incrementAndGet();
+                }
+                catch (final IOException e)
+                {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
+        try
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                ShardedWal.open(options().build()).close();
+            }
+        }
+        finally
+        {
+            stop.set(true);
+            prober.join();
+        }
+        assertTrue(probes.get() > 100, "the prober ran " + probes.get() + " probes");
     }
 
     @Test
