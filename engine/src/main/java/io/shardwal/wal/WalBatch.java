@@ -101,7 +101,8 @@ public final class WalBatch
     /**
      * Whether record {@code index} is in the log. After {@link ShardedWal#appendBatch} succeeded, every record is;
      * after it failed on a later shard, the records of the shards whose parts committed are (and keep their
-     * addresses), the others are not — so a caller can retry exactly those.
+     * addresses; in STRICT and BATCH_ONLY mode they were msynced before the failure was thrown, unless it carries
+     * that msync's failure as suppressed), the others are not — so a caller can retry exactly those.
      */
     public boolean isAppended(final int index)
     {
@@ -147,13 +148,13 @@ public final class WalBatch
             }
             catch (final IllegalArgumentException e)
             {
-                throw WalReads.partialBatch(this, touched, shardId, new IllegalArgumentException("the " + part.size()
-                    + " records of this batch for shard " + shardId + " cannot be written as one batch: "
-                    + e.getMessage(), e));
+                throw afterFailure(shards, touched, durable, WalReads.partialBatch(this, touched, shardId,
+                    new IllegalArgumentException("the " + part.size() + " records of this batch for shard " + shardId
+                        + " cannot be written as one batch: " + e.getMessage(), e)));
             }
             catch (final ShardwalException e)
             {
-                throw WalReads.partialBatch(this, touched, shardId, e);
+                throw afterFailure(shards, touched, durable, WalReads.partialBatch(this, touched, shardId, e));
             }
             setAddresses(shardId, part, positions);
             touched[shardId] = true;
@@ -161,14 +162,40 @@ public final class WalBatch
         markAppended();
         if (durable)
         {
-            for (int shardId = 0; shardId < shards.length; shardId++)
+            awaitDurable(shards, touched);
+        }
+    }
+
+    private static void awaitDurable(final Shard[] shards, final boolean[] touched)
+    {
+        for (int shardId = 0; shardId < shards.length; shardId++)
+        {
+            if (touched[shardId])
             {
-                if (touched[shardId])
-                {
-                    shards[shardId].awaitDurable();
-                }
+                shards[shardId].awaitDurable();
             }
         }
+    }
+
+    /**
+     * The parts that committed before {@code failure} are reported as appended, so in a durable mode they must be
+     * durable like those of a batch that succeeded; if that msync fails too, its error is added to the failure.
+     */
+    private static RuntimeException afterFailure(final Shard[] shards, final boolean[] touched,
+        final boolean durable, final RuntimeException failure)
+    {
+        if (durable)
+        {
+            try
+            {
+                awaitDurable(shards, touched);
+            }
+            catch (final RuntimeException e)
+            {
+                failure.addSuppressed(e);
+            }
+        }
+        return failure;
     }
 
     /** Fills {@code part} with this batch's records for {@code shard}; returns how many there are. */
