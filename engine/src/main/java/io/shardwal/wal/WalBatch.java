@@ -12,7 +12,8 @@ import io.shardwal.mmap.ShardwalException;
  * contiguous batch with a single commit: after a crash, a shard holds either all of its part of the batch or none
  * of it. A batch is <em>not</em> atomic across shards: each shard's part commits on its own.
  *
- * <p>Reusable: {@link #clear()} and fill again. Keys and values are referenced, not copied, until the append:
+ * <p>Reusable: {@link #clear()} and fill again. Appending a batch again before clearing it is refused once every
+ * record is in the log, and writes only the missing parts after an append that failed in part. Keys and values are referenced, not copied, until the append:
  * don't change them in between. Not thread-safe.
  */
 public final class WalBatch
@@ -102,7 +103,8 @@ public final class WalBatch
      * Whether record {@code index} is in the log. After {@link ShardedWal#appendBatch} succeeded, every record is;
      * after it failed on a later shard, the records of the shards whose parts committed are (and keep their
      * addresses; in STRICT and BATCH_ONLY mode they were msynced before the failure was thrown, unless it carries
-     * that msync's failure as suppressed), the others are not — so a caller can retry exactly those.
+     * that msync's failure as suppressed), the others are not — so a caller can retry exactly those: appending
+     * the batch again writes only the parts that are not in the log.
      */
     public boolean isAppended(final int index)
     {
@@ -133,12 +135,17 @@ public final class WalBatch
      */
     void appendTo(final Shard[] shards, final boolean durable)
     {
+        if (appended && !isAppendedInPart())
+        {
+            throw new IllegalStateException("this batch was appended: clear() it before appending it again");
+        }
         final Part part = new Part();
         final long[] positions = new long[size];
         final boolean[] touched = new boolean[shards.length];
         for (int shardId = 0; shardId < shards.length; shardId++)
         {
-            if (selectShard(shardId, part) == 0)
+            // A part that committed before an earlier attempt failed is in the log already: retry only the others.
+            if (selectShard(shardId, part) == 0 || addresses[part.indices[0]] >= 0)
             {
                 continue;
             }
@@ -164,6 +171,19 @@ public final class WalBatch
         {
             awaitDurable(shards, touched);
         }
+    }
+
+    /** Whether an earlier append of this batch left some records out (a later shard's part failed). */
+    private boolean isAppendedInPart()
+    {
+        for (int i = 0; i < size; i++)
+        {
+            if (addresses[i] < 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void awaitDurable(final Shard[] shards, final boolean[] touched)

@@ -52,6 +52,48 @@ class WalBatchTest
         }
     }
 
+    @Test
+    void shouldRetryOnlyThePartsOfABatchThatWereNotAppended()
+    {
+        try (ShardedWal wal = open(SyncMode.ASYNC))
+        {
+            final WalBatch batch = halfTooLarge(wal);
+            assertThrows(IllegalArgumentException.class, () -> wal.appendBatch(batch));
+            final long first = batch.address(0);
+            final IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+                () -> wal.appendBatch(batch));
+            assertTrue(again.getMessage().contains("shard 1"), again.getMessage());
+            assertEquals(List.of(first), addresses(wal, 0), "the part for shard 0 is in the log once");
+            assertEquals(first, batch.address(0));
+            assertFalse(batch.isAppended(1));
+        }
+    }
+
+    @Test
+    void shouldRefuseToAppendABatchAgainUntilItIsCleared()
+    {
+        try (ShardedWal wal = open(SyncMode.ASYNC))
+        {
+            final WalBatch batch = wal.newBatch().add(keyFor(wal, 0), new byte[] {1}).add(keyFor(wal, 1), new byte[2]);
+            wal.appendBatch(batch);
+            final IllegalStateException e = assertThrows(IllegalStateException.class, () -> wal.appendBatch(batch));
+            assertTrue(e.getMessage().contains("clear()"), e.getMessage());
+            assertEquals(List.of(batch.address(0)), addresses(wal, 0));
+            assertEquals(List.of(batch.address(1)), addresses(wal, 1));
+
+            batch.clear().add(keyFor(wal, 0), new byte[] {3});
+            wal.appendBatch(batch);
+            assertEquals(2, addresses(wal, 0).size());
+        }
+    }
+
+    private static List<Long> addresses(final ShardedWal wal, final int shard)
+    {
+        final List<Long> addresses = new ArrayList<>();
+        wal.iterShard(shard, 0, Long.MAX_VALUE, record -> addresses.add(record.address()));
+        return addresses;
+    }
+
     private static byte[] keyFor(final ShardedWal wal, final int shard)
     {
         for (int i = 0; ; i++)
