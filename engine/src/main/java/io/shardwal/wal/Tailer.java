@@ -109,6 +109,11 @@ public final class Tailer implements AutoCloseable, FrameHandler
         finally
         {
             this.handler = null;
+            if (reader != null)
+            {
+                // The reader stopped at the record whose handler threw (if one did): that is where to go on.
+                position = reader.position();
+            }
         }
         return delivered;
     }
