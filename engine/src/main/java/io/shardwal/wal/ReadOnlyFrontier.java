@@ -11,7 +11,8 @@ import io.shardwal.mmap.ShardwalException;
 /**
  * The committed frontier of a shard seen from a read-only open: a walk over read-only mappings, from where the
  * last walk stopped, counting the records and bytes it passes into the shard's metrics. Walks of one shard are
- * serialised (on its segment registry), so nothing is counted twice.
+ * serialised (on its segment registry), so nothing is counted twice. Segments the writer pruned under the walk
+ * are stepped over: the frontier is that of the records left.
  */
 final class ReadOnlyFrontier
 {
@@ -48,6 +49,16 @@ final class ReadOnlyFrontier
             {
                 throw new ShardwalException(ShardwalException.Category.IO, "cannot map " + segments.fileFor(base)
                     + ": " + e, segments.fileFor(base), ShardwalException.NO_OFFSET, e);
+            }
+            catch (final ShardwalException e)
+            {
+                // The writer pruned segments this open had listed: the frontier lies in what is left.
+                if (e.category() != ShardwalException.Category.PRUNED || segments.firstBase() <= base)
+                {
+                    throw e;
+                }
+                position = segments.firstBase();
+                continue;
             }
             if (segment == null)
             {

@@ -273,12 +273,18 @@ final class ShardSegments implements AutoCloseable
     }
 
     /**
-     * A read-only open listed {@code base} but its file is gone: the writer (another process) pruned it. Forgets it
-     * and every older listed segment whose file is gone too, so that the oldest segment is known again.
+     * A read-only open listed {@code base} but its file is gone: the writer (another process) pruned it. Forgets it,
+     * every older listed segment whose file is gone too, and the newer ones pruned with it (a prune deletes from
+     * the oldest segment up), so that the oldest segment is known again.
      */
     private ShardwalException prunedUnderReader(final long base, final NoSuchFileException cause)
     {
         entries.headMap(base, true).values().removeIf(stale -> stale.mapping == null && !Files.exists(stale.file));
+        while (!entries.isEmpty() && entries.firstEntry().getValue().mapping == null
+            && !Files.exists(entries.firstEntry().getValue().file))
+        {
+            entries.pollFirstEntry();
+        }
         return new ShardwalException(ShardwalException.Category.PRUNED, "shard " + shard + " position " + base
             + " lies in a segment that was pruned; the oldest segment starts at "
             + (entries.isEmpty() ? "(none left)" : entries.firstKey()), fileFor(base), ShardwalException.NO_OFFSET,
