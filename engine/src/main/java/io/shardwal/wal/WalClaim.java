@@ -8,8 +8,9 @@ import io.shardwal.mmap.FrameClaim;
 /**
  * A reusable zero-copy claim on the log: {@link ShardedWal#tryClaim} routes the key, claims the frame and writes
  * the key; the owner writes the value straight into mapped memory, then {@link #commit()}s (in STRICT mode this
- * also waits for the group-commit msync) or {@link #abort()}s. {@link #close()} aborts a claim that is still open —
- * an unfinished record is never committed.
+ * also waits for the group-commit msync) or {@link #abort()}s. {@link #close()} aborts a claim that is still
+ * open — an unfinished record is never committed. Value bytes outside the claimed length are refused
+ * ({@link IllegalArgumentException} from {@code putValue}), never written into another frame.
  *
  * <p>Keep claims short: while a claim is open, the shard's committed frontier (and so checkpoints) cannot pass it.
  *
@@ -20,11 +21,14 @@ public final class WalClaim implements AutoCloseable
     final FrameClaim frame = new FrameClaim();
     private Shard shard;
     private boolean durableOnCommit;
+    /** The claimed value as a slice of the mapping, made on the first {@link #buffer()} call of a claim. */
+    private MemorySegment value;
 
     void bind(final Shard shard, final boolean durableOnCommit)
     {
         this.shard = shard;
         this.durableOnCommit = durableOnCommit;
+        this.value = null;
     }
 
     public boolean isActive()
@@ -47,15 +51,31 @@ public final class WalClaim implements AutoCloseable
         return RecordAddress.of(shard.id, frame.position());
     }
 
-    /** Mapped memory to write the value into, at {@link #valueOffset()}. */
+    /**
+     * Mapped memory to write the value into, at {@link #valueOffset()}: exactly the claimed value's
+     * {@link #valueLength()} bytes, so that a write past them fails ({@link IndexOutOfBoundsException}) instead of
+     * landing in the next frame or ahead of the tail. Valid until the claim is committed or aborted.
+     */
     public MemorySegment buffer()
     {
-        return frame.buffer();
+        if (!frame.isActive())
+        {
+            throw new IllegalStateException("no active claim: tryClaim first; the buffer of a committed or aborted "
+                + "claim is not writable");
+        }
+        MemorySegment slice = value;
+        if (slice == null)
+        {
+            slice = frame.buffer().asSlice(frame.valueOffset(), frame.valueLength());
+            value = slice;
+        }
+        return slice;
     }
 
+    /** Offset of the value in {@link #buffer()}: 0, as the buffer holds just the value. */
     public long valueOffset()
     {
-        return frame.valueOffset();
+        return 0;
     }
 
     public int valueLength()
@@ -65,20 +85,47 @@ public final class WalClaim implements AutoCloseable
 
     public WalClaim putValue(final int valueIndex, final byte[] bytes, final int from, final int count)
     {
-        frame.putValue(valueIndex, bytes, from, count);
+        try
+        {
+            frame.putValue(valueIndex, bytes, from, count);
+        }
+        catch (final IndexOutOfBoundsException e)
+        {
+            throw outOfBounds(e);
+        }
         return this;
     }
 
     public WalClaim putValue(final int valueIndex, final ByteBuffer bytes)
     {
-        frame.putValue(valueIndex, bytes);
+        try
+        {
+            frame.putValue(valueIndex, bytes);
+        }
+        catch (final IndexOutOfBoundsException e)
+        {
+            throw outOfBounds(e);
+        }
         return this;
     }
 
     public WalClaim putValue(final int valueIndex, final MemorySegment bytes)
     {
-        frame.putValue(valueIndex, bytes);
+        try
+        {
+            frame.putValue(valueIndex, bytes);
+        }
+        catch (final IndexOutOfBoundsException e)
+        {
+            throw outOfBounds(e);
+        }
         return this;
+    }
+
+    private IllegalArgumentException outOfBounds(final IndexOutOfBoundsException e)
+    {
+        return new IllegalArgumentException("claim of shard " + shard.id + " at position " + frame.position() + ": "
+            + e.getMessage() + "; nothing was written", e);
     }
 
     /** Publishes the record (and in STRICT mode waits until it is durable); returns its address. */
