@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,5 +52,20 @@ class WalClaimTest
             assertArrayEquals(new byte[] {9}, values.get(1));
             assertTrue(RecordAddress.position(next) > RecordAddress.position(address));
         }
+    }
+
+    @Test
+    void shouldFailClearlyWhenAClaimIsWrittenAfterItsLogClosed()
+    {
+        final WalClaim claim = new WalClaim();
+        try (ShardedWal wal = open())
+        {
+            wal.tryClaim(new byte[] {7}, 8, claim);
+        }
+        final ShardwalException e = assertThrows(ShardwalException.class,
+            () -> claim.putValue(0, new byte[] {1}, 0, 1));
+        assertEquals(ShardwalException.Category.CLOSED, e.category());
+        assertEquals(ShardwalException.Category.CLOSED,
+            assertThrows(ShardwalException.class, claim::commit).category());
     }
 }

@@ -82,7 +82,14 @@ public final class FrameClaim implements AutoCloseable
         {
             throw new IllegalArgumentException("key is " + key.length + " bytes, the claim is for " + keyLength);
         }
-        MemorySegment.copy(key, 0, data, ValueLayout.JAVA_BYTE, keyOffset(), keyLength);
+        try
+        {
+            MemorySegment.copy(key, 0, data, ValueLayout.JAVA_BYTE, keyOffset(), keyLength);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
         return this;
     }
 
@@ -91,7 +98,14 @@ public final class FrameClaim implements AutoCloseable
     {
         checkActive();
         checkValueRange(valueIndex, count);
-        MemorySegment.copy(bytes, from, data, ValueLayout.JAVA_BYTE, valueOffset() + valueIndex, count);
+        try
+        {
+            MemorySegment.copy(bytes, from, data, ValueLayout.JAVA_BYTE, valueOffset() + valueIndex, count);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
         return this;
     }
 
@@ -100,7 +114,14 @@ public final class FrameClaim implements AutoCloseable
     {
         checkActive();
         checkValueRange(valueIndex, bytes.remaining());
-        MemorySegment.copy(MemorySegment.ofBuffer(bytes), 0, data, valueOffset() + valueIndex, bytes.remaining());
+        try
+        {
+            MemorySegment.copy(MemorySegment.ofBuffer(bytes), 0, data, valueOffset() + valueIndex, bytes.remaining());
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
         return this;
     }
 
@@ -109,7 +130,14 @@ public final class FrameClaim implements AutoCloseable
     {
         checkActive();
         checkValueRange(valueIndex, bytes.byteSize());
-        MemorySegment.copy(bytes, 0, data, valueOffset() + valueIndex, bytes.byteSize());
+        try
+        {
+            MemorySegment.copy(bytes, 0, data, valueOffset() + valueIndex, bytes.byteSize());
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
         return this;
     }
 
