@@ -41,7 +41,6 @@ import io.shardwal.route.Router;
  */
 public final class ShardedWal implements AutoCloseable
 {
-
     private final WalOptions options;
     private final Path directory;
     private final Router router;
@@ -320,12 +319,13 @@ public final class ShardedWal implements AutoCloseable
     {
         checkShard(shard);
         checkOpen();
-        return new Tailer(shard, segments[shard], options.segmentSize(), Math.max(fromPosition, 0));
+        return new Tailer(shard, segments[shard], options.segmentSize(), fromPosition);
     }
 
     /**
      * Reads the records of {@code shard} with positions in {@code [from, to)} that are committed now, in order.
-     * {@code to} may be {@code Long.MAX_VALUE} for "up to the committed frontier".
+     * {@code to} may be {@code Long.MAX_VALUE} for "up to the committed frontier". {@code from} must be a record
+     * position (8-byte aligned, >= 0) not after {@code to}, else it is an {@link IllegalArgumentException}.
      *
      * @return the number of records delivered.
      */

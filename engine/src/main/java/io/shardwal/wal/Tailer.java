@@ -2,6 +2,7 @@ package io.shardwal.wal;
 
 import java.io.IOException;
 
+import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.FrameHandler;
 import io.shardwal.mmap.FrameReader;
 import io.shardwal.mmap.FrameView;
@@ -38,15 +39,21 @@ public final class Tailer implements AutoCloseable, FrameHandler
 
     Tailer(final int shard, final ShardSegments segments, final long segmentSize, final long fromPosition)
     {
-        if (fromPosition < 0 || (fromPosition & 7) != 0)
-        {
-            throw new IllegalArgumentException("a tailer starts at a record position (8-byte aligned, >= 0), not "
-                + fromPosition);
-        }
+        checkStart(shard, fromPosition);
         this.shard = shard;
         this.segments = segments;
         this.segmentSize = segmentSize;
         this.position = fromPosition;
+    }
+
+    /** Refuses a start that cannot be a record position of {@code shard}. */
+    static void checkStart(final int shard, final long position)
+    {
+        if (position < 0 || (position & (FrameDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("shard " + shard + ": reading starts at a record position (8-byte "
+                + "aligned, >= 0), not " + position);
+        }
     }
 
     /** Makes the tailer deliver only records that start before {@code position}. */

@@ -26,6 +26,12 @@ final class WalReads
     static long iterShard(final ShardedWal wal, final int shard, final long from, final long to,
         final RecordHandler handler)
     {
+        Tailer.checkStart(shard, from);
+        if (from > to)
+        {
+            throw new IllegalArgumentException("shard " + shard + ": the range [" + from + ", " + to + ") to read "
+                + "ends before it starts");
+        }
         final long end = Math.min(to, wal.committedPosition(shard));
         long delivered = 0;
         try (Tailer tailer = wal.tailer(shard, Math.max(from, wal.firstPosition(shard))).stopAt(end))
