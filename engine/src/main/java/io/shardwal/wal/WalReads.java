@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.shardwal.metrics.LatencySummary;
 import io.shardwal.metrics.ShardMetrics;
@@ -95,6 +96,16 @@ final class WalReads
         {
             ends[i] = wal.committedPosition(i);
         }
+        // Once the handler failed for one shard, the others stop at their next record instead of running to the end.
+        final AtomicBoolean failed = new AtomicBoolean();
+        final RecordHandler guarded = record ->
+        {
+            if (failed.get())
+            {
+                throw new ReplayAbandoned();
+            }
+            handler.onRecord(record);
+        };
         try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, shards),
             Thread.ofPlatform().name("shardwal-replay-", 0).daemon().factory()))
         {
@@ -102,14 +113,58 @@ final class WalReads
             for (int i = 0; i < shards; i++)
             {
                 final int shard = i;
-                results.add(pool.submit(() -> iterShard(wal, shard, 0, ends[shard], handler)));
+                results.add(pool.submit(() ->
+                {
+                    try
+                    {
+                        return failed.get() ? 0L : iterShard(wal, shard, 0, ends[shard], guarded);
+                    }
+                    catch (final RuntimeException | Error e)
+                    {
+                        failed.set(true);
+                        throw e;
+                    }
+                }));
             }
-            long total = 0;
-            for (final Future<Long> result : results)
+            return join(results);
+        }
+    }
+
+    /** Sums the shards' counts, or throws the first failure that is not another shard giving up because of it. */
+    private static long join(final List<Future<Long>> results)
+    {
+        long total = 0;
+        RuntimeException failure = null;
+        for (final Future<Long> result : results)
+        {
+            try
             {
                 total += WalLifecycle.join(result);
             }
-            return total;
+            catch (final ReplayAbandoned abandoned)
+            {
+                // another shard's failure ended this one: that failure is reported
+            }
+            catch (final RuntimeException e)
+            {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+        return total;
+    }
+
+    /** Ends a shard's replay after the handler failed in another shard. */
+    private static final class ReplayAbandoned extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        ReplayAbandoned()
+        {
+            super(null, null, false, false);
         }
     }
 

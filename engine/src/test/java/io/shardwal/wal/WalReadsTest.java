@@ -1,10 +1,13 @@
 package io.shardwal.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +44,36 @@ class WalReadsTest
             assertMessage(assertThrows(IllegalArgumentException.class, () -> wal.tailer(1, -8)), "shard 1", "-8");
             assertMessage(assertThrows(IllegalArgumentException.class, () -> wal.tailer(1, 3)), "shard 1", "3");
             assertEquals(0, wal.iterShard(1, end, end, record -> { }), "an empty range is no error");
+        }
+    }
+
+    @Test
+    void shouldStopReplayingEveryShardOnceTheHandlerFailedInOne()
+    {
+        try (ShardedWal wal = open())
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                wal.append(("k" + i).getBytes(), new byte[16]);
+            }
+            assertTrue(wal.committedPosition(0) > 0 && wal.committedPosition(1) > 0);
+            final RuntimeException failure = new IllegalStateException("handler failed");
+            final List<Integer> shardsAfterFailure = new ArrayList<>();
+            final boolean[] failed = new boolean[1];
+            // One thread replays shard 0, then shard 1: the failure in shard 0 must end the replay.
+            assertSame(failure, assertThrows(RuntimeException.class, () -> wal.replay(record ->
+            {
+                if (failed[0])
+                {
+                    shardsAfterFailure.add(record.shard());
+                }
+                if (record.shard() == 0)
+                {
+                    failed[0] = true;
+                    throw failure;
+                }
+            }, 1)));
+            assertEquals(List.of(), shardsAfterFailure, "no record is handed to the handler after it failed");
         }
     }
 
