@@ -13,8 +13,8 @@ import io.shardwal.mmap.ShardwalException;
  * of it. A batch is <em>not</em> atomic across shards: each shard's part commits on its own.
  *
  * <p>Reusable: {@link #clear()} and fill again. Appending a batch again before clearing it is refused once every
- * record is in the log, and writes only the missing parts after an append that failed in part. Keys and values are referenced, not copied, until the append:
- * don't change them in between. Not thread-safe.
+ * record is in the log, and writes only the missing parts after an append that failed in part. Keys and values
+ * are referenced, not copied, until the append: don't change them in between. Not thread-safe.
  */
 public final class WalBatch
 {
