@@ -273,18 +273,13 @@ final class ShardSegments implements AutoCloseable
     }
 
     /**
-     * A read-only open listed {@code base} but its file is gone: the writer (another process) pruned it. Forgets it,
-     * every older listed segment whose file is gone too, and the newer ones pruned with it (a prune deletes from
-     * the oldest segment up), so that the oldest segment is known again.
+     * A read-only open listed {@code base} but its file is gone: the writer (another process) pruned it. Forgets
+     * every listed segment whose file is gone and that no reader maps (a prune deletes from the oldest segment up,
+     * so these are the oldest), so that the oldest segment is known again.
      */
     private ShardwalException prunedUnderReader(final long base, final NoSuchFileException cause)
     {
-        entries.headMap(base, true).values().removeIf(stale -> stale.mapping == null && !Files.exists(stale.file));
-        while (!entries.isEmpty() && entries.firstEntry().getValue().mapping == null
-            && !Files.exists(entries.firstEntry().getValue().file))
-        {
-            entries.pollFirstEntry();
-        }
+        entries.values().removeIf(stale -> stale.mapping == null && !Files.exists(stale.file));
         return new ShardwalException(ShardwalException.Category.PRUNED, "shard " + shard + " position " + base
             + " lies in a segment that was pruned; the oldest segment starts at "
             + (entries.isEmpty() ? "(none left)" : entries.firstKey()), fileFor(base), ShardwalException.NO_OFFSET,

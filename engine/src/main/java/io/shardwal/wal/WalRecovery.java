@@ -45,7 +45,6 @@ final class WalRecovery
         {
             throw badCheckpoint(latest, checkpointFile, shard.id, "which is not a record boundary");
         }
-        Files.createDirectories(segments.directory());
         for (final Path leftover : segments.discover())
         {
             repairs.add(new RecoveryReport.Repair(shard.id, ShardSegments.parseBase(
