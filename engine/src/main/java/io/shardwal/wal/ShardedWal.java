@@ -325,7 +325,7 @@ public final class ShardedWal implements AutoCloseable
     /**
      * Reads the records of {@code shard} with positions in {@code [from, to)} that are committed now, in order.
      * {@code to} may be {@code Long.MAX_VALUE} for "up to the committed frontier". {@code from} must be a record
-     * position (8-byte aligned, >= 0) not after {@code to}, else it is an {@link IllegalArgumentException}.
+     * position (not inside a record: {@link Tailer}) not after {@code to}, else an {@link IllegalArgumentException}.
      *
      * @return the number of records delivered.
      */
@@ -352,7 +352,8 @@ public final class ShardedWal implements AutoCloseable
     {
         checkShard(shard);
         checkOpen();
-        return shards != null ? shards[shard].advanceCommitted() : ReadOnlyFrontier.committed(segments[shard], metrics[shard]);
+        return shards != null ? shards[shard].advanceCommitted()
+            : ReadOnlyFrontier.committed(segments[shard], metrics[shard]);
     }
 
     /**

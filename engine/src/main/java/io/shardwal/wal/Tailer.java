@@ -1,12 +1,15 @@
 package io.shardwal.wal;
 
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.FrameHandler;
 import io.shardwal.mmap.FrameReader;
 import io.shardwal.mmap.FrameView;
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 
 /**
@@ -22,14 +25,28 @@ import io.shardwal.mmap.ShardwalException;
  * (the mapping stays valid) and moves on normally; a tailer that has to <em>open</em> a pruned segment fails with
  * PRUNED.
  *
+ * <p>The start must be a record position: 0, a segment's start, a position an append or a record returned, or a
+ * checkpoint's. An aligned position inside a record is an {@link IllegalArgumentException} naming the record that
+ * holds it, thrown by the first {@link #poll} that can tell: at once if writers have claimed past the start, else
+ * once they do (until then the tailer waits there as at any position not written yet). Telling costs one walk over
+ * the frames of the start's segment up to the start, and only when the start does not read as a committed record.
+ *
  * <p><b>Threads.</b> Not thread-safe: one tailer per thread; any number of tailers per shard.
  */
 public final class Tailer implements AutoCloseable, FrameHandler
 {
+    private static final ValueLayout.OfInt COMMIT_WORD = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private final int shard;
     private final ShardSegments segments;
     private final long segmentSize;
     private final WalRecord record = new WalRecord();
+    private final long startPosition;
+    /**
+     * While the start is not known to be a record position: the offset in its segment from which the walk that tells
+     * goes on ({@link SegmentScanner#frameBoundary}); -1 once it is known.
+     */
+    private long startWalk;
     private long position;
     private long stopPosition = Long.MAX_VALUE;
     private MappedSegment segment;
@@ -43,6 +60,8 @@ public final class Tailer implements AutoCloseable, FrameHandler
         this.shard = shard;
         this.segments = segments;
         this.segmentSize = segmentSize;
+        this.startPosition = fromPosition;
+        this.startWalk = fromPosition % segmentSize == 0 ? -1 : 0;
         this.position = fromPosition;
     }
 
@@ -99,11 +118,15 @@ public final class Tailer implements AutoCloseable, FrameHandler
                 {
                     break;
                 }
-                final int read = reader.poll(this, limit - delivered);
+                final int read = pollReader(limit - delivered);
                 delivered += read;
                 position = reader.position();
                 if (read == 0)
                 {
+                    if (startWalk >= 0 && !reader.isEndOfSegment())
+                    {
+                        checkStartWhileWaiting();
+                    }
                     if (!reader.isEndOfSegment())
                     {
                         break;
@@ -123,6 +146,73 @@ public final class Tailer implements AutoCloseable, FrameHandler
             }
         }
         return delivered;
+    }
+
+    /** One poll of the segment's reader; a CORRUPT frame where reading started may be a start inside a record. */
+    private int pollReader(final int limit)
+    {
+        try
+        {
+            final int read = reader.poll(this, limit);
+            if (reader.position() != startPosition)
+            {
+                startWalk = -1; // valid frames led away from the start: it was a record position
+            }
+            return read;
+        }
+        catch (final ShardwalException e)
+        {
+            if (startWalk >= 0 && e.category() == ShardwalException.Category.CORRUPT
+                && reader.position() == startPosition)
+            {
+                final long frame = SegmentScanner.frameBoundary(segment, startWalk, startPosition - base());
+                if (frame >= 0 && frame < startPosition - base())
+                {
+                    throw notARecordPosition(frame);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Nothing is committed at the start yet. If writers have claimed past it, tells whether it is a record position:
+     * a start inside a record would otherwise wait there forever.
+     */
+    private void checkStartWhileWaiting()
+    {
+        final long startOffset = startPosition - base();
+        if (reader.position() != startPosition || segment.claimedLimit() <= startOffset)
+        {
+            return;
+        }
+        final long frame = SegmentScanner.frameBoundary(segment, startWalk, startOffset);
+        if (frame == startOffset)
+        {
+            startWalk = -1;
+        }
+        else if (frame < 0)
+        {
+            startWalk = -1 - frame;
+        }
+        else
+        {
+            throw notARecordPosition(frame);
+        }
+    }
+
+    private IllegalArgumentException notARecordPosition(final long frameOffset)
+    {
+        // The commit word, little-endian: +length, or -length while the frame is being written.
+        final long frameLength = Math.abs((long)segment.data().get(COMMIT_WORD, frameOffset));
+        return new IllegalArgumentException("shard " + shard + ": position " + startPosition + " is not a record "
+            + "position: it lies inside the frame at position " + (base() + frameOffset) + " (" + frameLength
+            + " bytes) of " + segment.file());
+    }
+
+    private long base()
+    {
+        return segment.basePosition();
     }
 
     @Override

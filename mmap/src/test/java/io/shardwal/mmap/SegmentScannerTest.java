@@ -78,6 +78,30 @@ class SegmentScannerTest
     }
 
     @Test
+    void shouldTellFrameBoundariesFromOffsetsInsideFramesAcrossClaimsAndBatches()
+    {
+        final List<Long> records = appendRecords(2, 0);
+        final long claimed = appender.tryClaim(2, 40, claim) - BASE;    // in progress: length -54, 56 bytes
+        final long[] batch = new long[2];
+        appender.appendBatch(new SegmentAppenderTest.TestBatch(List.of(new byte[1], new byte[2]),
+            List.of(new byte[3], new byte[4])), batch, claim);
+        final long tail = segment.tailAcquire();
+
+        for (final long record : records)
+        {
+            assertEquals(record - BASE, SegmentScanner.frameBoundary(segment, 0, record - BASE));
+        }
+        assertEquals(claimed, SegmentScanner.frameBoundary(segment, 0, claimed), "a claim in progress starts a frame");
+        assertEquals(claimed, SegmentScanner.frameBoundary(segment, 0, claimed + 16), "inside it");
+        assertEquals(records.get(1) - BASE, SegmentScanner.frameBoundary(segment, 0, records.get(1) - BASE + 8));
+        assertEquals(batch[1] - BASE, SegmentScanner.frameBoundary(segment, 0, batch[1] - BASE), "a batch's record");
+        assertEquals(batch[0] - BASE, SegmentScanner.frameBoundary(segment, records.get(1) - BASE,
+            batch[0] - BASE + 8), "inside a batch's record, walking from a later boundary");
+        assertEquals(tail, SegmentScanner.frameBoundary(segment, 0, tail), "the tail is where the next frame goes");
+        assertEquals(-1 - tail, SegmentScanner.frameBoundary(segment, 0, tail + 64), "past the tail: not known yet");
+    }
+
+    @Test
     void shouldStopTheCommittedFrontierAtTheFirstUncommittedFrameAndCountABatchAsOne()
     {
         appendRecords(3, 0);
@@ -358,7 +382,8 @@ class SegmentScannerTest
         {
             assertThrows(IllegalArgumentException.class,
                 () -> SegmentScanner.scan(readOnly, 0, true, false, SegmentScanner.Mode.REPAIR));
-            assertEquals(List.of(), SegmentScanner.scan(readOnly, 0, true, false, SegmentScanner.Mode.VERIFY).findings());
+            assertEquals(List.of(),
+                SegmentScanner.scan(readOnly, 0, true, false, SegmentScanner.Mode.VERIFY).findings());
         }
         assertThrows(IllegalArgumentException.class,
             () -> SegmentScanner.scan(segment, 4, true, false, SegmentScanner.Mode.VERIFY));

@@ -1,0 +1,168 @@
+package io.shardwal.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tailer or range read that starts at an 8-byte aligned position inside a record: an error naming the record that
+ * holds it, whatever the record's bytes there look like, and never an endless wait or a CORRUPT log.
+ */
+class TailerStartTest
+{
+    private static final byte[] KEY = {1};
+    /** Frame of a 1-byte key and a 64-byte value: 12 + 1 + 64 = 77 bytes, 80 aligned. */
+    private static final int FRAME = 80;
+
+    @TempDir
+    Path dir;
+
+    private int logs;
+
+    /** A new log in a directory of its own. */
+    private ShardedWal open()
+    {
+        return ShardedWal.open(WalOptions.builder(dir.resolve("log-" + logs++)).shardCount(1).segmentSize(1 << 16)
+            .syncMode(SyncMode.ASYNC).build());
+    }
+
+    /** A value whose int at {@code offset} (little-endian, as the commit word is read) is {@code word}. */
+    private static byte[] valueWith(final int offset, final int word)
+    {
+        final byte[] value = new byte[64];
+        ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, word);
+        return value;
+    }
+
+    @Test
+    void shouldRefuseAStartInsideARecordWhoseBytesThereReadAsNotCommitted()
+    {
+        assertRefusedInside(valueWith(11, 0));       // zeros: "not claimed yet", the tailer would wait for ever
+        assertRefusedInside(valueWith(11, -40));     // negative: "a claim in progress", the same wait
+    }
+
+    @Test
+    void shouldRefuseAStartInsideARecordWhoseBytesThereReadAsACommittedFrame()
+    {
+        assertRefusedInside(valueWith(11, 24));      // positive: read as a frame that fails its checks
+    }
+
+    /** Record 1's value starts 13 bytes into its frame; position + 24 is its byte 11. */
+    private void assertRefusedInside(final byte[] value)
+    {
+        try (ShardedWal wal = open())
+        {
+            final long first = RecordAddress.position(wal.append(KEY, new byte[64]));
+            final long record = RecordAddress.position(wal.append(KEY, value));
+            wal.append(KEY, new byte[64]);
+            final long inside = record + 24;
+
+            try (Tailer tailer = wal.tailer(0, inside))
+            {
+                final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> tailer.poll(r -> { }, 10));
+                assertInside(e, inside, record);
+            }
+            assertInside(assertThrows(IllegalArgumentException.class,
+                () -> wal.iterShard(0, inside, Long.MAX_VALUE, r -> { })), inside, record);
+            assertEquals(2, wal.iterShard(0, record, Long.MAX_VALUE, r -> { }), "its record position reads");
+            assertEquals(3, wal.iterShard(0, first, Long.MAX_VALUE, r -> { }));
+        }
+    }
+
+    private static void assertInside(final IllegalArgumentException e, final long start, final long record)
+    {
+        assertTrue(e.getMessage().contains("position " + start + " is not a record position"), e.getMessage());
+        assertTrue(e.getMessage().contains("inside the frame at position " + record + " (77 bytes)"), e.getMessage());
+        assertTrue(e.getMessage().contains(".wal"), "names the segment file: " + e.getMessage());
+    }
+
+    @Test
+    void shouldWaitAtAPositionNotWrittenYetAndRefuseItOnceARecordCoversIt()
+    {
+        try (ShardedWal wal = open())
+        {
+            final long end = RecordAddress.position(wal.append(KEY, new byte[64])) + FRAME;
+            try (Tailer tailer = wal.tailer(0, end + 8))
+            {
+                assertEquals(0, tailer.poll(r -> { }, 10), "nothing claimed there yet: wait");
+                assertEquals(0, tailer.poll(r -> { }, 10));
+                wal.append(KEY, new byte[64]);
+                final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> tailer.poll(r -> { }, 10));
+                assertInside(e, end + 8, end);
+            }
+        }
+    }
+
+    @Test
+    void shouldWaitAtAPositionNotWrittenYetAndReadFromItOnceItIsARecord()
+    {
+        try (ShardedWal wal = open())
+        {
+            final long end = RecordAddress.position(wal.append(KEY, new byte[64])) + FRAME;
+            try (Tailer tailer = wal.tailer(0, end + FRAME))
+            {
+                assertEquals(0, tailer.poll(r -> { }, 10));
+                wal.append(KEY, new byte[64]);
+                final long wanted = wal.append(KEY, new byte[64]);
+                final List<Long> seen = new ArrayList<>();
+                assertEquals(1, tailer.poll(r -> seen.add(r.address()), 10));
+                assertEquals(List.of(wanted), seen);
+            }
+        }
+    }
+
+    @Test
+    void shouldWaitAtAClaimInProgressAndRefuseAStartInsideIt()
+    {
+        try (ShardedWal wal = open(); WalClaim claim = new WalClaim())
+        {
+            wal.append(KEY, new byte[64]);
+            final long claimed = RecordAddress.position(wal.tryClaim(KEY, 64, claim));
+            try (Tailer atClaim = wal.tailer(0, claimed); Tailer insideClaim = wal.tailer(0, claimed + 16))
+            {
+                assertEquals(0, atClaim.poll(r -> { }, 10), "a claim in progress at the start: wait for it");
+                assertEquals(0, atClaim.poll(r -> { }, 10));
+                assertInside(assertThrows(IllegalArgumentException.class, () -> insideClaim.poll(r -> { }, 10)),
+                    claimed + 16, claimed);
+
+                claim.putValue(0, new byte[64], 0, 64);
+                final long committed = claim.commit();
+                final List<Long> seen = new ArrayList<>();
+                assertEquals(1, atClaim.poll(r -> seen.add(r.address()), 10));
+                assertEquals(List.of(committed), seen);
+            }
+        }
+    }
+
+    @Test
+    void shouldReadFromARecordInsideABatch()
+    {
+        try (ShardedWal wal = open())
+        {
+            final WalBatch batch = wal.newBatch();
+            for (int i = 0; i < 3; i++)
+            {
+                batch.add(KEY, new byte[] {(byte)i});
+            }
+            wal.appendBatch(batch);
+            final List<Long> seen = new ArrayList<>();
+            try (Tailer tailer = wal.tailer(0, RecordAddress.position(batch.address(1))))
+            {
+                assertEquals(2, tailer.poll(r -> seen.add(r.address()), 10));
+            }
+            assertEquals(Arrays.asList(batch.address(1), batch.address(2)), seen);
+        }
+    }
+}
