@@ -34,18 +34,31 @@ public final class RecordAddress
         return ((long)shard << SHARD_SHIFT) | position;
     }
 
+    /** @throws IllegalArgumentException if {@code address} is negative: no append returns such an address. */
     public static int shard(final long address)
     {
-        return (int)(address >>> SHARD_SHIFT);
+        return (int)(check(address) >>> SHARD_SHIFT);
     }
 
+    /** @throws IllegalArgumentException if {@code address} is negative: no append returns such an address. */
     public static long position(final long address)
     {
-        return address & MAX_POSITION;
+        return check(address) & MAX_POSITION;
     }
 
     public static String toString(final long address)
     {
-        return "shard " + shard(address) + " position " + position(address);
+        return address < 0 ? "not a record address (" + address + ")"
+            : "shard " + shard(address) + " position " + position(address);
+    }
+
+    private static long check(final long address)
+    {
+        if (address < 0)
+        {
+            throw new IllegalArgumentException(address + " is not a record address: its sign bit is set (an address "
+                + "packs a shard below " + MAX_SHARDS + " and a position of at most " + MAX_POSITION + ")");
+        }
+        return address;
     }
 }
