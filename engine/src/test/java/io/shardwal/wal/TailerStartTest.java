@@ -1,6 +1,7 @@
 package io.shardwal.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,6 +168,81 @@ class TailerStartTest
                 assertEquals(2, tailer.poll(r -> seen.add(r.address()), 10));
             }
             assertEquals(Arrays.asList(batch.address(1), batch.address(2)), seen);
+        }
+    }
+
+    @Test
+    void shouldStartAtEveryRecordPositionWhileWritersAppendAcrossRolls() throws Exception
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("live")).shardCount(1)
+            .segmentSize(1 << 16).syncMode(SyncMode.ASYNC).build()))
+        {
+            final AtomicLong latest = new AtomicLong(-1);
+            final AtomicBoolean stop = new AtomicBoolean();
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < 2; w++)
+            {
+                final int seed = w;
+                writers.add(Thread.ofPlatform().start(() ->
+                {
+                    final Random random = new Random(seed);
+                    try (WalClaim claim = new WalClaim())
+                    {
+                        writeUntilStopped(wal, claim, random, latest, stop);
+                    }
+                    catch (final RuntimeException | Error e)
+                    {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            final long deadline = System.nanoTime() + 60_000_000_000L;
+            int started = 0;
+            for (int i = 0; (i < 2_000 || started < 200) && System.nanoTime() < deadline; i++)
+            {
+                final long address = latest.get();
+                if (address < 0)
+                {
+                    continue;
+                }
+                started++;
+                try (Tailer tailer = wal.tailer(0, RecordAddress.position(address)))
+                {
+                    final List<Long> seen = new ArrayList<>();
+                    while (seen.isEmpty() && System.nanoTime() < deadline)
+                    {
+                        tailer.poll(r -> seen.add(r.address()), 1);
+                    }
+                    assertEquals(1, seen.size(), "a record was read from " + RecordAddress.toString(address));
+                    assertEquals(address, seen.get(0), "the first record read is the one started at");
+                }
+            }
+            stop.set(true);
+            for (final Thread writer : writers)
+            {
+                writer.join();
+            }
+            assertNull(failure.get(), "a writer failed");
+            assertTrue(started >= 200, "tailers started: " + started);
+        }
+    }
+
+    private static void writeUntilStopped(final ShardedWal wal, final WalClaim claim, final Random random,
+        final AtomicLong latest, final AtomicBoolean stop)
+    {
+        while (!stop.get())
+        {
+            if (random.nextInt(8) == 0)     // a claim left open for a moment
+            {
+                latest.set(wal.tryClaim(KEY, 1 + random.nextInt(300), claim));
+                Thread.onSpinWait();
+                claim.commit();
+            }
+            else
+            {
+                latest.set(wal.append(KEY, new byte[random.nextInt(300)]));
+            }
         }
     }
 }
