@@ -123,12 +123,12 @@ public final class Tailer implements AutoCloseable, FrameHandler
                 position = reader.position();
                 if (read == 0)
                 {
-                    if (startWalk >= 0 && !reader.isEndOfSegment())
-                    {
-                        checkStartWhileWaiting();
-                    }
                     if (!reader.isEndOfSegment())
                     {
+                        if (startWalk >= 0)
+                        {
+                            checkStartWhileWaiting();
+                        }
                         break;
                     }
                     position = segment.endPosition();
