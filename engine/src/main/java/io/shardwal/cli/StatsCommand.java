@@ -116,9 +116,10 @@ final class StatsCommand implements Callable<Integer>
             done += shard.committedPosition() - first;
             bar.update(done);
             shards.add(new ShardStats(shard.shard(), counted[0], counted[1], shard.committedPosition(),
-                shard.durablePosition(), shard.segmentCount(), shard.rolls(), shard.inlinePrepares(), shard.msyncs(),
-                shard.msyncBytes(), shard.msyncFailures(), shard.prepareFailures(), shard.recoveryRepairs(),
-                shard.appendLatency(), shard.msyncLatency(), shard.rollWaitLatency()));
+                shard.claimedPosition(), shard.durablePosition(), shard.segmentCount(), shard.rolls(),
+                shard.inlinePrepares(), shard.msyncs(), shard.msyncBytes(), shard.msyncFailures(),
+                shard.prepareFailures(), shard.recoveryRepairs(), shard.appendLatency(), shard.msyncLatency(),
+                shard.rollWaitLatency()));
         }
         bar.finish(done);
         return new WalStats(engine.at(), engine.directory(), UNKNOWN_SYNC_MODE, LatencyRecording.OFF, shards,

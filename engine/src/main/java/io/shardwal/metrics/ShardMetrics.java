@@ -139,9 +139,11 @@ public final class ShardMetrics
      * since the shard was opened.
      *
      * @param committedPosition the shard's committed frontier (the caller advances it first).
+     * @param claimedPosition   the end of what writers have claimed (read after the committed frontier; raised to
+     *                          it if lower).
      */
-    public synchronized ShardStats snapshot(final long committedPosition, final long durablePosition,
-        final int segmentCount)
+    public synchronized ShardStats snapshot(final long committedPosition, final long claimedPosition,
+        final long durablePosition, final int segmentCount)
     {
         appendInterval = appendLatency.getIntervalHistogram(appendInterval);
         msyncInterval = msyncLatency.getIntervalHistogram(msyncInterval);
@@ -149,21 +151,22 @@ public final class ShardMetrics
         appendTotal.add(appendInterval);
         msyncTotal.add(msyncInterval);
         rollWaitTotal.add(rollWaitInterval);
-        return new ShardStats(shard, records, payloadBytes, committedPosition, durablePosition, segmentCount,
-            rolls.sum(), inlinePrepares.sum(), msyncs.sum(), msyncBytes.sum(), msyncFailures.sum(),
-            prepareFailures.sum(), recoveryRepairs, LatencySummary.of(appendTotal, appendNanos.sum()),
+        return new ShardStats(shard, records, payloadBytes, committedPosition,
+            Math.max(claimedPosition, committedPosition), durablePosition, segmentCount, rolls.sum(),
+            inlinePrepares.sum(), msyncs.sum(), msyncBytes.sum(), msyncFailures.sum(), prepareFailures.sum(),
+            recoveryRepairs, LatencySummary.of(appendTotal, appendNanos.sum()),
             LatencySummary.of(msyncTotal, msyncNanos.sum()), LatencySummary.of(rollWaitTotal, rollWaitNanos.sum()));
     }
 
     /**
-     * {@link #snapshot(long, long, int)}, and adds the append and msync histograms that snapshot summarises to the
-     * given all-shard histograms, under the same lock: whole-log totals then count exactly what the shards' summaries
-     * count, also while other threads take snapshots.
+     * {@link #snapshot(long, long, long, int)}, and adds the append and msync histograms that snapshot summarises to
+     * the given all-shard histograms, under the same lock: whole-log totals then count exactly what the shards'
+     * summaries count, also while other threads take snapshots.
      */
-    public synchronized ShardStats snapshot(final long committedPosition, final long durablePosition,
-        final int segmentCount, final Histogram appends, final Histogram msyncs)
+    public synchronized ShardStats snapshot(final long committedPosition, final long claimedPosition,
+        final long durablePosition, final int segmentCount, final Histogram appends, final Histogram msyncs)
     {
-        final ShardStats stats = snapshot(committedPosition, durablePosition, segmentCount);
+        final ShardStats stats = snapshot(committedPosition, claimedPosition, durablePosition, segmentCount);
         appends.add(appendTotal);
         msyncs.add(msyncTotal);
         return stats;

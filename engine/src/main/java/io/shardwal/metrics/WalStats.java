@@ -46,6 +46,12 @@ public record WalStats(Instant at, String directory, String syncMode, LatencyRec
         return shards.stream().mapToLong(ShardStats::syncLag).sum();
     }
 
+    /** Bytes claimed but not yet committed, over all shards (see {@link ShardStats#inFlightBytes()}). */
+    public long inFlightBytes()
+    {
+        return shards.stream().mapToLong(ShardStats::inFlightBytes).sum();
+    }
+
     /**
      * How unevenly records are spread: the busiest shard's records over the mean (1.0 is perfectly even; 0 when
      * there are no records).

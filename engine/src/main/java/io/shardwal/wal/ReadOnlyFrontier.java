@@ -12,7 +12,8 @@ import io.shardwal.mmap.ShardwalException;
  * The committed frontier of a shard seen from a read-only open: a walk over read-only mappings, from where the
  * last walk stopped, counting the records and bytes it passes into the shard's metrics. Walks of one shard are
  * serialised (on its segment registry), so nothing is counted twice. Segments the writer pruned under the walk
- * are stepped over: the frontier is that of the records left.
+ * are stepped over: the frontier is that of the records left. {@link #claimed} reads how far the writer has claimed
+ * beyond it (its tail counters), so that stats can show a claim the writer never commits.
  */
 final class ReadOnlyFrontier
 {
@@ -43,12 +44,7 @@ final class ReadOnlyFrontier
             final MappedSegment segment;
             try
             {
-                segment = segments.acquire(base);
-            }
-            catch (final IOException e)
-            {
-                throw new ShardwalException(ShardwalException.Category.IO, "cannot map " + segments.fileFor(base)
-                    + ": " + e, segments.fileFor(base), ShardwalException.NO_OFFSET, e);
+                segment = acquire(segments, base);
             }
             catch (final ShardwalException e)
             {
@@ -85,5 +81,67 @@ final class ReadOnlyFrontier
         }
         segments.readOnlyFrontier(position);
         return position;
+    }
+
+    /**
+     * The end of what the writer has claimed in the shard, committed or not, seen from a read-only open: from the
+     * segment of the committed frontier on, the base plus the tail counter of the newest segment that has claims.
+     * A segment whose tail reached its capacity was left by a claim that ran past its end (the writer pads it and
+     * rolls), so the walk goes on to the next one; a segment with a zero tail (prepared ahead, or just rolled into)
+     * or none at all ends it. Never below {@code committed}.
+     */
+    static long claimed(final ShardSegments segments, final long committed)
+    {
+        synchronized (segments)
+        {
+            if (segments.isEmpty())
+            {
+                return committed;
+            }
+            final long size = segments.segmentSize();
+            final long from = Math.max(committed, segments.firstBase());
+            long claimed = committed;
+            for (long base = from - from % size; ; base += size)
+            {
+                final MappedSegment segment = acquire(segments, base);
+                if (segment == null)
+                {
+                    break;
+                }
+                final long tail;
+                try
+                {
+                    tail = segment.tailAcquire();
+                }
+                finally
+                {
+                    segments.release(segment);
+                }
+                if (tail == 0)
+                {
+                    break;
+                }
+                claimed = Math.max(claimed, base + Math.min(tail, segment.capacity()));
+                if (tail < segment.capacity())
+                {
+                    break;
+                }
+            }
+            return claimed;
+        }
+    }
+
+    /** The segment at {@code base} for a reader (release it), or null if there is none (yet). */
+    private static MappedSegment acquire(final ShardSegments segments, final long base)
+    {
+        try
+        {
+            return segments.acquire(base);
+        }
+        catch (final IOException e)
+        {
+            throw new ShardwalException(ShardwalException.Category.IO, "cannot map " + segments.fileFor(base)
+                + ": " + e, segments.fileFor(base), ShardwalException.NO_OFFSET, e);
+        }
     }
 }

@@ -352,7 +352,12 @@ final class Shard
         return durable;
     }
 
-    /** End of the bytes claimed so far (committed or not). */
+    /**
+     * End of the bytes claimed so far (committed or not): the active segment's base plus its tail counter, clamped
+     * to the segment's end while a claim that ran past it pads and rolls (the overshoot is retried in the next
+     * segment, not claimed here). May lie just below the committed frontier when the segment's last few bytes are
+     * too short for a frame (the frontier then steps to the segment's end).
+     */
     long claimedPosition()
     {
         final MappedSegment segment = active.segment();
@@ -490,11 +495,16 @@ final class Shard
         }
     }
 
-    /** This shard's stats; adds the latency histograms they summarise to {@code appends} and {@code msyncs}. */
+    /**
+     * This shard's stats; adds the latency histograms they summarise to {@code appends} and {@code msyncs}. The
+     * claimed position is read after the committed frontier, so the bytes in flight between them are never negative
+     * (a closed shard has none).
+     */
     ShardStats stats(final Histogram appends, final Histogram msyncs)
     {
         final long position = closed ? committed : advanceCommitted();
-        return metrics.snapshot(position, durable, segments.count(), appends, msyncs);
+        final long claimed = closed ? position : claimedPosition();
+        return metrics.snapshot(position, claimed, durable, segments.count(), appends, msyncs);
     }
 
     /**

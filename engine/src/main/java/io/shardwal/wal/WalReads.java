@@ -176,8 +176,14 @@ final class WalReads
         final Histogram msyncs = ShardMetrics.newTotal();
         for (int i = 0; i < segments.length; i++)
         {
-            perShard.add(shards != null ? shards[i].stats(appends, msyncs)
-                : metrics[i].snapshot(wal.committedPosition(i), -1, segments[i].count(), appends, msyncs));
+            if (shards != null)
+            {
+                perShard.add(shards[i].stats(appends, msyncs));
+                continue;
+            }
+            final long committed = wal.committedPosition(i);
+            final long claimed = ReadOnlyFrontier.claimed(segments[i], committed);
+            perShard.add(metrics[i].snapshot(committed, claimed, -1, segments[i].count(), appends, msyncs));
         }
         // A read-only open does not know the writer's sync mode: the manifest does not hold it.
         final String syncMode = wal.isReadOnly() ? "unknown" : wal.options().syncMode().name();

@@ -4,18 +4,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import io.shardwal.metrics.LatencyRecording;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.metrics.ShardStats;
 import io.shardwal.metrics.WalStats;
+import io.shardwal.mmap.FrameDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class StatsTest
 {
+    private static final long SEGMENT_SIZE = 4096;
+    private static final byte[] KEY = {7, 7, 7};
+    private static final int VALUE_LENGTH = 100;
+    /** The aligned frame of one claim of {@link #KEY} with a {@link #VALUE_LENGTH}-byte value. */
+    private static final long CLAIM_FRAME = FrameDescriptor.align(FrameDescriptor.dataFrameLength(KEY.length,
+        VALUE_LENGTH));
+
     @TempDir
     Path dir;
+
+    private WalOptions oneShard()
+    {
+        return WalOptions.builder(dir.resolve("claims")).shardCount(1).segmentSize(SEGMENT_SIZE)
+            .syncMode(SyncMode.ASYNC).build();
+    }
+
+    private static ShardStats shardStats(final ShardedWal wal)
+    {
+        return wal.stats().shards().getFirst();
+    }
 
     private static WalStats write(final ShardedWal wal, final int records)
     {
@@ -89,6 +109,95 @@ class StatsTest
             assertEquals(20, stats.records());
             assertTrue(stats.msyncs() > 0);
             assertEquals(0, stats.appendLatency().count() + stats.msyncLatency().count());
+        }
+    }
+
+    @Test
+    void shouldShowAClaimLeftOpenAsBytesInFlightWhileTheCommittedPositionStaysUntilItCommits()
+    {
+        try (ShardedWal wal = ShardedWal.open(oneShard()); WalClaim claim = new WalClaim())
+        {
+            wal.append(KEY, new byte[40]);
+            final ShardStats before = shardStats(wal);
+            assertEquals(0, before.inFlightBytes());
+            assertEquals(before.committedPosition(), before.claimedPosition());
+
+            final long position = RecordAddress.position(wal.tryClaim(KEY, VALUE_LENGTH, claim));
+            assertEquals(before.committedPosition(), position);
+            final ShardStats open = shardStats(wal);
+            assertEquals(before.committedPosition(), open.committedPosition(), "the open claim holds the frontier");
+            assertEquals(position + CLAIM_FRAME, open.claimedPosition());
+            assertEquals(CLAIM_FRAME, open.inFlightBytes());
+            assertEquals(CLAIM_FRAME, wal.stats().inFlightBytes());
+
+            wal.append(KEY, new byte[40]);
+            final ShardStats behind = shardStats(wal);
+            assertEquals(position, behind.committedPosition(), "appends behind the open claim do not move it");
+            assertEquals(CLAIM_FRAME + FrameDescriptor.align(FrameDescriptor.dataFrameLength(KEY.length, 40)),
+                behind.inFlightBytes());
+
+            claim.putValue(0, new byte[VALUE_LENGTH], 0, VALUE_LENGTH);
+            claim.commit();
+            final ShardStats committed = shardStats(wal);
+            assertEquals(0, committed.inFlightBytes());
+            assertEquals(behind.claimedPosition(), committed.committedPosition());
+
+            try (WalClaim forgotten = new WalClaim())
+            {
+                wal.tryClaim(KEY, VALUE_LENGTH, forgotten);
+                assertEquals(CLAIM_FRAME, shardStats(wal).inFlightBytes());
+            }
+            assertEquals(0, shardStats(wal).inFlightBytes(), "closing the claim aborted it");
+        }
+    }
+
+    /**
+     * A read-only open (another process, say) sees the claim the writer holds, also after appends behind it rolled
+     * the shard twice: past segments whose tail overshot their end and up to, not into, the one prepared ahead.
+     */
+    @Test
+    void shouldShowTheBytesInFlightToAReadOnlyOpenWhileTheWriterHoldsTheClaim()
+    {
+        try (ShardedWal writer = ShardedWal.open(oneShard()); WalClaim claim = new WalClaim())
+        {
+            writer.append(KEY, new byte[40]);
+            final long position = RecordAddress.position(writer.tryClaim(KEY, VALUE_LENGTH, claim));
+            try (ShardedWal reader = ShardedWal.openReadOnly(oneShard().directory()))
+            {
+                ShardStats seen = shardStats(reader);
+                assertEquals(position, seen.committedPosition());
+                assertEquals(position + CLAIM_FRAME, seen.claimedPosition());
+                assertEquals(CLAIM_FRAME, seen.inFlightBytes());
+
+                while (shardStats(writer).claimedPosition() < 2 * SEGMENT_SIZE + 100)
+                {
+                    writer.append(KEY, new byte[200]);
+                }
+                awaitSegments(writer, 4);
+                final ShardStats written = shardStats(writer);
+                seen = shardStats(reader);
+                assertEquals(position, seen.committedPosition());
+                assertEquals(written.claimedPosition(), seen.claimedPosition());
+                assertEquals(written.claimedPosition() - position, seen.inFlightBytes());
+                assertEquals(written.inFlightBytes(), seen.inFlightBytes());
+
+                claim.putValue(0, new byte[VALUE_LENGTH], 0, VALUE_LENGTH);
+                claim.commit();
+                seen = shardStats(reader);
+                assertEquals(0, seen.inFlightBytes());
+                assertEquals(written.claimedPosition(), seen.committedPosition());
+            }
+        }
+    }
+
+    /** Waits for the preparer to have created the segment ahead of the writer's. */
+    private static void awaitSegments(final ShardedWal wal, final int count)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (shardStats(wal).segmentCount() < count)
+        {
+            assertTrue(System.nanoTime() < deadline, "no segment prepared ahead: " + shardStats(wal));
+            Thread.onSpinWait();
         }
     }
 }
