@@ -4,16 +4,19 @@ package io.shardwal.metrics;
  * Renders a {@link WalStats} snapshot as one JSON object: the log's settings, totals, whole-log latency and one
  * object per shard. Latencies are integers in nanoseconds (names end in {@code Nanos}, the mean is a number);
  * positions and sizes are bytes. A value the snapshot does not know — the durable position and sync lag of a
- * read-only view — is {@code null}.
+ * read-only view — is {@code null}. {@code inFlightBytes} is claimed but not yet committed (see
+ * {@link ShardStats#inFlightBytes()}: a value that stays is a claim that is never committed).
  *
  * <pre>
  * {"at":"2026-…Z","directory":"/var/wal","syncMode":"ASYNC","latencyRecording":"FULL","shardCount":16,
- *  "totals":{"records":…,"payloadBytes":…,"rolls":…,"msyncs":…,"syncLagBytes":…,"recordSkew":1.02},
+ *  "totals":{"records":…,"payloadBytes":…,"rolls":…,"msyncs":…,"syncLagBytes":…,"inFlightBytes":…,
+ *            "recordSkew":1.02},
  *  "appendLatency":{"count":…,"p50Nanos":…,"p90Nanos":…,"p99Nanos":…,"p999Nanos":…,"maxNanos":…,"meanNanos":…},
  *  "msyncLatency":{…},
- *  "shards":[{"shard":0,"records":…,"payloadBytes":…,"committedPosition":…,"durablePosition":…,"syncLagBytes":…,
- *             "segments":…,"rolls":…,"inlinePrepares":…,"msyncs":…,"msyncBytes":…,"msyncFailures":…,
- *             "prepareFailures":…,"recoveryRepairs":…,"appendLatency":{…},"msyncLatency":{…},"rollWait":{…}}, …]}
+ *  "shards":[{"shard":0,"records":…,"payloadBytes":…,"committedPosition":…,"claimedPosition":…,
+ *             "inFlightBytes":…,"durablePosition":…,"syncLagBytes":…,"segments":…,"rolls":…,"inlinePrepares":…,
+ *             "msyncs":…,"msyncBytes":…,"msyncFailures":…,"prepareFailures":…,"recoveryRepairs":…,
+ *             "appendLatency":{…},"msyncLatency":{…},"rollWait":{…}}, …]}
  * </pre>
  *
  * <p>Stateless and thread-safe.
@@ -40,7 +43,8 @@ public final class JsonRenderer
             .field("rolls", stats.rolls())
             .field("msyncs", stats.msyncs());
         optional(json, "syncLagBytes", durableKnown, stats.syncLag());
-        json.field("recordSkew", stats.recordSkew()).endObject();
+        json.field("inFlightBytes", stats.inFlightBytes())
+            .field("recordSkew", stats.recordSkew()).endObject();
         latency(json.name("appendLatency"), stats.appendLatency());
         latency(json.name("msyncLatency"), stats.msyncLatency());
         json.name("shards").beginArray();
@@ -50,7 +54,9 @@ public final class JsonRenderer
                 .field("shard", shard.shard())
                 .field("records", shard.records())
                 .field("payloadBytes", shard.payloadBytes())
-                .field("committedPosition", shard.committedPosition());
+                .field("committedPosition", shard.committedPosition())
+                .field("claimedPosition", shard.claimedPosition())
+                .field("inFlightBytes", shard.inFlightBytes());
             optional(json, "durablePosition", durableKnown, shard.durablePosition());
             optional(json, "syncLagBytes", durableKnown, shard.syncLag());
             json.field("segments", shard.segmentCount())

@@ -49,6 +49,12 @@ public final class PrometheusRenderer
         perShard(out, shards, "shardwal_committed_position_bytes", "gauge",
             "End of the contiguous committed prefix of the shard (a shard position).",
             ShardStats::committedPosition);
+        perShard(out, shards, "shardwal_claimed_position_bytes", "gauge",
+            "End of everything writers have claimed in the shard, committed or not (a shard position).",
+            ShardStats::claimedPosition);
+        perShard(out, shards, "shardwal_in_flight_bytes", "gauge",
+            "Bytes claimed but not yet committed; non-zero and not shrinking means a claim that is never committed "
+                + "holds the committed position back.", ShardStats::inFlightBytes);
         final boolean durableKnown = shards.stream().allMatch(shard -> shard.durablePosition() >= 0);
         if (durableKnown)
         {

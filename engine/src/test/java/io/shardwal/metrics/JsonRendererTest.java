@@ -35,6 +35,7 @@ class JsonRendererTest
         assertEquals(number(2), json.get("shardCount"));
         assertEquals(number(stats.records()), member(json, "totals").get("records"));
         assertEquals(number(stats.syncLag()), member(json, "totals").get("syncLagBytes"));
+        assertEquals(number(stats.inFlightBytes()), member(json, "totals").get("inFlightBytes"));
         assertEquals(stats.recordSkew(), ((BigDecimal)member(json, "totals").get("recordSkew")).doubleValue(), 1e-12);
         assertEquals(number(9000), member(json, "appendLatency").get("p99Nanos"));
         assertEquals(new BigDecimal("1234.5"), member(json, "appendLatency").get("meanNanos"));
@@ -49,6 +50,8 @@ class JsonRendererTest
             assertEquals(number(want.records()), shard.get("records"));
             assertEquals(number(want.payloadBytes()), shard.get("payloadBytes"));
             assertEquals(number(want.committedPosition()), shard.get("committedPosition"));
+            assertEquals(number(want.claimedPosition()), shard.get("claimedPosition"));
+            assertEquals(number(want.inFlightBytes()), shard.get("inFlightBytes"));
             assertEquals(number(want.durablePosition()), shard.get("durablePosition"));
             assertEquals(number(want.syncLag()), shard.get("syncLagBytes"));
             assertEquals(number(want.segmentCount()), shard.get("segments"));
@@ -75,6 +78,9 @@ class JsonRendererTest
         assertNull(shard.get("syncLagBytes"));
         assertEquals(true, shard.containsKey("durablePosition"));
         assertNull(member(json, "totals").get("syncLagBytes"));
+        assertEquals(number(4160), shard.get("claimedPosition"), "the claimed position is read from the files");
+        assertEquals(number(64), shard.get("inFlightBytes"));
+        assertEquals(number(64), member(json, "totals").get("inFlightBytes"));
     }
 
     @Test

@@ -17,8 +17,10 @@ import io.shardwal.ingest.MetricFamily;
 import io.shardwal.ingest.MetricType;
 import io.shardwal.ingest.PrometheusTextParser;
 import io.shardwal.ingest.Sample;
+import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.WalClaim;
 import io.shardwal.wal.WalOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +44,8 @@ class PrometheusRendererTest
             samples.put("shardwal_records_total" + labels, (double)shard.records());
             samples.put("shardwal_payload_bytes_total" + labels, (double)shard.payloadBytes());
             samples.put("shardwal_committed_position_bytes" + labels, (double)shard.committedPosition());
+            samples.put("shardwal_claimed_position_bytes" + labels, (double)shard.claimedPosition());
+            samples.put("shardwal_in_flight_bytes" + labels, (double)shard.inFlightBytes());
             if (shard.durablePosition() >= 0)
             {
                 samples.put("shardwal_durable_position_bytes" + labels, (double)shard.durablePosition());
@@ -144,6 +148,8 @@ class PrometheusRendererTest
         }
         assertEquals(MetricType.COUNTER, types.get("shardwal_records_total"));
         assertEquals(MetricType.GAUGE, types.get("shardwal_committed_position_bytes"));
+        assertEquals(MetricType.GAUGE, types.get("shardwal_claimed_position_bytes"));
+        assertEquals(MetricType.GAUGE, types.get("shardwal_in_flight_bytes"));
         assertEquals(MetricType.SUMMARY, types.get("shardwal_append_latency_seconds"));
         assertEquals(MetricType.SUMMARY, types.get("shardwal_log_msync_latency_seconds"));
     }
@@ -158,6 +164,7 @@ class PrometheusRendererTest
         assertFalse(text.contains("durable_position"), text);
         assertFalse(text.contains("sync_lag"), text);
         assertTrue(samples.get("shardwal_append_latency_seconds{quantile=0.5,shard=0}").isNaN());
+        assertEquals(64.0, samples.get("shardwal_in_flight_bytes{shard=0}"), "a read-only view knows the claims");
     }
 
     @Test
@@ -180,6 +187,29 @@ class PrometheusRendererTest
             }
             assertEquals(500, records);
             assertEquals(500, samples.get("shardwal_log_append_latency_seconds_count{}"));
+        }
+    }
+
+    /** A claim the writer never commits shows as in-flight bytes above a committed position that does not move. */
+    @Test
+    void shouldExposeAClaimLeftOpenAsInFlightBytesAboveTheCommittedPosition()
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("log")).shardCount(1)
+            .syncMode(SyncMode.ASYNC).build()); WalClaim claim = new WalClaim())
+        {
+            wal.append("before".getBytes(), new byte[10]);
+            final long committed = wal.committedPosition(0);
+            wal.tryClaim("open".getBytes(), 50, claim);
+            final String text = PrometheusRenderer.render(wal.stats());
+            final Map<String, Double> samples = parsed(PrometheusTextParser.parse(text));
+            final long frame = FrameDescriptor.align(FrameDescriptor.dataFrameLength(4, 50));
+            assertEquals((double)committed, samples.get("shardwal_committed_position_bytes{shard=0}"));
+            assertEquals((double)(committed + frame), samples.get("shardwal_claimed_position_bytes{shard=0}"));
+            assertEquals((double)frame, samples.get("shardwal_in_flight_bytes{shard=0}"));
+            assertTrue(text.contains("# TYPE shardwal_in_flight_bytes gauge\n"), text);
+            claim.abort();
+            assertEquals(0.0, parsed(PrometheusTextParser.parse(PrometheusRenderer.render(wal.stats())))
+                .get("shardwal_in_flight_bytes{shard=0}"));
         }
     }
 
