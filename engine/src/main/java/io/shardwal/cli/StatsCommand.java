@@ -34,6 +34,11 @@ final class StatsCommand implements Callable<Integer>
 {
     /** What a read-only view calls the sync mode: it belongs to the writer's open, not to the files. */
     static final String UNKNOWN_SYNC_MODE = "unknown";
+    /** Printed under the table, line by line, when some shard has bytes claimed but not committed. */
+    static final List<String> IN_FLIGHT_NOTE = List.of(
+        "in flight: bytes claimed but not yet committed. If a shard's value stays over several runs, a claim is",
+        "never committed (an open WalClaim, a stuck writer): it holds the shard's committed position, checkpoints",
+        "and pruning back until the writer commits it, or its next open's recovery sets it aside as a dead claim");
     /** Records between progress updates (a power of two). */
     private static final int PROGRESS_EVERY = 4096;
 
@@ -129,18 +134,22 @@ final class StatsCommand implements Callable<Integer>
     private static void table(final WalStats stats, final PrintWriter out)
     {
         out.println(stats.directory() + " at " + Units.timestamp(stats.at()) + " (read-only view of the files)");
-        final Table table = new Table("shard", "records", "MB", "committed", "segments");
+        final Table table = new Table("shard", "records", "MB", "committed", "in flight", "segments");
         for (final ShardStats shard : stats.shards())
         {
             table.row(shard.shard(), Units.count(shard.records()), Units.megabytes(shard.payloadBytes()),
-                shard.committedPosition(), shard.segmentCount());
+                shard.committedPosition(), shard.inFlightBytes(), shard.segmentCount());
         }
         table.separator();
         table.row("total", Units.count(stats.records()), Units.megabytes(stats.payloadBytes()),
-            stats.shards().stream().mapToLong(ShardStats::committedPosition).sum(),
+            stats.shards().stream().mapToLong(ShardStats::committedPosition).sum(), stats.inFlightBytes(),
             stats.shards().stream().mapToInt(ShardStats::segmentCount).sum());
         table.print(out, "");
         out.println("record skew (busiest shard / mean): " + String.format(Locale.ROOT, "%.3f", stats.recordSkew()));
+        if (stats.inFlightBytes() > 0)
+        {
+            IN_FLIGHT_NOTE.forEach(out::println);
+        }
         out.println("latency, msyncs and durable positions are measured inside the writing process "
             + "(its wal.stats()); a read-only view has none");
     }

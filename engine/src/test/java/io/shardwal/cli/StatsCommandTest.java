@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,10 @@ import java.util.Map;
 import io.shardwal.ingest.PrometheusTextParser;
 import io.shardwal.ingest.Sample;
 import io.shardwal.metrics.JsonReader;
+import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.wal.RecordAddress;
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.WalClaim;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +83,44 @@ class StatsCommandTest
         assertEquals(0, run.exit(), run.toString());
         assertTrue(run.out().lines().anyMatch(line -> line.startsWith("total") && line.contains("500")), run.out());
         assertTrue(run.out().contains("measured inside the writing process"), run.out());
+        assertTrue(run.out().lines().anyMatch(line -> line.startsWith("shard") && line.contains("in flight")),
+            run.out());
+        assertFalse(run.out().contains(StatsCommand.IN_FLIGHT_NOTE.getFirst()), "nothing in flight: " + run.out());
+    }
+
+    /** A live writer holds a claim it has not committed: every rendering shows it, the table explains it. */
+    @Test
+    void shouldShowTheBytesOfAClaimTheWriterHoldsInFlight()
+    {
+        try (ShardedWal writer = ShardedWal.open(TestLogs.options(log)); WalClaim claim = new WalClaim())
+        {
+            final byte[] key = "stalled".getBytes(StandardCharsets.UTF_8);
+            final long address = writer.tryClaim(key, 300, claim);
+            final long frame = FrameDescriptor.align(FrameDescriptor.dataFrameLength(key.length, 300));
+
+            final Cli.Run json = Cli.run("stats", log, "--json");
+            assertEquals(0, json.exit(), json.toString());
+            @SuppressWarnings("unchecked")
+            final List<Map<String, Object>> shards = (List<Map<String, Object>>)JsonReader.object(json.out().strip())
+                .get("shards");
+            for (final Map<String, Object> shard : shards)
+            {
+                final boolean held = ((BigDecimal)shard.get("shard")).intValue() == RecordAddress.shard(address);
+                assertEquals(BigDecimal.valueOf(held ? frame : 0), shard.get("inFlightBytes"), shard.toString());
+            }
+
+            final Cli.Run prometheus = Cli.run("stats", log, "--prometheus");
+            assertEquals(frame, value(PrometheusTextParser.parse(prometheus.out()).samples(),
+                "shardwal_in_flight_bytes", RecordAddress.shard(address)));
+
+            final Cli.Run table = Cli.run("stats", log);
+            assertEquals(0, table.exit(), table.toString());
+            assertTrue(table.out().lines().anyMatch(line -> line.startsWith("total") && line.contains(" " + frame
+                + " ")), table.out());
+            assertTrue(table.out().contains(String.join(System.lineSeparator(), StatsCommand.IN_FLIGHT_NOTE)),
+                table.out());
+            claim.abort();
+        }
     }
 
     /** stats walks every record: on a big log that takes long, so it shows progress, but not on a quick run. */
