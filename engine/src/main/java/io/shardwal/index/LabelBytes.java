@@ -12,7 +12,8 @@ import io.shardwal.route.XxHash64;
  * kept beside the bytes so a shard can intern them without encoding again.
  *
  * <p>One instance per thread (see {@link #forThread()}); not thread-safe. Grows to the largest label set seen and
- * stays there, so steady-state adds allocate only when a new string or label enters a cache.
+ * stays there, so steady-state adds allocate only when a new string or label enters a cache; a string longer than
+ * the limit in chars is refused before it can grow the buffers.
  */
 final class LabelBytes
 {
@@ -209,6 +210,12 @@ final class LabelBytes
     private void appendString(final int slot, final String s, final String what, final String labelName)
     {
         final int len = s.length();
+        if (len > IndexDescriptor.MAX_STRING_BYTES)
+        {
+            // every char takes at least one byte: refuse before sizing the buffers (which the thread keeps) at 3 bytes
+            // a char, and before 3 * len overflows for a string of 700 M chars
+            throw tooLong(what, labelName, utf8Length(s));
+        }
         ensureBytes(length + 3 * len + 1);
         final byte[] b = bytes;
         final int start = length;
@@ -234,9 +241,7 @@ final class LabelBytes
         final int encoded = p - start;
         if (encoded > IndexDescriptor.MAX_STRING_BYTES)
         {
-            throw new IllegalArgumentException(
-                "label " + what + " of '" + abbreviate(labelName) + "' is " + encoded + " UTF-8 bytes; the limit is " +
-                IndexDescriptor.MAX_STRING_BYTES);
+            throw tooLong(what, labelName, encoded);
         }
         b[p++] = SEPARATOR;
         offsets[slot] = start;
@@ -313,6 +318,40 @@ final class LabelBytes
         throw new IllegalArgumentException(
             "label " + what + " of '" + abbreviate(labelName) + "' is not valid UTF-16: lone surrogate U+" +
             Integer.toHexString(high).toUpperCase() + " at index " + i);
+    }
+
+    private static IllegalArgumentException tooLong(final String what, final String labelName, final long bytes)
+    {
+        return new IllegalArgumentException("label " + what + " of '" + abbreviate(labelName) + "' is " + bytes +
+            " UTF-8 bytes; the limit is " + IndexDescriptor.MAX_STRING_BYTES);
+    }
+
+    /** The UTF-8 length of {@code s} without encoding it (a lone surrogate counts as the 3 bytes of U+FFFD). */
+    private static long utf8Length(final String s)
+    {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++)
+        {
+            final char c = s.charAt(i);
+            if (c < 0x80)
+            {
+                bytes++;
+            }
+            else if (c < 0x800)
+            {
+                bytes += 2;
+            }
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
+            {
+                bytes += 4;
+                i++;
+            }
+            else
+            {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     private static String abbreviate(final String s)

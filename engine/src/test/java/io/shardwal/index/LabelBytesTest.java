@@ -3,6 +3,7 @@ package io.shardwal.index;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -67,6 +68,20 @@ class LabelBytesTest
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> encoder.encode(Labels.of("job", "bad\ud800")));
         assertEquals("label value of 'job' is not valid UTF-16: lone surrogate U+D800 at index 3", e.getMessage());
+        assertEquals(XxHash64.hash(canonical(Labels.of("job", "ok")), SeriesIds.SEED),
+            encoder.encode(Labels.of("job", "ok")));
+    }
+
+    @Test
+    void shouldRefuseAnOverLongStringWithoutGrowingTheThreadsBuffersForIt()
+    {
+        final LabelBytes encoder = new LabelBytes();
+        final String huge = "\u00e9".repeat(10_000_000);
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> encoder.encode(Labels.of("job", "ok", "path", huge)));
+        assertEquals("label value of 'path' is 20000000 UTF-8 bytes; the limit is 65535", e.getMessage());
+        // the buffers stay for the thread's life: one rejected string must not size them for itself
+        assertTrue(encoder.bytes.length < 1 << 20, "buffer of " + encoder.bytes.length + " bytes");
         assertEquals(XxHash64.hash(canonical(Labels.of("job", "ok")), SeriesIds.SEED),
             encoder.encode(Labels.of("job", "ok")));
     }
