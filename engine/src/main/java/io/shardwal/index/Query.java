@@ -29,9 +29,10 @@ final class Query
 
     Query(final List<Matcher> list, final int shards)
     {
-        if (list.isEmpty())
+        if (list == null || list.isEmpty())
         {
-            throw new IllegalArgumentException("findSeries needs at least one matcher");
+            throw new IllegalArgumentException(
+                "findSeries needs at least one matcher" + (list == null ? ", got null" : ""));
         }
         final int n = list.size();
         matchers = new Matcher[n];

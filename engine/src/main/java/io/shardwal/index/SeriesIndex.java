@@ -1,5 +1,6 @@
 package io.shardwal.index;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,14 +31,15 @@ public interface SeriesIndex extends AutoCloseable
     /**
      * Ids of the series matching all {@code matchers}, ascending (signed order), without duplicates.
      *
-     * @throws IllegalArgumentException if there is no matcher.
+     * @throws IllegalArgumentException if there is no matcher or one is null.
      */
     long[] findSeries(List<Matcher> matchers);
 
     /** Shorthand for {@link #findSeries(List)}. */
     default long[] findSeries(final Matcher... matchers)
     {
-        return findSeries(List.of(matchers));
+        // not List.of, whose NullPointerException would pre-empt the implementation's error naming the null matcher
+        return findSeries(matchers == null ? null : Arrays.asList(matchers));
     }
 
     /**

@@ -279,6 +279,12 @@ class ShardedIndexTest
                 assertThrows(IllegalArgumentException.class, () -> index.findSeries(List.of()));
             assertEquals("findSeries needs at least one matcher", noMatcher.getMessage());
             assertThrows(IllegalArgumentException.class, () -> index.findSeries(Arrays.asList((Matcher)null)));
+            final IllegalArgumentException nullMatcher = assertThrows(IllegalArgumentException.class,
+                () -> index.findSeries(Matcher.equal("a", "1"), null));
+            assertEquals("matcher 1 is null", nullMatcher.getMessage());
+            final IllegalArgumentException nullList =
+                assertThrows(IllegalArgumentException.class, () -> index.findSeries((List<Matcher>)null));
+            assertEquals("findSeries needs at least one matcher, got null", nullList.getMessage());
             final IllegalArgumentException unknown =
                 assertThrows(IllegalArgumentException.class, () -> index.getLabels(42));
             assertEquals("unknown series id 0x000000000000002a", unknown.getMessage());
