@@ -1,8 +1,6 @@
 package io.shardwal.cli;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +19,8 @@ import io.shardwal.wal.ShardedWal;
 /**
  * The read-only check behind {@code shardwal verify}: the manifest, every segment file of every shard (header,
  * chain, and every frame from offset 0 with the same walk recovery uses, in VERIFY mode), {@code checkpoints.log},
- * HEAD, and whether every checkpoint lies within the data. Maps everything read-only and writes nothing.
+ * HEAD, and whether every checkpoint lies within the data. Maps everything read-only and writes nothing, and maps
+ * one segment file at a time, so that a log of any number of segments can be checked.
  *
  * <p>Not thread-safe; one verifier per run.
  */
@@ -61,6 +60,8 @@ final class LogVerifier
     private long records;
     private long frameBytes;
     private int checkpointCount;
+    private int openMappings;
+    private int maxOpenMappings;
 
     LogVerifier(final Path directory, final boolean live, final Progress progress)
     {
@@ -72,6 +73,18 @@ final class LogVerifier
     List<Finding> findings()
     {
         return findings;
+    }
+
+    /** Segment mappings open right now: 0 whenever {@link #run()} has returned or thrown. For tests. */
+    int openMappings()
+    {
+        return openMappings;
+    }
+
+    /** The most segment mappings that were ever open at once during {@link #run()}. For tests. */
+    int maxOpenMappings()
+    {
+        return maxOpenMappings;
     }
 
     /** Runs every check; returns the totals. Findings are in {@link #findings()}. */
@@ -316,27 +329,16 @@ final class LogVerifier
             firstBase = bases.isEmpty() ? 0 : bases.getFirst();
             validEnd = firstBase;
             checkChain();
-            final List<MappedSegment> segments = new ArrayList<>();
-            try
+            // Two passes, each mapping one file at a time: which segment is the newest holding data decides how
+            // every segment is scanned, and mapping a whole shard at once would run out of mappings
+            // (vm.max_map_count) or address space on a log with thousands of segments.
+            final boolean[] usable = new boolean[files.size()];
+            final int last = newestWithData(usable);
+            for (int i = 0; i < files.size(); i++)
             {
-                for (int i = 0; i < files.size(); i++)
+                if (usable[i])
                 {
-                    segments.add(open(i));
-                    if (segments.getLast() == null)
-                    {
-                        progress.scanned(sizeOf(files.get(i)));
-                    }
-                }
-                scan(segments);
-            }
-            finally
-            {
-                for (final MappedSegment segment : segments)
-                {
-                    if (segment != null)
-                    {
-                        segment.close();
-                    }
+                    scan(i, last);
                 }
             }
         }
@@ -360,7 +362,10 @@ final class LogVerifier
             }
         }
 
-        /** Maps segment {@code i} read-only, checking its header; null (and a finding) if it is unusable. */
+        /**
+         * Maps segment {@code i} read-only, checking its header; null (and a finding) if it is unusable. The caller
+         * owns the mapping and gives it back through {@link #release}.
+         */
         private MappedSegment open(final int i) throws IOException
         {
             final long base = bases.get(i);
@@ -375,28 +380,77 @@ final class LogVerifier
                 add(file, base, Math.max(e.offset(), 0), 0, "BAD_HEADER", LogDirectory.describe(e), false);
                 return null;
             }
+            openMappings++;
+            maxOpenMappings = Math.max(maxOpenMappings, openMappings);
             if (segment.basePosition() != base || segment.capacity() != segmentSize || segment.ownerId() != shard)
             {
                 add(file, base, 0, SegmentDescriptor.DATA_OFFSET, "BAD_HEADER", "the header says base "
                     + segment.basePosition() + ", capacity " + segment.capacity() + ", shard " + segment.ownerId()
                     + "; the file name and manifest say " + base + ", " + segmentSize + ", " + shard, false);
-                segment.close();
+                release(segment);
                 return null;
             }
             return segment;
         }
 
-        /** Walks every segment up to the newest holding data, then checks that the prepared ones are blank. */
-        private void scan(final List<MappedSegment> segments)
+        private void release(final MappedSegment segment)
         {
-            final int last = newestWithData(segments);
-            for (int i = 0; i < segments.size(); i++)
+            openMappings--;
+            segment.close();
+        }
+
+        /**
+         * The first pass: checks every header (listing the unusable files, marking the others in {@code usable})
+         * and returns the index of the newest segment with claims (or, after a possible OS crash, any bytes); -1 if
+         * none.
+         */
+        private int newestWithData(final boolean[] usable) throws IOException
+        {
+            int last = -1;
+            for (int i = 0; i < files.size(); i++)
             {
-                final MappedSegment segment = segments.get(i);
+                final MappedSegment segment = open(i);
                 if (segment == null)
                 {
+                    progress.scanned(sizeOf(files.get(i)));
                     continue;
                 }
+                try
+                {
+                    usable[i] = true;
+                    if (segment.tailAcquire() > 0)
+                    {
+                        last = i;
+                    }
+                    else if (wholeRemainder)
+                    {
+                        final SegmentScanner.Result probe = SegmentScanner.scan(segment, 0, true, true,
+                            SegmentScanner.Mode.VERIFY);
+                        last = probe.validEnd() > 0 || !probe.findings().isEmpty() ? i : last;
+                    }
+                }
+                finally
+                {
+                    release(segment);
+                }
+            }
+            return last;
+        }
+
+        /**
+         * The second pass over segment {@code i}: walks it if it is at most the newest holding data
+         * ({@code last}), else checks that the prepared segment is blank.
+         */
+        private void scan(final int i, final int last) throws IOException
+        {
+            final MappedSegment segment = open(i);
+            if (segment == null)
+            {
+                progress.scanned(sizeOf(files.get(i)));
+                return;
+            }
+            try
+            {
                 segmentCount++;
                 final boolean prepared = i > last;
                 final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, i >= last,
@@ -418,31 +472,10 @@ final class LogVerifier
                         finding.kind().name(), finding.detail(), atLiveEnd);
                 }
             }
-        }
-
-        /** Index of the newest segment with claims (or, after a possible OS crash, any bytes); -1 if none. */
-        private int newestWithData(final List<MappedSegment> segments)
-        {
-            int last = -1;
-            for (int i = 0; i < segments.size(); i++)
+            finally
             {
-                final MappedSegment segment = segments.get(i);
-                if (segment == null)
-                {
-                    continue;
-                }
-                if (segment.tailAcquire() > 0)
-                {
-                    last = i;
-                }
-                else if (wholeRemainder)
-                {
-                    final SegmentScanner.Result probe = SegmentScanner.scan(segment, 0, true, true,
-                        SegmentScanner.Mode.VERIFY);
-                    last = probe.validEnd() > 0 || !probe.findings().isEmpty() ? i : last;
-                }
+                release(segment);
             }
-            return last;
         }
 
         private String relative(final String name)

@@ -1,0 +1,141 @@
+package io.shardwal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+import io.shardwal.mmap.SegmentDescriptor;
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.WalOptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The verifier maps one segment file at a time: a log of thousands of segments must not run out of mappings
+ * (vm.max_map_count) or address space, whatever the check finds and however it ends.
+ */
+class LogVerifierTest
+{
+    private static final int SHARDS = 2;
+    private static final int RECORDS = 4_000;
+    private static final byte[] VALUE = new byte[100];
+
+    @TempDir
+    Path dir;
+
+    private Path log;
+
+    /** About 500 KiB of frames in 4 KiB segments: some sixty segment files per shard. */
+    @BeforeEach
+    void writeLogOfManySmallSegments()
+    {
+        log = dir.resolve("log");
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(log).shardCount(SHARDS)
+            .segmentSize(SegmentDescriptor.MIN_CAPACITY).syncMode(SyncMode.ASYNC).build()))
+        {
+            for (int i = 0; i < RECORDS; i++)
+            {
+                wal.append(("key-" + i).getBytes(StandardCharsets.UTF_8), VALUE);
+            }
+        }
+    }
+
+    @Test
+    void shouldCheckEverySegmentWithOneMappingOpenAtATime() throws IOException
+    {
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE));
+
+        final LogVerifier.Summary summary = verifier.run();
+
+        assertEquals(List.of(), verifier.findings());
+        assertEquals(RECORDS, summary.records(), "every record was walked");
+        assertEquals(segmentFiles(), summary.segments(), "every segment file was checked");
+        assertTrue(summary.segments() > 100, "the log has many segments: " + summary.segments());
+        assertEquals(1, verifier.maxOpenMappings(), "never more than one segment mapped at once");
+        assertEquals(0, verifier.openMappings(), "every mapping was closed");
+    }
+
+    @Test
+    void shouldCloseTheMappingsOfSegmentsWithBadHeaders() throws IOException
+    {
+        // Shard 0's first segment under shard 1's name: a valid header that names the wrong shard, so the file
+        // is mapped before it is found unusable.
+        Files.copy(segment(0, 0), segment(1, 0), StandardCopyOption.REPLACE_EXISTING);
+        // A damaged header checksum: refused before anything is mapped.
+        LogFiles.flipBit(segment(0, SegmentDescriptor.MIN_CAPACITY), SegmentDescriptor.CREATED_OFFSET, 0);
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE));
+
+        verifier.run();
+
+        assertEquals(2, verifier.findings().stream().filter(finding -> finding.kind().equals("BAD_HEADER")).count(),
+            verifier.findings().toString());
+        assertEquals(1, verifier.maxOpenMappings());
+        assertEquals(0, verifier.openMappings(), "the mapping of the misnamed segment was closed");
+    }
+
+    @Test
+    void shouldCloseEveryMappingWhenTheCheckFailsHalfway()
+    {
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(50));
+
+        assertThrows(IllegalStateException.class, verifier::run);
+
+        assertEquals(1, verifier.maxOpenMappings());
+        assertEquals(0, verifier.openMappings(), "the segment being scanned when the check failed was closed");
+    }
+
+    private Path segment(final int shard, final long base)
+    {
+        return log.resolve(LogDirectory.segmentPath(shard, base));
+    }
+
+    private int segmentFiles() throws IOException
+    {
+        int count = 0;
+        for (int shard = 0; shard < SHARDS; shard++)
+        {
+            try (Stream<Path> files = Files.list(LogDirectory.shardDirectory(log, shard)))
+            {
+                count += (int)files.filter(file -> LogDirectory.parseBase(file.getFileName().toString()) >= 0)
+                    .count();
+            }
+        }
+        return count;
+    }
+
+    /** Counts scanned segments; the one after {@code failAfter} fails the check in the middle of a shard. */
+    private static final class CountingProgress implements LogVerifier.Progress
+    {
+        private final int failAfter;
+        private int scanned;
+
+        CountingProgress(final int failAfter)
+        {
+            this.failAfter = failAfter;
+        }
+
+        @Override
+        public void total(final long bytes)
+        {
+        }
+
+        @Override
+        public void scanned(final long bytes)
+        {
+            if (++scanned > failAfter)
+            {
+                throw new IllegalStateException("failing the check after " + failAfter + " segments");
+            }
+        }
+    }
+}
