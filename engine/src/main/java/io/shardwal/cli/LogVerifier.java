@@ -317,7 +317,8 @@ final class LogVerifier
                 final long base = LogDirectory.parseBase(name);
                 if (name.endsWith(LogDirectory.SEGMENT_SUFFIX + MappedSegment.CREATING_SUFFIX))
                 {
-                    add(relative(name), 0, -1, Files.size(file), "INTERRUPTED_CREATION", "a segment file whose "
+                    // sizeOf: a live writer renames the file into place as soon as it is complete.
+                    add(relative(name), 0, -1, sizeOf(file), "INTERRUPTED_CREATION", "a segment file whose "
                         + "creation did not finish (the next writer deletes it)", live);
                 }
                 else if (base >= 0)
