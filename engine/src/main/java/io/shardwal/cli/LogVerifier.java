@@ -2,6 +2,7 @@ package io.shardwal.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -364,8 +365,8 @@ final class LogVerifier
         }
 
         /**
-         * Maps segment {@code i} read-only, checking its header; null (and a finding) if it is unusable. The caller
-         * owns the mapping and gives it back through {@link #release}.
+         * Maps segment {@code i} read-only, checking its header; null if it is unusable (with a finding) or, while a
+         * writer is live, pruned. The caller owns the mapping and gives it back through {@link #release}.
          */
         private MappedSegment open(final int i) throws IOException
         {
@@ -375,6 +376,15 @@ final class LogVerifier
             try
             {
                 segment = MappedSegment.openReadOnly(files.get(i));
+            }
+            catch (final NoSuchFileException e)
+            {
+                if (!live)
+                {
+                    throw e;
+                }
+                // Pruned by the live writer since the shard was listed: its records lay below a checkpoint.
+                return null;
             }
             catch (final ShardwalException e)
             {
@@ -447,6 +457,9 @@ final class LogVerifier
             final MappedSegment segment = open(i);
             if (segment == null)
             {
+                // Its header passed the first pass and never changes: the live writer pruned it since. Pruning
+                // takes only segments wholly below a checkpoint, so the shard's valid data reached its end.
+                validEnd = i == last ? bases.get(i) + segmentSize : validEnd;
                 progress.scanned(sizeOf(files.get(i)));
                 return;
             }
