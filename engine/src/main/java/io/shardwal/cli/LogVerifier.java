@@ -144,10 +144,10 @@ final class LogVerifier
                 final long position = checkpoint.position(shard);
                 if (position > validEnds[shard] && position > firstBases[shard])
                 {
-                    findings.add(new Finding(LOG, CheckpointLog.FILE_NAME, checkpoint.logOffset(), checkpoint.logOffset(),
-                        0, "CHECKPOINT_BEYOND_DATA", "checkpoint " + checkpoint.idText() + " puts shard " + shard
-                        + " at position " + position + " but its valid data ends at " + validEnds[shard]
-                        + ": acknowledged records are missing", false));
+                    findings.add(new Finding(LOG, CheckpointLog.FILE_NAME, checkpoint.logOffset(),
+                        checkpoint.logOffset(), 0, "CHECKPOINT_BEYOND_DATA", "checkpoint " + checkpoint.idText()
+                        + " puts shard " + shard + " at position " + position + " but its valid data ends at "
+                        + validEnds[shard] + ": acknowledged records are missing", false));
                 }
             }
         }
