@@ -1,12 +1,28 @@
 package io.shardwal.cli;
 
+import java.io.Console;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A progress bar on stderr. On a terminal it redraws one line in place; otherwise (a file, a pipe, a test) it
  * prints a plain line at every tenth of the way, so logs stay readable.
+ *
+ * <p>Whether stderr is a terminal ({@link #redrawsInPlace()}): Java has no isatty for stderr, and
+ * {@code Console.isTerminal()} speaks of stdin and stdout only (since JDK 22 {@code System.console()} exists even
+ * when they are redirected). So the bar redraws in place only if {@code TERM} is set and not {@code dumb} (which is
+ * also how a user turns redrawing off), and then
+ * <ul>
+ *   <li>where the OS names what stderr is ({@code /proc/self/fd/2} on Linux): if that is a terminal device, so that
+ *       {@code verify LOG > report.txt} still shows the bar and {@code verify LOG 2> progress.log} gets plain
+ *       lines;</li>
+ *   <li>elsewhere (macOS, Windows): if the console is a terminal, on the guess that stderr goes where stdout goes.
+ *       Redirecting stdout then gets plain lines; redirecting stderr alone gets carriage returns in the file.</li>
+ * </ul>
  *
  * <p>Called from one thread (the one that waits for the work).
  */
@@ -54,6 +70,48 @@ final class ProgressBar
         this.total = Math.max(1, total);
         this.unit = unit;
         this.quietNanos = quietNanos;
+    }
+
+    /** Whether this process's stderr should get a bar redrawn in place: see the class comment. */
+    static boolean redrawsInPlace()
+    {
+        final Console console = System.console();
+        return redrawsInPlace(System.getenv("TERM"), stderrDevice(), console != null && console.isTerminal());
+    }
+
+    /**
+     * The rule of the class comment, of its inputs.
+     *
+     * @param term            the {@code TERM} environment variable, or null.
+     * @param stderrDevice    what stderr is open on ({@code /dev/pts/3}, {@code pipe:[123]}, a file), or null if the
+     *                        OS does not say.
+     * @param consoleTerminal whether {@code System.console()} exists and is a terminal (stdin and stdout).
+     */
+    static boolean redrawsInPlace(final String term, final String stderrDevice, final boolean consoleTerminal)
+    {
+        if (term == null || term.isBlank() || term.equals("dumb"))
+        {
+            return false;
+        }
+        if (stderrDevice != null)
+        {
+            return stderrDevice.startsWith("/dev/pts/") || stderrDevice.startsWith("/dev/tty")
+                || stderrDevice.equals("/dev/console");
+        }
+        return consoleTerminal;
+    }
+
+    /** The target of {@code /proc/self/fd/2}, or null where there is no such link (not Linux). */
+    private static String stderrDevice()
+    {
+        try
+        {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+        }
+        catch (final IOException | UnsupportedOperationException | SecurityException e)
+        {
+            return null;
+        }
     }
 
     /** Shows {@code done} of the total. */

@@ -75,8 +75,7 @@ public final class ShardwalCli implements Callable<Integer>
         final PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
             charset));
         final PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, charset), true);
-        final boolean terminal = System.console() != null && System.console().isTerminal();
-        System.exit(execute(out, err, terminal, args));
+        System.exit(execute(out, err, ProgressBar.redrawsInPlace(), args));
     }
 
     /**
