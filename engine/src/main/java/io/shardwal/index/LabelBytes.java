@@ -119,15 +119,6 @@ final class LabelBytes
         }
     }
 
-    /** Encodes one string alone (a matcher's name or value) into slot 0. */
-    void encodeSingle(final String value)
-    {
-        ensureStrings(1);
-        count = 0;
-        length = 0;
-        appendString(0, value, "string", value);
-    }
-
     /** Starts loading {@code labelCount} labels one string at a time with {@link #appendStored}. */
     void reset(final int labelCount)
     {

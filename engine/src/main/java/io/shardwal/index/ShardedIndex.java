@@ -46,12 +46,14 @@ import org.HdrHistogram.Histogram;
  *   <li><em>Idempotence.</em> Adding known labels returns their id and changes nothing. Label sets with colliding
  *       hashes are told apart by comparing labels and never merged.</li>
  *   <li><em>Lifetime.</em> {@link #close()} releases all off-heap memory, is idempotent and waits for operations in
- *       progress on each shard; any later call throws {@link IllegalStateException}. Nothing is persisted: after a
- *       crash the index is rebuilt by replaying {@link #addSeries(long, Labels)}.</li>
+ *       progress on each shard (a second close racing the first returns at once); any later call that adds, removes
+ *       or reads series or labels throws {@link IllegalStateException}, while {@link #options()},
+ *       {@link #shardCount()} and {@link #lockWaits()} still answer. Nothing is persisted: after a crash the index is
+ *       rebuilt by replaying {@link #addSeries(long, Labels)}.</li>
  *   <li><em>Per-thread memory.</em> A thread that calls {@link #findSeries} keeps its query's ordinal arrays for its
- *       next query (thread-local, at most 3 × 128 KiB; larger ones are dropped after the query), and a thread that adds
- *       keeps its label-encoding buffer and the UTF-8 of up to 1024 recent strings and 1024 recent labels; both are
- *       shared by every index in the JVM and freed with the thread.</li>
+ *       next query (thread-local, at most 3 × 128 KiB; larger ones are dropped after the query), and a thread that
+ *       adds keeps its label-encoding buffer and the UTF-8 of up to 1024 recent strings and 1024 recent labels; both
+ *       are shared by every index in the JVM and freed with the thread.</li>
  *   <li><em>Errors.</em> Bad input is an {@link IllegalArgumentException} naming the label, regex or id.</li>
  * </ul>
  */
