@@ -166,7 +166,12 @@ public final class Tailer implements AutoCloseable, FrameHandler
                 && reader.position() == startPosition)
             {
                 final long frame = SegmentScanner.frameBoundary(segment, startWalk, startPosition - base());
-                if (frame >= 0 && frame < startPosition - base())
+                if (frame < 0)
+                {
+                    startWalk = -1 - frame; // a claim before the start has no commit word yet: wait to tell
+                    return 0;
+                }
+                if (frame < startPosition - base())
                 {
                     throw notARecordPosition(frame);
                 }

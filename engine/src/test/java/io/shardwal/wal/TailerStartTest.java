@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.shardwal.mmap.MappedSegment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +31,7 @@ class TailerStartTest
     private static final byte[] KEY = {1};
     /** Frame of a 1-byte key and a 64-byte value: 12 + 1 + 64 = 77 bytes, 80 aligned. */
     private static final int FRAME = 80;
+    private static final ValueLayout.OfInt COMMIT_WORD = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @TempDir
     Path dir;
@@ -148,6 +152,30 @@ class TailerStartTest
                 assertEquals(1, atClaim.poll(r -> seen.add(r.address()), 10));
                 assertEquals(List.of(committed), seen);
             }
+        }
+    }
+
+    @Test
+    void shouldWaitRatherThanReportCorruptWhileAClaimBeforeTheStartHasNotStoredItsCommitWord() throws IOException
+    {
+        try (ShardedWal wal = open(); WalClaim claim = new WalClaim())
+        {
+            wal.append(KEY, new byte[64]);
+            final long claimed = RecordAddress.position(wal.tryClaim(KEY, 64, claim));
+            final long record = RecordAddress.position(wal.append(KEY, valueWith(11, 24)));
+            final long inside = record + 24;    // reads as a frame that fails its checks
+            try (MappedSegment segment = MappedSegment.openReadWrite(wal.shard(0).segments().fileFor(0));
+                Tailer tailer = wal.tailer(0, inside))
+            {
+                // The claim as it is between its writer's getAndAdd on the tail and its store of -length.
+                segment.data().set(COMMIT_WORD, claimed, 0);
+                assertEquals(0, tailer.poll(r -> { }, 10), "the frames before the start cannot be told yet: wait");
+                segment.data().set(COMMIT_WORD, claimed, -77);
+                assertInside(assertThrows(IllegalArgumentException.class, () -> tailer.poll(r -> { }, 10)),
+                    inside, record);
+            }
+            claim.putValue(0, new byte[64], 0, 64);
+            claim.commit();
         }
     }
 
