@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,7 +19,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.shardwal.mmap.BatchSource;
+import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentAppender;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,6 +180,72 @@ class TailerStartTest
             }
             claim.putValue(0, new byte[64], 0, 64);
             claim.commit();
+        }
+    }
+
+    @Test
+    void shouldWaitAtAPositionNotWrittenYetWhileABatchThatWillHoldARecordThereIsWritten() throws IOException
+    {
+        try (ShardedWal wal = open())
+        {
+            final long batch = RecordAddress.position(wal.append(KEY, new byte[64])) + FRAME;
+            // A batch of three records of 1-byte keys and values: a 16-byte header, then 16 bytes a record.
+            final long second = batch + 32;
+            final long third = batch + 48;
+            final List<Long> positions = new ArrayList<>();
+            try (MappedSegment segment = MappedSegment.openReadWrite(wal.shard(0).segments().fileFor(0));
+                Tailer atSecond = wal.tailer(0, second); Tailer atThird = wal.tailer(0, third))
+            {
+                assertEquals(0, atThird.poll(r -> { }, 10));
+                final long[] written = new long[3];
+                new SegmentAppender(segment).appendBatch(new OneByteRecords(3, () ->
+                {
+                    assertEquals(0, atSecond.poll(r -> { }, 10), "a record of a batch being written: wait");
+                    assertEquals(0, atThird.poll(r -> { }, 10), "a record of a batch being written: wait");
+                }), written, new FrameClaim());
+                assertEquals(List.of(second, third), List.of(written[1], written[2]));
+                assertEquals(2, atSecond.poll(r -> positions.add(r.position()), 10));
+                assertEquals(1, atThird.poll(r -> positions.add(r.position()), 10));
+            }
+            assertEquals(List.of(second, third, third), positions);
+        }
+    }
+
+    /** {@code count} records of a 1-byte key and a 1-byte value; {@code whileWriting} runs as record 1 is copied. */
+    private record OneByteRecords(int count, Runnable whileWriting) implements BatchSource
+    {
+        @Override
+        public int size()
+        {
+            return count;
+        }
+
+        @Override
+        public int keyLength(final int index)
+        {
+            return 1;
+        }
+
+        @Override
+        public int valueLength(final int index)
+        {
+            return 1;
+        }
+
+        @Override
+        public void copyKey(final int index, final MemorySegment destination, final long offset)
+        {
+            destination.set(ValueLayout.JAVA_BYTE, offset, (byte)index);
+        }
+
+        @Override
+        public void copyValue(final int index, final MemorySegment destination, final long offset)
+        {
+            if (index == 1)
+            {
+                whileWriting.run();
+            }
+            destination.set(ValueLayout.JAVA_BYTE, offset, (byte)index);
         }
     }
 

@@ -166,13 +166,14 @@ public final class SegmentScanner
     /**
      * Whether {@code target} is a frame boundary, found by walking the frames from {@code fromOffset} (a known
      * boundary, e.g. 0): committed frames are stepped over (into a committed BATCH, whose records are frames of
-     * their own), and so are claims in progress, by the length their negative commit word announces. Read-only and
-     * safe while writers append.
+     * their own), and so are DATA claims in progress, by the length their negative commit word announces. Read-only
+     * and safe while writers append.
      *
      * @return {@code target} if it is a frame boundary (or lies in the few bytes after the segment's last frame,
      *         which readers take for its end); the start of the frame that contains it (below {@code target}) if it
      *         is not; or {@code -1 - offset} if the walk met, at {@code offset} before {@code target}, a word no
-     *         writer has claimed yet: then it cannot be told yet, and a later call may go on from {@code offset}.
+     *         writer has claimed yet or a BATCH (or untyped) claim in progress: then it cannot be told yet, and a
+     *         later call may go on from {@code offset}.
      */
     public static long frameBoundary(final MappedSegment segment, final long fromOffset, final long target)
     {
@@ -185,14 +186,16 @@ public final class SegmentScanner
             {
                 // Acquire load of the commit word; pairs with the writer's release stores of -length and +length.
                 final int length = (int)FrameDescriptor.LENGTH.getAcquire(data, offset);
-                if (length == 0)
+                final byte type = length == 0 ? 0
+                    : FrameDescriptor.typeOf(data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET));
+                if (length == 0 || length < 0 && type != FrameDescriptor.TYPE_DATA)
                 {
+                    // Not claimed yet, or a claim not known to be one record: its type is not written yet, or it is
+                    // a BATCH, whose records (frames of their own once it commits) a later poll can step into.
                     return -1 - offset;
                 }
-                final long step = length > 0 && FrameDescriptor.typeOf(
-                    data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET)) == FrameDescriptor.TYPE_BATCH
-                    ? FrameDescriptor.BATCH_HEADER_LENGTH
-                    : FrameDescriptor.align(length > 0 ? (long)length : -(long)length);
+                final long step = type == FrameDescriptor.TYPE_BATCH ? FrameDescriptor.BATCH_HEADER_LENGTH
+                    : FrameDescriptor.align(Math.abs((long)length));
                 if (offset + step > target)
                 {
                     return offset;
