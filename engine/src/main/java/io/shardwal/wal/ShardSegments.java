@@ -145,21 +145,28 @@ final class ShardSegments implements AutoCloseable
         return leftovers;
     }
 
-    /** Base position of a segment file name, or -1 if the name is not one. */
+    /**
+     * Base position of a segment file name, or -1 if the name is not one: 20 ASCII digits that {@link #fileName}
+     * would write (not digits of other scripts, which would alias a real segment's base, nor a number past
+     * {@code Long.MAX_VALUE}).
+     */
     static long parseBase(final String name)
     {
         if (name.length() != 20 + SUFFIX.length() || !name.endsWith(SUFFIX))
         {
             return -1;
         }
+        long base = 0;
         for (int i = 0; i < 20; i++)
         {
-            if (!Character.isDigit(name.charAt(i)))
+            final char c = name.charAt(i);
+            if (c < '0' || c > '9' || base > (Long.MAX_VALUE - (c - '0')) / 10)
             {
                 return -1;
             }
+            base = base * 10 + (c - '0');
         }
-        return Long.parseLong(name.substring(0, 20));
+        return base;
     }
 
     synchronized boolean isEmpty()

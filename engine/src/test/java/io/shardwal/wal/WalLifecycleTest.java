@@ -1,0 +1,82 @@
+package io.shardwal.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Opening and closing a log whose directory holds what a user or an operator may leave in it. */
+class WalLifecycleTest
+{
+    private static final long SEGMENT = 16 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private WalOptions options(final Path log)
+    {
+        return WalOptions.builder(log).shardCount(2).segmentSize(SEGMENT).syncMode(SyncMode.ASYNC).prepareAhead(0)
+            .build();
+    }
+
+    /** Appends {@code count} records to a new two-shard log and closes it cleanly; returns the acks. */
+    private List<Records.Ack> writeAndClose(final Path log, final int count)
+    {
+        final List<Records.Ack> acks = new ArrayList<>();
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] key = Records.key(0, i, 7);
+                final byte[] value = Records.value(0, i, 40);
+                acks.add(new Records.Ack(wal.append(key, value), key, value));
+            }
+        }
+        return acks;
+    }
+
+    private static long countRecords(final ShardedWal wal)
+    {
+        final long[] count = new long[1];
+        for (int shard = 0; shard < wal.shardCount(); shard++)
+        {
+            wal.iterShard(shard, 0, Long.MAX_VALUE, record -> count[0]++);
+        }
+        return count[0];
+    }
+
+    /**
+     * A stray file whose name has the shape of a segment's but no position a segment can have (20 digits past
+     * Long.MAX_VALUE, or digits of another script) is not a segment: it is ignored like any other stray file.
+     */
+    @Test
+    void shouldIgnoreStrayFilesNamedLikeSegmentsThatNoPositionFits() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        final List<Records.Ack> acks = writeAndClose(log, 300);
+        final Path shard0 = ShardedWal.shardDirectory(log, 0);
+        Files.writeString(shard0.resolve("99999999999999999999.wal"), "not a segment");
+        Files.writeString(shard0.resolve("\u0660".repeat(20) + ".wal"), "not a segment either");
+        Files.writeString(shard0.resolve(ShardSegments.fileName(0) + ".bak"), "a backup");
+        assertEquals(-1, LogFiles.segmentBase("99999999999999999999.wal"));
+        assertEquals(-1, LogFiles.segmentBase("\u0660".repeat(20) + ".wal"));
+        assertEquals(-1, LogFiles.segmentBase(ShardSegments.fileName(0) + ".bak"));
+        try (ShardedWal reader = ShardedWal.openReadOnly(log))
+        {
+            assertEquals(acks.size(), countRecords(reader));
+        }
+        try (ShardedWal writer = ShardedWal.open(options(log)))
+        {
+            assertEquals(acks.size(), countRecords(writer));
+            assertTrue(writer.recoveryReport().repairs().isEmpty(), writer.recoveryReport().summary());
+        }
+        assertTrue(Files.exists(shard0.resolve("99999999999999999999.wal")), "stray files are left alone");
+    }
+}
