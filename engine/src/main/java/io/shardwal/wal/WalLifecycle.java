@@ -121,7 +121,14 @@ final class WalLifecycle
             try
             {
                 lock.restoreAfterFailedOpen();
-                lock.close();
+            }
+            catch (final IOException suppressed)
+            {
+                e.addSuppressed(suppressed);
+            }
+            try
+            {
+                lock.close(); // even if the mark could not be restored: a lock kept would bar every later open
             }
             catch (final IOException suppressed)
             {

@@ -8,7 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
+import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,5 +83,42 @@ class WalLifecycleTest
             assertTrue(writer.recoveryReport().repairs().isEmpty(), writer.recoveryReport().summary());
         }
         assertTrue(Files.exists(shard0.resolve("99999999999999999999.wal")), "stray files are left alone");
+    }
+
+    /**
+     * An open that fails part way releases the lock even when it cannot undo its mark in LOCK (here: the opening
+     * thread was interrupted, which closes the lock's channel): otherwise the log stays "already open for writing in
+     * this JVM" until the JVM exits.
+     */
+    @Test
+    void shouldReleaseTheLockOfAFailedOpenEvenWhenRestoringItsMarkFails() throws Exception
+    {
+        final Path log = dir.resolve("log");
+        writeAndClose(log, 300);
+        int failedOpens = 0;
+        for (int attempt = 0; attempt < 200 && failedOpens < 20; attempt++)
+        {
+            final AtomicReference<Throwable> outcome = new AtomicReference<>();
+            final Thread opener = Thread.ofPlatform().start(() ->
+            {
+                try (ShardedWal wal = ShardedWal.open(options(log)))
+                {
+                    wal.shardCount();
+                }
+                catch (final ShardwalException e)
+                {
+                    outcome.set(e);
+                }
+            });
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(20_000)));
+            opener.interrupt();
+            opener.join();
+            failedOpens += outcome.get() != null ? 1 : 0;
+            try (ShardedWal wal = ShardedWal.open(options(log)))
+            {
+                assertEquals(300, countRecords(wal), "attempt " + attempt + " after " + outcome.get());
+            }
+        }
+        assertTrue(failedOpens > 0, "no interrupted open failed: the test proved nothing");
     }
 }
