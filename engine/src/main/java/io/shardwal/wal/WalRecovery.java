@@ -67,6 +67,16 @@ final class WalRecovery
             return new RecoveryReport.ShardRecovery(shard.id, 0, 0, 0, 0);
         }
         final List<Long> bases = segments.bases();
+        if (latest != null && bases.getFirst() > startPosition)
+        {
+            // Pruning deletes only segments wholly below a checkpoint, so this is a loss, not a prune
+            final long missing = startPosition - startPosition % size;
+            throw new ShardwalException(ShardwalException.Category.CORRUPT, "shard " + shard.id + " is missing "
+                + "segment " + ShardSegments.fileName(missing) + ": its oldest segment starts at " + bases.getFirst()
+                + ", past the latest checkpoint " + latest.idText() + " at " + startPosition + ", and pruning only "
+                + "deletes segments below a checkpoint: positions [" + missing + ", " + bases.getFirst() + ") are gone",
+                segments.fileFor(missing), ShardwalException.NO_OFFSET);
+        }
         final long lastEnd = bases.getLast() + size;
         if (startPosition > lastEnd)
         {

@@ -1,6 +1,8 @@
 package io.shardwal.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -52,7 +54,7 @@ class WalLifecycleTest
         final long[] count = new long[1];
         for (int shard = 0; shard < wal.shardCount(); shard++)
         {
-            wal.iterShard(shard, 0, Long.MAX_VALUE, record -> count[0]++);
+            wal.iterShard(shard, wal.firstPosition(shard), Long.MAX_VALUE, record -> count[0]++);
         }
         return count[0];
     }
@@ -120,5 +122,74 @@ class WalLifecycleTest
             }
         }
         assertTrue(failedOpens > 0, "no interrupted open failed: the test proved nothing");
+    }
+
+    /** Deletes the segment files of {@code shard}, and its directory if {@code directoryToo}. */
+    private static void deleteShard(final Path log, final int shard, final boolean directoryToo) throws IOException
+    {
+        final Path directory = ShardedWal.shardDirectory(log, shard);
+        try (java.util.stream.Stream<Path> files = Files.list(directory))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                Files.delete(file);
+            }
+        }
+        if (directoryToo)
+        {
+            Files.delete(directory);
+        }
+    }
+
+    /**
+     * Pruning deletes only segments wholly below a checkpoint, so a shard whose oldest segment starts past the latest
+     * checkpoint lost its first segments some other way: the records there are gone and opening must say so.
+     */
+    @Test
+    void shouldRefuseALogWhoseOldestSegmentsVanishedAboveTheLatestCheckpoint() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            wal.append(Records.key(0, 0, 7), Records.value(0, 0, 40));
+            wal.createCheckpoint("early");
+            for (int i = 1; i < 1000; i++)
+            {
+                wal.append(Records.key(0, i, 7), Records.value(0, i, 40));
+            }
+        }
+        final Path first = CrashImages.segmentFile(log, 0, 0);
+        Files.delete(first);
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> ShardedWal.open(options(log)));
+        assertEquals(ShardwalException.Category.CORRUPT, e.category());
+        assertTrue(e.getMessage().contains("shard 0"), e.getMessage());
+        assertTrue(e.getMessage().contains(first.toString()), e.getMessage());
+    }
+
+    /** What pruning leaves opens as it is, even once compaction dropped every checkpoint. */
+    @Test
+    void shouldOpenALogPrunedBelowItsLatestCheckpoint() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        final long kept;
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                wal.append(Records.key(0, i, 7), Records.value(0, i, 40));
+            }
+            wal.createCheckpoint("late");
+            assertTrue(wal.pruneBefore("late".getBytes(java.nio.charset.StandardCharsets.UTF_8)).segments() > 0);
+            kept = countRecords(wal);
+        }
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            assertEquals(kept, countRecords(wal));
+            wal.compactCheckpoints(0);
+        }
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            assertEquals(kept, countRecords(wal));
+        }
     }
 }
