@@ -78,6 +78,7 @@ final class WalLifecycle
             late[0] = housekeeping;
             checkpoints = CheckpointLog.open(directory, count, true);
             final Checkpoint latest = checkpoints.latest().orElse(null);
+            refuseLostShards(segments, latest);
             final List<RecoveryReport.Repair> repairs = new ArrayList<>();
             for (final CheckpointLog.Problem problem : checkpoints.problems())
             {
@@ -230,6 +231,32 @@ final class WalLifecycle
         {
             return failure != null ? failure : new ShardwalException(ShardwalException.Category.IO, "cannot release "
                 + "the lock of " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e);
+        }
+    }
+
+    /**
+     * Refuses a log that held records but has a shard without segment files: starting that shard anew would drop
+     * what it held without a word. A log held records if it has a checkpoint or a shard beyond its first segment
+     * (both only after an open succeeded, when every shard had its first segment); a log whose first open failed
+     * half way through creating the first segments has neither, and recovery finishes it.
+     */
+    private static void refuseLostShards(final ShardSegments[] segments, final Checkpoint latest) throws IOException
+    {
+        boolean held = latest != null;
+        for (final ShardSegments shard : segments)
+        {
+            shard.discover();
+            held |= shard.count() > 1 || shard.firstBase() > 0;
+        }
+        for (int i = 0; i < segments.length && held; i++)
+        {
+            if (segments[i].isEmpty())
+            {
+                throw new ShardwalException(ShardwalException.Category.NOT_FOUND, "shard " + i + " has no segment "
+                    + "files (its directory " + segments[i].directory() + " is missing or empty) while the log holds "
+                    + "records: whatever the shard held is gone; refusing to start it anew (restore its files)",
+                    segments[i].directory(), ShardwalException.NO_OFFSET);
+            }
         }
     }
 

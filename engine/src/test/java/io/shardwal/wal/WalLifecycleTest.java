@@ -142,6 +142,45 @@ class WalLifecycleTest
     }
 
     /**
+     * A shard whose directory is gone (or emptied) from a log that holds records is damage: starting the shard anew
+     * would drop all it held without a word. Only a log that never held a record (its first open failed before
+     * creating every shard's first segment) may get a shard's first segment on open.
+     */
+    @Test
+    void shouldRefuseALogThatLostAShardDirectoryInsteadOfStartingTheShardAnew() throws IOException
+    {
+        final Path rolled = dir.resolve("rolled");
+        writeAndClose(rolled, 1000);
+        deleteShard(rolled, 1, true);
+        final ShardwalException gone = assertThrows(ShardwalException.class, () -> ShardedWal.open(options(rolled)));
+        assertEquals(ShardwalException.Category.NOT_FOUND, gone.category());
+        assertTrue(gone.getMessage().contains("shard 1 has no segment files"), gone.getMessage());
+        assertTrue(gone.getMessage().contains(ShardedWal.shardDirectory(rolled, 1).toString()), gone.getMessage());
+        assertFalse(Files.exists(CrashImages.segmentFile(rolled, 1, 0)), "no new shard 1 was started");
+
+        final Path checkpointed = dir.resolve("checkpointed");
+        try (ShardedWal wal = ShardedWal.open(options(checkpointed)))
+        {
+            wal.append(new byte[] {1}, new byte[] {2});
+            wal.createCheckpoint("c1");
+        }
+        deleteShard(checkpointed, 1, false);
+        final ShardwalException emptied = assertThrows(ShardwalException.class,
+            () -> ShardedWal.open(options(checkpointed)));
+        assertEquals(ShardwalException.Category.NOT_FOUND, emptied.category());
+        assertTrue(emptied.getMessage().contains("shard 1 has no segment files"), emptied.getMessage());
+
+        final Path neverWritten = dir.resolve("never-written");
+        ShardedWal.open(options(neverWritten)).close();
+        deleteShard(neverWritten, 1, true);
+        try (ShardedWal wal = ShardedWal.open(options(neverWritten)))
+        {
+            assertTrue(Files.exists(CrashImages.segmentFile(neverWritten, 1, 0)), "a log without records is finished");
+            assertEquals(0, countRecords(wal));
+        }
+    }
+
+    /**
      * Pruning deletes only segments wholly below a checkpoint, so a shard whose oldest segment starts past the latest
      * checkpoint lost its first segments some other way: the records there are gone and opening must say so.
      */
