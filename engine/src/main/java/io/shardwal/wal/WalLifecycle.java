@@ -142,10 +142,21 @@ final class WalLifecycle
     static ShardedWal openReadOnly(final Path directory) throws IOException
     {
         final Manifest manifest = Manifest.read(directory);
-        final WalOptions options = WalOptions.builder(directory).shardCount(manifest.shardCount())
-            .segmentSize(manifest.segmentSize()).router(manifest.router()).routerSeed(manifest.seed())
-            .readOnly(true).createIfMissing(false).maxKeySize(0).maxValueSize(0)
-            .latencyRecording(LatencyRecording.OFF).build();
+        final WalOptions options;
+        try
+        {
+            options = WalOptions.builder(directory).shardCount(manifest.shardCount())
+                .segmentSize(manifest.segmentSize()).router(manifest.router()).routerSeed(manifest.seed())
+                .readOnly(true).createIfMissing(false).maxKeySize(0).maxValueSize(0)
+                .latencyRecording(LatencyRecording.OFF).build();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            // The settings come from the manifest, not from the caller: the manifest is what is wrong
+            final Path file = directory.resolve(Manifest.FILE_NAME);
+            throw new ShardwalException(ShardwalException.Category.CORRUPT, "manifest holds settings no log can "
+                + "have: " + e.getMessage(), file, ShardwalException.NO_OFFSET, e);
+        }
         final ShardSegments[] segments = new ShardSegments[options.shardCount()];
         final ShardMetrics[] metrics = new ShardMetrics[options.shardCount()];
         for (int i = 0; i < segments.length; i++)

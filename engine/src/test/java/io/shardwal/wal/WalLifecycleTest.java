@@ -231,4 +231,20 @@ class WalLifecycleTest
             assertEquals(kept, countRecords(wal));
         }
     }
+
+    /** A manifest whose checksum holds but whose settings no log can have is named, not reported as bad options. */
+    @Test
+    void shouldNameTheManifestWhenItsSettingsAreImpossible() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        writeAndClose(log, 10);
+        final Path file = log.resolve(Manifest.FILE_NAME);
+        final Manifest manifest = Manifest.read(log);
+        Files.writeString(file, new Manifest(manifest.format(), 0, manifest.router(), manifest.seed(),
+            manifest.vnodes(), manifest.segmentSize(), manifest.created()).render());
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> ShardedWal.openReadOnly(log));
+        assertEquals(ShardwalException.Category.CORRUPT, e.category());
+        assertEquals(file, e.file());
+        assertTrue(e.getMessage().contains("shardCount must be in"), e.getMessage());
+    }
 }
