@@ -21,6 +21,22 @@ final class Records
     {
     }
 
+    /** Opens a new log, appends {@code count} records of writer 0 (7 keys) to it and closes it; returns the acks. */
+    static List<Ack> writeAndClose(final WalOptions options, final int count)
+    {
+        final List<Ack> acks = new ArrayList<>();
+        try (ShardedWal wal = ShardedWal.open(options))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final byte[] key = key(0, i, 7);
+                final byte[] value = value(0, i, 40);
+                acks.add(new Ack(wal.append(key, value), key, value));
+            }
+        }
+        return acks;
+    }
+
     static byte[] key(final int writer, final long sequence, final int keys)
     {
         return ("key-" + (writer * 1_000_003L + sequence) % keys).getBytes(StandardCharsets.UTF_8);

@@ -34,17 +34,7 @@ class RecoveryTest
     /** Appends {@code count} records to a new one-shard log and closes it cleanly; returns the acks. */
     private List<Records.Ack> writeAndClose(final Path log, final int count)
     {
-        final List<Records.Ack> acks = new ArrayList<>();
-        try (ShardedWal wal = ShardedWal.open(options(log)))
-        {
-            for (int i = 0; i < count; i++)
-            {
-                final byte[] key = Records.key(0, i, 7);
-                final byte[] value = Records.value(0, i, 40);
-                acks.add(new Records.Ack(wal.append(key, value), key, value));
-            }
-        }
-        return acks;
+        return Records.writeAndClose(options(log), count);
     }
 
     private static int frameLength(final Records.Ack ack)

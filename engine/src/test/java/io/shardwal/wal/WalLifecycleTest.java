@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -36,17 +35,7 @@ class WalLifecycleTest
     /** Appends {@code count} records to a new two-shard log and closes it cleanly; returns the acks. */
     private List<Records.Ack> writeAndClose(final Path log, final int count)
     {
-        final List<Records.Ack> acks = new ArrayList<>();
-        try (ShardedWal wal = ShardedWal.open(options(log)))
-        {
-            for (int i = 0; i < count; i++)
-            {
-                final byte[] key = Records.key(0, i, 7);
-                final byte[] value = Records.value(0, i, 40);
-                acks.add(new Records.Ack(wal.append(key, value), key, value));
-            }
-        }
-        return acks;
+        return Records.writeAndClose(options(log), count);
     }
 
     private static long countRecords(final ShardedWal wal)
