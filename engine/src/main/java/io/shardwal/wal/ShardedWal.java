@@ -453,17 +453,7 @@ public final class ShardedWal implements AutoCloseable
      */
     public long replayFrom(final byte[] checkpointId, final RecordHandler handler)
     {
-        final Checkpoint checkpoint = loadCheckpoint(checkpointId);
-        for (int shard = 0; shard < segments.length; shard++)
-        {
-            checkNotPruned(checkpoint, shard);
-        }
-        long delivered = 0;
-        for (int shard = 0; shard < segments.length; shard++)
-        {
-            delivered += iterShard(shard, checkpoint.position(shard), Long.MAX_VALUE, handler);
-        }
-        return delivered;
+        return CheckpointReads.replayFrom(this, checkpointId, handler);
     }
 
     /**
@@ -474,33 +464,7 @@ public final class ShardedWal implements AutoCloseable
     public long iterShard(final int shard, final byte[] fromCheckpoint, final byte[] toCheckpoint,
         final RecordHandler handler)
     {
-        checkShard(shard);
-        final Checkpoint from = loadCheckpoint(fromCheckpoint);
-        final Checkpoint to = loadCheckpoint(toCheckpoint);
-        if (from.position(shard) > to.position(shard))
-        {
-            throw new IllegalArgumentException("checkpoint " + from.idText() + " lies after " + to.idText()
-                + " in shard " + shard + " (" + from.position(shard) + " > " + to.position(shard) + ")");
-        }
-        checkNotPruned(from, shard);
-        return iterShard(shard, from.position(shard), to.position(shard), handler);
-    }
-
-    /**
-     * A read from a checkpoint must start at it: {@link #iterShard(int, long, long, RecordHandler)} starts at the
-     * oldest segment when asked for less, which would skip the pruned records without a word.
-     */
-    private void checkNotPruned(final Checkpoint checkpoint, final int shard)
-    {
-        final long first = firstPosition(shard);
-        final long position = checkpoint.position(shard);
-        if (position < first)
-        {
-            throw new ShardwalException(ShardwalException.Category.PRUNED, "checkpoint " + checkpoint.idText()
-                + " puts shard " + shard + " at position " + position + ", but the records there were pruned: the "
-                + "oldest segment starts at " + first, segments[shard].fileFor(position - position
-                % options.segmentSize()), ShardwalException.NO_OFFSET);
-        }
+        return CheckpointReads.iterShard(this, shard, fromCheckpoint, toCheckpoint, handler);
     }
 
     /**
