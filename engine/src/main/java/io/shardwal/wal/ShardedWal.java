@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.shardwal.checkpoint.Checkpoint;
@@ -56,6 +57,7 @@ public final class ShardedWal implements AutoCloseable
     private final boolean durableBatches;
     private final int timingInterval;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch closeDone = new CountDownLatch(1);
 
     private ShardedWal(final WalOptions options, final Router router, final ShardSegments[] segments,
         final Shard[] shards, final ShardMetrics[] metrics, final WalLock lock, final Housekeeping housekeeping,
@@ -539,8 +541,9 @@ public final class ShardedWal implements AutoCloseable
 
     /**
      * Closes the log: stops the background threads, msyncs everything committed (in every mode), records a clean
-     * stop in {@code LOCK}, releases every mapping and the lock. Idempotent. Appends and reads racing the close
-     * fail with CLOSED.
+     * stop in {@code LOCK}, releases every mapping and the lock. Idempotent: a call racing another returns once
+     * that one is over (so the lock is free when any call returns). Appends and reads racing the close fail with
+     * CLOSED.
      *
      * @throws ShardwalException FAILED if a shard had failed (an msync error) or its final msync fails: everything is
      *                           released all the same, but the stop is not recorded as clean, so the next open
@@ -549,9 +552,40 @@ public final class ShardedWal implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed.compareAndSet(false, true))
+        if (!closed.compareAndSet(false, true))
+        {
+            awaitClosed();
+            return;
+        }
+        try
         {
             WalLifecycle.close(shards, segments, lock, housekeeping, checkpointLog, directory);
+        }
+        finally
+        {
+            closeDone.countDown();
+        }
+    }
+
+    /** A close that lost the race returns once the winner's is over, so that "closed" means the lock is free. */
+    private void awaitClosed()
+    {
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                closeDone.await();
+                break;
+            }
+            catch (final InterruptedException e)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -204,6 +206,45 @@ class ShardedWalApiTest
             assertThrows(ShardwalException.class, () -> wal.tailer(0, 0)).category());
         assertEquals(ShardwalException.Category.CLOSED,
             assertThrows(ShardwalException.class, wal::sync).category());
+    }
+
+    /**
+     * Whichever of two racing {@code close()} calls returns, the log is closed by then: the lock is released, so
+     * the caller may open the log again at once.
+     */
+    @Test
+    void shouldReturnFromEveryRacingCloseOnlyOnceTheLockIsReleased() throws Exception
+    {
+        for (int round = 0; round < 40; round++)
+        {
+            final ShardedWal wal = ShardedWal.open(options().syncMode(SyncMode.STRICT).build());
+            for (int i = 0; i < 100; i++)
+            {
+                wal.append(new byte[] {(byte)i}, new byte[100]);
+            }
+            final CyclicBarrier start = new CyclicBarrier(2);
+            final Thread other = Thread.ofPlatform().start(() ->
+            {
+                await(start);
+                wal.close();
+            });
+            await(start);
+            wal.close();
+            ShardedWal.open(options().syncMode(SyncMode.STRICT).build()).close();
+            other.join();
+        }
+    }
+
+    private static void await(final CyclicBarrier barrier)
+    {
+        try
+        {
+            barrier.await();
+        }
+        catch (final InterruptedException | BrokenBarrierException e)
+        {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
