@@ -88,7 +88,7 @@ final class ReadOnlyFrontier
      * segment of the committed frontier on, the base plus the tail counter of the newest segment that has claims.
      * A segment whose tail reached its capacity was left by a claim that ran past its end (the writer pads it and
      * rolls), so the walk goes on to the next one; a segment with a zero tail (prepared ahead, or just rolled into)
-     * or none at all ends it. Never below {@code committed}.
+     * or none at all ends it. Never below {@code committed}. Each call starts where the previous one ended.
      */
     static long claimed(final ShardSegments segments, final long committed)
     {
@@ -99,8 +99,12 @@ final class ReadOnlyFrontier
                 return committed;
             }
             final long size = segments.segmentSize();
-            final long from = Math.max(committed, segments.firstBase());
-            long claimed = committed;
+            // Segments below the last claimed end were claimed up to their end: only those from it on can have
+            // moved, so a claim the writer never commits costs one walk over the segments written past it in all,
+            // not one per call.
+            final long known = Math.max(committed, segments.readOnlyClaimed());
+            final long from = Math.max(known, segments.firstBase());
+            long claimed = known;
             for (long base = from - from % size; ; base += size)
             {
                 final MappedSegment segment = acquire(segments, base);
@@ -127,6 +131,7 @@ final class ReadOnlyFrontier
                     break;
                 }
             }
+            segments.readOnlyClaimed(claimed);
             return claimed;
         }
     }

@@ -38,6 +38,8 @@ final class ShardSegments implements AutoCloseable
     private boolean closed;
     /** Committed frontier last seen by a read-only open (a cache for {@link ReadOnlyFrontier}). */
     private long readOnlyFrontier;
+    /** How far a read-only open last saw the writer claim: claims only grow, so the next look starts there. */
+    private long readOnlyClaimed;
 
     private static final class Entry
     {
@@ -93,6 +95,16 @@ final class ShardSegments implements AutoCloseable
     synchronized void readOnlyFrontier(final long position)
     {
         readOnlyFrontier = Math.max(readOnlyFrontier, position);
+    }
+
+    synchronized long readOnlyClaimed()
+    {
+        return readOnlyClaimed;
+    }
+
+    synchronized void readOnlyClaimed(final long position)
+    {
+        readOnlyClaimed = Math.max(readOnlyClaimed, position);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.shardwal.wal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -186,6 +187,36 @@ class StatsTest
                 seen = shardStats(reader);
                 assertEquals(0, seen.inFlightBytes());
                 assertEquals(written.claimedPosition(), seen.committedPosition());
+            }
+        }
+    }
+
+    /**
+     * Behind a claim the writer never commits, a read-only open reads each segment's tail once, not at every stats
+     * call: the second call starts where the first one ended. Shown by deleting a segment the first call walked
+     * past (no longer mapped: more segments than the view keeps mapped were written): a second walk over it would
+     * fail.
+     */
+    @Test
+    void shouldNotWalkAgainTheSegmentsWrittenPastAnOpenClaim() throws Exception
+    {
+        try (ShardedWal writer = ShardedWal.open(oneShard()); WalClaim claim = new WalClaim())
+        {
+            final long position = RecordAddress.position(writer.tryClaim(KEY, VALUE_LENGTH, claim));
+            final long rolled = (WalOptions.DEFAULT_MAX_OPEN_READER_SEGMENTS + 8) * SEGMENT_SIZE;
+            while (shardStats(writer).claimedPosition() < rolled)
+            {
+                writer.append(KEY, new byte[200]);
+            }
+            try (ShardedWal reader = ShardedWal.openReadOnly(oneShard().directory()))
+            {
+                assertEquals(shardStats(writer).claimedPosition(), shardStats(reader).claimedPosition());
+                final long walked = position - position % SEGMENT_SIZE + SEGMENT_SIZE;
+                Files.delete(writer.segments(0).fileFor(walked));
+                writer.append(KEY, new byte[200]);
+                final ShardStats seen = shardStats(reader);
+                assertEquals(position, seen.committedPosition());
+                assertEquals(shardStats(writer).claimedPosition(), seen.claimedPosition());
             }
         }
     }
