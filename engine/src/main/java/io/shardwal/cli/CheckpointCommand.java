@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal checkpoint DIR ID}: creates a checkpoint in a log nobody is writing. */
-@Command(name = "checkpoint", mixinStandardHelpOptions = true, header = "Create a checkpoint in a log nobody is writing.",
+@Command(name = "checkpoint", mixinStandardHelpOptions = true,
+    header = "Create a checkpoint in a log nobody is writing.",
     description = {"Creates a checkpoint named ID: for every shard the committed position now, msynced, appended to "
         + "checkpoints.log. Opens the log for writing (recovering it if its last writer crashed), so it is refused "
         + "while a live writer holds the log."},

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal compact DIR --keep N}: rewrites checkpoints.log keeping its newest N entries. */
-@Command(name = "compact", mixinStandardHelpOptions = true, header = "Keep only the newest N checkpoints in checkpoints.log.",
+@Command(name = "compact", mixinStandardHelpOptions = true,
+    header = "Keep only the newest N checkpoints in checkpoints.log.",
     description = {"Rewrites checkpoints.log keeping its newest N checkpoints (atomically: a crash leaves the old or "
         + "the new log). Opens the log for writing, so it is refused while a live writer holds the log."},
     exitCodeListHeading = "%nExit codes:%n",

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
  * {@code shardwal demo}: writes a realistic workload with several threads, prints what it cost per shard, creates a
  * checkpoint, then replays the whole log and checks every byte of every record.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, header = "Write, checkpoint, replay and verify a realistic workload; print latency and rates.", sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Write, checkpoint, replay and verify a realistic workload; print latency and rates.",
     description = {"Writes a realistic workload into a new log (keys sensor-00000..99999, values of random size "
         + "with content that the replay can check), with a progress bar; prints per shard the records, megabytes "
         + "and append and msync latency percentiles, and the totals; creates a checkpoint; then replays every "
@@ -58,7 +59,8 @@ final class DemoCommand implements Callable<Integer>
         description = "Where to write the log (default: ./${DEFAULT-VALUE}).")
     Path directory;
 
-    @Option(names = "--shards", paramLabel = "N", defaultValue = "16", description = "Shards (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "16",
+        description = "Shards (default: ${DEFAULT-VALUE}).")
     int shards;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
@@ -143,8 +145,9 @@ final class DemoCommand implements Callable<Integer>
         }
         if (size.min() < DemoWorkload.HEADER_LENGTH || size.max() < size.min())
         {
-            throw new ParameterException(spec.commandLine(), "--size must be MIN-MAX with " + DemoWorkload.HEADER_LENGTH
-                + " <= MIN <= MAX (the demo's values start with a 16-byte header), not " + size.min() + "-" + size.max());
+            throw new ParameterException(spec.commandLine(), "--size must be MIN-MAX with "
+                + DemoWorkload.HEADER_LENGTH + " <= MIN <= MAX (the demo's values start with a 16-byte header), not "
+                + size.min() + "-" + size.max());
         }
         if (seconds != null && !(seconds > 0))
         {

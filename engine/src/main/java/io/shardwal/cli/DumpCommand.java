@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal dump DIR [--shard N] [--from POS] [--limit K] [--format text|hex|json]}. */
-@Command(name = "dump", mixinStandardHelpOptions = true, header = "Print the records of a shard (text, hex or json).", sortOptions = false,
+@Command(name = "dump", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Print the records of a shard (text, hex or json).",
     description = {"Prints the committed records of one shard (or of every shard, shard after shard) in position "
         + "order. Read-only: works while a writer appends.",
         "",

@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal inspect DIR}: what a log is made of, read-only. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, header = "Show manifest, writer, checkpoints, shards and segment files.",
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    header = "Show manifest, writer, checkpoints, shards and segment files.",
     description = {"Shows a log's manifest, its writer (the process holding the lock, if one is live), its "
         + "checkpoints, and per shard the segment files with their base position, bytes used and state, and the "
         + "first and committed positions. Read-only: works while a writer appends."},

@@ -23,8 +23,8 @@ import io.shardwal.wal.WalRecord;
  *       exactly.</li>
  *   <li>{@code hex}: a line naming the record, its segment file and file offset, then a hexdump of the whole frame
  *       as it lies in the file (header, key, value and alignment padding; offsets from the frame's start).</li>
- *   <li>{@code json}: one object per line: {@code {"shard":3,"position":4096,"key":"…","value":"…"}}. A key or value
- *       that is valid UTF-8 is a JSON string; otherwise the member is {@code keyBase64} / {@code valueBase64}
+ *   <li>{@code json}: one object per line: {@code {"shard":3,"position":4096,"key":"…","value":"…"}}. A key or
+ *       value that is valid UTF-8 is a JSON string; otherwise the member is {@code keyBase64} / {@code valueBase64}
  *       instead, holding the bytes in base64.</li>
  * </ul>
  */

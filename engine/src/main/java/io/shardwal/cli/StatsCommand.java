@@ -22,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal stats DIR [--prometheus|--json]}: the metrics snapshot of a log, from its files. */
-@Command(name = "stats", mixinStandardHelpOptions = true, header = "Print the metrics snapshot (table, Prometheus text or JSON).",
+@Command(name = "stats", mixinStandardHelpOptions = true,
+    header = "Print the metrics snapshot (table, Prometheus text or JSON).",
     description = {"Prints the metrics snapshot of a log as a table, as Prometheus text exposition (0.0.4) or as "
         + "JSON. Read-only: the numbers come from the files (positions, segments, records and bytes walked, every "
         + "checksum verified). Latency percentiles, msync counts and the durable position are known only inside "

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  * {@code shardwal tail DIR [--shard N] [--from-start] [--format F] [--limit K]}: follows a log read-only, in this
  * or another process, printing records as they are committed until interrupted (or {@code --limit} records).
  */
-@Command(name = "tail", mixinStandardHelpOptions = true, header = "Follow a live log read-only and print new records.", sortOptions = false,
+@Command(name = "tail", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Follow a live log read-only and print new records.",
     description = {"Follows a live log read-only and prints records as writers commit them (same formats as dump), "
         + "until interrupted (Ctrl-C) or --limit records were printed. Takes no lock: the writer is not disturbed.",
         "Records of one shard come in position order; shards are interleaved as they come."},

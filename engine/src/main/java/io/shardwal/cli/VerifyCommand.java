@@ -12,7 +12,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal verify DIR}: a full read-only check of a log. */
-@Command(name = "verify", mixinStandardHelpOptions = true, header = "Check every frame, segment and checkpoint read-only; list every problem.",
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    header = "Check every frame, segment and checkpoint read-only; list every problem.",
     description = {"Checks a whole log without changing a byte: the manifest, every segment file (header, chain, and "
         + "every frame's layout and CRC32C, with the same walk recovery uses), checkpoints.log and HEAD. Lists "
         + "every problem with its shard, segment file, position, file offset and reason.",

@@ -43,7 +43,8 @@ public final class PrometheusRenderer
         out.append("shardwal_shards ").append(shards.size()).append('\n');
 
         perShard(out, shards, "shardwal_records_total", "counter",
-            "DATA records committed since the writer opened the log (a read-only view: records in the files).", ShardStats::records);
+            "DATA records committed since the writer opened the log (a read-only view: records in the files).",
+            ShardStats::records);
         perShard(out, shards, "shardwal_payload_bytes_total", "counter",
             "Key and value bytes of those records.", ShardStats::payloadBytes);
         perShard(out, shards, "shardwal_committed_position_bytes", "gauge",
@@ -86,7 +87,8 @@ public final class PrometheusRenderer
         {
             summary(out, "shardwal_append_latency_seconds", "shard=\"" + shard.shard() + "\",", shard.appendLatency());
         }
-        family(out, "shardwal_msync_latency_seconds", "summary", "Latency of one msync call, since the log was opened.");
+        family(out, "shardwal_msync_latency_seconds", "summary",
+            "Latency of one msync call, since the log was opened.");
         for (final ShardStats shard : shards)
         {
             summary(out, "shardwal_msync_latency_seconds", "shard=\"" + shard.shard() + "\",", shard.msyncLatency());

@@ -101,7 +101,8 @@ public record Manifest(int format, int shardCount, RouterKind router, long seed,
         final String actual = String.format("%08x", crc(body.getBytes(StandardCharsets.UTF_8)));
         if (!actual.equals(stored))
         {
-            throw corrupt(file, "checksum mismatch: stored " + stored + ", computed " + actual + " (edited or damaged)");
+            throw corrupt(file, "checksum mismatch: stored " + stored + ", computed " + actual
+                + " (edited or damaged)");
         }
         final Map<String, String> values = new LinkedHashMap<>();
         final String[] lines = body.split("\n");

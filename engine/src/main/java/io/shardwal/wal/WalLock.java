@@ -35,8 +35,8 @@ import io.shardwal.mmap.ShardwalException;
  * {@code open} with the same boot id a process crash (the page cache survived: nothing lies past a segment's tail
  * counter); anything else a possible operating-system crash (scan whole segments). Read-only openers take no lock.
  *
- * <p>Recovering from a possible OS crash writes {@code state=recovering} and only {@link #markRecovered()} turns it into
- * {@code open}: if that recovery fails or the process dies during it, the next open still scans whole segments
+ * <p>Recovering from a possible OS crash writes {@code state=recovering} and only {@link #markRecovered()} turns it
+ * into {@code open}: if that recovery fails or the process dies during it, the next open still scans whole segments
  * instead of taking the stop for a process crash and trusting tail counters the OS crash may have left stale.
  */
 final class WalLock implements AutoCloseable

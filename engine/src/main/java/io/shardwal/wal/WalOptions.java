@@ -301,14 +301,16 @@ public final class WalOptions
                 && segmentSize % SEGMENT_SIZE_GRANULE == 0, "segmentSize must be a multiple of "
                 + SEGMENT_SIZE_GRANULE + " in [" + SegmentDescriptor.MIN_CAPACITY + ", "
                 + SegmentDescriptor.MAX_CAPACITY + "], not " + segmentSize);
-            check(!syncInterval.isNegative() && !syncInterval.isZero() && syncInterval.compareTo(Duration.ofHours(1)) <= 0,
+            check(!syncInterval.isNegative() && !syncInterval.isZero()
+                && syncInterval.compareTo(Duration.ofHours(1)) <= 0,
                 "syncInterval must be positive and at most 1 hour, not " + syncInterval);
             check(maxKeySize >= 0 && maxKeySize <= FrameDescriptor.MAX_KEY_LENGTH,
                 "maxKeySize must be in [0, " + FrameDescriptor.MAX_KEY_LENGTH + "], not " + maxKeySize);
             if (maxValueSize == -1)
             {
                 final long fits = segmentSize - FrameDescriptor.dataFrameLength(maxKeySize, 0);
-                maxValueSize = (int)Math.max(0, Math.min(DEFAULT_MAX_VALUE_SIZE, fits - fits % FrameDescriptor.ALIGNMENT));
+                maxValueSize = (int)Math.max(0,
+                    Math.min(DEFAULT_MAX_VALUE_SIZE, fits - fits % FrameDescriptor.ALIGNMENT));
             }
             check(maxValueSize >= 0, "maxValueSize must not be negative, not " + maxValueSize);
             final long largestFrame = FrameDescriptor.align(

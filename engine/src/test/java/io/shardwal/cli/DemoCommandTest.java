@@ -44,8 +44,8 @@ class DemoCommandTest
         final Path log = dir.resolve("demo");
         final Cli.Run run = demo(log);
         assertEquals(0, run.exit(), run.toString());
-        assertTrue(run.out().matches("(?s).*shard\\s+records\\s+MB\\s+append p50\\s+p90\\s+p99\\s+p99\\.9\\s+msync p99.*"),
-            run.out());
+        assertTrue(run.out().matches(
+            "(?s).*shard\\s+records\\s+MB\\s+append p50\\s+p90\\s+p99\\s+p99\\.9\\s+msync p99.*"), run.out());
         assertTrue(run.out().matches("(?s).*\\nall\\s+20,000\\s.*"), run.out());
         assertTrue(run.out().contains("wrote 20,000 records"), run.out());
         assertTrue(run.out().contains("checkpoint demo created"), run.out());

@@ -135,8 +135,8 @@ final class Natives
         ERRNO = errno;
         if (!AVAILABLE)
         {
-            LOG.log(System.Logger.Level.WARNING, "shardwal: " + reason + "; falling back to FileChannel.force for msync, "
-                + "zero-filling for posix_fallocate and CAS pretouching for madvise (all slower, equally durable)");
+            LOG.log(System.Logger.Level.WARNING, "shardwal: " + reason + "; falling back to FileChannel.force for "
+                + "msync, zero-filling for posix_fallocate and CAS pretouching for madvise (all slower, equally durable)");
         }
     }
 
@@ -265,7 +265,8 @@ final class Natives
                 }
                 if (error != 0)
                 {
-                    throw new IOException("cannot preallocate " + length + " bytes for " + file + ": " + describe(error));
+                    throw new IOException("cannot preallocate " + length + " bytes for " + file + ": "
+                        + describe(error));
                 }
                 return true;
             }

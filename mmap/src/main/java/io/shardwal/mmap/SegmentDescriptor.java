@@ -186,7 +186,8 @@ public final class SegmentDescriptor
         if (header.getInt(FLAGS_OFFSET) != 0)
         {
             throw new ShardwalException(ShardwalException.Category.FORMAT, "segment header flags 0x"
-                + Integer.toHexString(header.getInt(FLAGS_OFFSET)) + " are unknown to this version", file, FLAGS_OFFSET);
+                + Integer.toHexString(header.getInt(FLAGS_OFFSET)) + " are unknown to this version", file,
+                FLAGS_OFFSET);
         }
     }
 
