@@ -25,6 +25,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>Actions never overlap; each runs on the thread of a waiting caller.</li>
  *   <li>Once an action fails, or {@link #fail} is called, every current and future {@link #await} throws that
  *       failure: a shard whose msync failed is not durable and says so.</li>
+ *   <li>Interrupts do not end a wait early and are not seen by the action; a caller interrupted before or during
+ *       {@link #await} returns (or throws) with its interrupt status set.</li>
  * </ul>
  */
 final class GroupCommit
@@ -54,31 +56,47 @@ final class GroupCommit
     /** Blocks until an action that started after this call has completed; the caller may become the leader. */
     void await(final Action action, final FailureFactory failures)
     {
-        // Full fence: the caller's commit store must be visible before we read which syncs have started,
-        // or a leader could msync the page before the commit reaches it.
-        VarHandle.fullFence();
-        final long after = startedGeneration;
-        while (completedGeneration <= after)
+        // An interrupt neither cuts the wait short (the caller's frame is committed: returning would claim a
+        // durability that is not there) nor reaches the action (an interruptible channel closes itself on one, which
+        // would fail the shard); it is set aside here and restored on the way out.
+        boolean interrupted = Thread.interrupted();
+        try
         {
-            checkFailure();
-            if (leading.compareAndSet(false, true))
+            // Full fence: the caller's commit store must be visible before we read which syncs have started,
+            // or a leader could msync the page before the commit reaches it.
+            VarHandle.fullFence();
+            final long after = startedGeneration;
+            while (completedGeneration <= after)
             {
-                try
+                checkFailure();
+                if (leading.compareAndSet(false, true))
                 {
-                    if (completedGeneration <= after)
+                    try
                     {
-                        lead(action, failures);
+                        if (completedGeneration <= after)
+                        {
+                            lead(action, failures);
+                        }
+                    }
+                    finally
+                    {
+                        leading.set(false);
+                        wakeAll();
                     }
                 }
-                finally
+                else
                 {
-                    leading.set(false);
-                    wakeAll();
+                    park(after);
+                    // Cleared, or every later park would return at once and register this thread again.
+                    interrupted |= Thread.interrupted();
                 }
             }
-            else
+        }
+        finally
+        {
+            if (interrupted)
             {
-                park(after);
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -144,6 +162,15 @@ final class GroupCommit
     long completedGeneration()
     {
         return completedGeneration;
+    }
+
+    /** Threads registered to be woken by the next leader (a thread may be counted twice after a spurious wake-up). */
+    int parkedWaiters()
+    {
+        synchronized (waitersLock)
+        {
+            return waiterCount;
+        }
     }
 
     private void checkFailure()
