@@ -114,7 +114,15 @@ final class Shard
         while (true)
         {
             final SegmentAppender appender = active;
-            final long position = appender.append(key, value, workspace);
+            long position;
+            try
+            {
+                position = appender.append(key, value, workspace);
+            }
+            catch (final ShardwalException e)
+            {
+                position = fullIfRolledAway(appender, e);
+            }
             if (position >= 0)
             {
                 return position;
@@ -129,7 +137,15 @@ final class Shard
         while (true)
         {
             final SegmentAppender appender = active;
-            final long position = appender.append(key, value, workspace);
+            long position;
+            try
+            {
+                position = appender.append(key, value, workspace);
+            }
+            catch (final ShardwalException e)
+            {
+                position = fullIfRolledAway(appender, e);
+            }
             if (position >= 0)
             {
                 return position;
@@ -145,7 +161,15 @@ final class Shard
         while (true)
         {
             final SegmentAppender appender = active;
-            final long position = appender.appendBatch(source, positions, workspace);
+            long position;
+            try
+            {
+                position = appender.appendBatch(source, positions, workspace);
+            }
+            catch (final ShardwalException e)
+            {
+                position = fullIfRolledAway(appender, e);
+            }
             if (position >= 0)
             {
                 return position;
@@ -160,13 +184,36 @@ final class Shard
         while (true)
         {
             final SegmentAppender appender = active;
-            final long position = appender.tryClaim(keyLength, valueLength, claim);
+            long position;
+            try
+            {
+                position = appender.tryClaim(keyLength, valueLength, claim);
+            }
+            catch (final ShardwalException e)
+            {
+                position = fullIfRolledAway(appender, e);
+            }
             if (position >= 0)
             {
                 return position;
             }
             roll(appender);
         }
+    }
+
+    /**
+     * A writer that read {@code appender} before the shard rolled away from it may find its segment unmapped by the
+     * time it claims (pruned, or trimmed from the mapping cache once durable). The shard rolls away from a segment
+     * only after a claim ran past its end, so every later claim there is {@link SegmentAppender#SEGMENT_FULL} anyway
+     * and nothing was claimed: the writer continues in the active segment. Any other failure is rethrown.
+     */
+    private long fullIfRolledAway(final SegmentAppender appender, final ShardwalException e)
+    {
+        if (e.category() == ShardwalException.Category.CLOSED && !closed && active != appender)
+        {
+            return SegmentAppender.SEGMENT_FULL;
+        }
+        throw e;
     }
 
     /** Blocks until an msync covering every frame committed before this call has succeeded (group commit). */
