@@ -38,11 +38,11 @@ final class GroupCommit
         void run() throws IOException;
     }
 
-    /** Turns an action's IOException into the shard's failure. */
+    /** Turns whatever an action threw into the shard's failure. */
     @FunctionalInterface
     interface FailureFactory
     {
-        RuntimeException failure(IOException cause);
+        RuntimeException failure(Throwable cause);
     }
 
     private final AtomicBoolean leading = new AtomicBoolean();
@@ -114,14 +114,15 @@ final class GroupCommit
             action.run();
             completedGeneration = generation;
         }
-        catch (final IOException e)
+        catch (final IOException | RuntimeException e)
         {
+            // Through the factory whatever the exception: the shard must refuse appends, not only this wait.
             failure = failures.failure(e);
             throw failure;
         }
-        catch (final RuntimeException | Error e)
+        catch (final Error e)
         {
-            failure = e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+            failure = failures.failure(e);
             throw e;
         }
     }

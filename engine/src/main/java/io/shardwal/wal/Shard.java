@@ -489,11 +489,11 @@ final class Shard
         }
     }
 
-    private RuntimeException failWith(final IOException cause)
+    private RuntimeException failWith(final Throwable cause)
     {
         final ShardwalException failed = new ShardwalException(ShardwalException.Category.FAILED, "shard " + id
-            + " failed to msync and refuses appends from now on: " + cause.getMessage(), segments.directory(),
-            durable, cause);
+            + " failed to msync and refuses appends from now on: " + (cause instanceof IOException
+            ? cause.getMessage() : cause.toString()), segments.directory(), durable, cause);
         failure = failed;
         return failed;
     }

@@ -181,6 +181,40 @@ class SyncModeTest
         }
     }
 
+    /**
+     * An msync that fails with an unchecked exception (a mapping found truncated, an invariant broken) fails the
+     * shard like an IOException does: otherwise every later STRICT append committed its record, visible to readers,
+     * and then threw, so a caller that retried wrote it twice; ASYNC appends were accepted with no sync ever again.
+     */
+    @Test
+    void shouldFailTheShardWhenItsMsyncFailsWithAnUncheckedException()
+    {
+        final ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).syncMode(SyncMode.STRICT)
+            .build());
+        try
+        {
+            wal.shard(0).msyncFault((from, to) ->
+            {
+                throw new IllegalStateException("injected");
+            });
+            final ShardwalException first = assertThrows(ShardwalException.class, () -> wal.append(new byte[] {1},
+                new byte[8]));
+            assertEquals(ShardwalException.Category.FAILED, first.category());
+            assertInstanceOf(IllegalStateException.class, first.getCause());
+            final long committed = wal.committedPosition(0);
+            final ShardwalException later = assertThrows(ShardwalException.class, () -> wal.append(new byte[] {1},
+                new byte[8]));
+            assertEquals(ShardwalException.Category.FAILED, later.category());
+            assertEquals(committed, wal.committedPosition(0), "a refused append writes nothing");
+            assertTrue(wal.shard(0).isFailed());
+        }
+        finally
+        {
+            final ShardwalException atClose = assertThrows(ShardwalException.class, wal::close);
+            assertEquals(ShardwalException.Category.FAILED, atClose.category());
+        }
+    }
+
     @Test
     void shouldSayWhichPartsOfABatchCommittedWhenALaterShardFails()
     {
