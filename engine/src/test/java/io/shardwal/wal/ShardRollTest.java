@@ -71,6 +71,34 @@ class ShardRollTest
         }
     }
 
+    /**
+     * Creating the next segment inline (none prepared) goes through FileChannel writes and forces, which an
+     * interrupt closes: an interrupted writer's append failed with an IO error that reads like a full disk.
+     */
+    @Test
+    void shouldRollForAnInterruptedWriterAndKeepItsInterrupt()
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(4096)
+            .prepareAhead(0).syncMode(SyncMode.STRICT).build()))
+        {
+            Thread.currentThread().interrupt();
+            try
+            {
+                for (int i = 0; i < 6; i++)
+                {
+                    wal.append(new byte[] {1}, new byte[1000]);
+                    assertTrue(Thread.currentThread().isInterrupted(), "append " + i + " kept the interrupt");
+                }
+            }
+            finally
+            {
+                Thread.interrupted();
+            }
+            assertEquals(1, wal.stats().shards().get(0).rolls());
+            assertEquals(wal.committedPosition(0), wal.durablePosition(0));
+        }
+    }
+
     /** One one-byte record whose first {@link #size()} call blocks until the test releases it. */
     private static final class HeldSource implements BatchSource
     {

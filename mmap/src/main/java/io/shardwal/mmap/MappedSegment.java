@@ -88,9 +88,30 @@ public final class MappedSegment implements AutoCloseable
         return create(file, basePosition, capacity, ownerId, System.currentTimeMillis());
     }
 
-    /** {@link #create(Path, long, long, int)} with a given creation time (golden files need a fixed one). */
+    /**
+     * {@link #create(Path, long, long, int)} with a given creation time (golden files need a fixed one). The
+     * caller's interrupt is set aside while the file is built and restored after: the FileChannel writes and forces
+     * would otherwise close the channel and fail the creation (an interrupted writer's roll reading as a disk error).
+     */
     static MappedSegment create(final Path file, final long basePosition, final long capacity, final int ownerId,
         final long createdMillis) throws IOException
+    {
+        final boolean interrupted = Thread.interrupted();
+        try
+        {
+            return build(file, basePosition, capacity, ownerId, createdMillis);
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static MappedSegment build(final Path file, final long basePosition, final long capacity,
+        final int ownerId, final long createdMillis) throws IOException
     {
         SegmentDescriptor.checkGeometry(basePosition, capacity);
         if (Files.exists(file))
