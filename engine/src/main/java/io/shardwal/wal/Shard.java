@@ -296,7 +296,7 @@ final class Shard
         }
         try
         {
-            final MappedSegment segment = MappedSegment.create(segments.fileFor(base), base, segmentSize, id);
+            final MappedSegment segment = segments.create(base);
             segments.addCreated(segment);
             nextCreateBase = base + segmentSize;
             return segment;

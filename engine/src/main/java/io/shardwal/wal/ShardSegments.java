@@ -206,6 +206,39 @@ final class ShardSegments implements AutoCloseable
         return new ArrayList<>(entries.keySet());
     }
 
+    /**
+     * Creates, preallocates and maps the writer's next segment at {@code base} (not registered yet; not under this
+     * registry's lock, as preallocation is slow). If the file is there already, an earlier creation in this process
+     * renamed it into place and then failed (mapping it, or syncing the directory): the writer holds the lock and
+     * {@code base} lies past every file found at open, so nothing else made it. That complete, never claimed file is
+     * taken over, its directory entry synced again; refusing it would keep the shard from ever rolling again.
+     */
+    MappedSegment create(final long base) throws IOException
+    {
+        final Path file = fileFor(base);
+        if (!Files.exists(file))
+        {
+            return MappedSegment.create(file, base, segmentSize, shard);
+        }
+        final MappedSegment leftover = MappedSegment.openReadWrite(file);
+        try
+        {
+            if (leftover.basePosition() != base || leftover.capacity() != segmentSize || leftover.ownerId() != shard
+                || leftover.tailAcquire() != 0)
+            {
+                throw new IOException("cannot create segment " + file + ": a file that is not an unused segment "
+                    + base + " of shard " + shard + " is in the way");
+            }
+            MappedSegment.syncDirectory(directory);
+            return leftover;
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            leftover.close();
+            throw e;
+        }
+    }
+
     /** Registers a segment the writer just created; it starts pinned. */
     synchronized void addCreated(final MappedSegment segment)
     {

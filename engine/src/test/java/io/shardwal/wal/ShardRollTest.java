@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -96,6 +98,31 @@ class ShardRollTest
             }
             assertEquals(1, wal.stats().shards().get(0).rolls());
             assertEquals(wal.committedPosition(0), wal.durablePosition(0));
+        }
+    }
+
+    /**
+     * A creation that renamed its file into place and then failed (mapping it: ENOMEM; syncing the directory: EIO)
+     * leaves the complete, empty file behind. Every later creation of that segment refused "the file already
+     * exists", so the shard could never roll again until it was reopened; it must take the file over instead.
+     */
+    @Test
+    void shouldTakeOverTheEmptyFileOfACreationThatFailedAfterItsRename() throws Exception
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(4096)
+            .prepareAhead(0).syncMode(SyncMode.STRICT).build()))
+        {
+            final Path leftover = wal.segments(0).fileFor(4096);
+            io.shardwal.mmap.MappedSegment.create(leftover, 4096, 4096, 0).close();
+            final List<Long> addresses = new ArrayList<>();
+            for (int i = 0; i < 6; i++)
+            {
+                addresses.add(wal.append(new byte[] {1}, new byte[1000]));
+            }
+            assertTrue(RecordAddress.position(addresses.get(5)) >= 4096, "rolled into the left-over file");
+            final List<Long> read = new ArrayList<>();
+            wal.iterShard(0, 0, Long.MAX_VALUE, record -> read.add(record.address()));
+            assertEquals(addresses, read);
         }
     }
 
