@@ -156,7 +156,7 @@ final class LogDirectory
     {
         return switch (lastWriter(directory).stop())
         {
-            case NONE -> "never opened for writing";
+            case NONE -> "never opened for writing, or its creation did not finish";
             case CLEAN -> "closed cleanly";
             default -> "did not close (crashed or was killed); the next writer recovers the log";
         };

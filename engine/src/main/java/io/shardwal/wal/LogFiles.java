@@ -20,7 +20,7 @@ public final class LogFiles
     /** How a log's last writer stopped, from its {@code LOCK} file. */
     public enum LastStop
     {
-        /** Never opened for writing (no LOCK, or an empty one on a new log). */
+        /** Never opened for writing (no LOCK, or an empty one on a new log), or its creation did not finish. */
         NONE,
         /** Closed cleanly. */
         CLEAN,

@@ -9,7 +9,8 @@ import java.util.List;
  * damaged frame, torn batch or torn tail that recovery set aside or cut is listed with its shard, position, size
  * and reason, and the report is logged in one line when the log opens.
  *
- * @param previousStop how the previous writer stopped: NONE (new log), CLEAN, PROCESS_CRASH or POSSIBLE_OS_CRASH.
+ * @param previousStop how the previous writer stopped: NONE (new log, or its creation did not finish), CLEAN,
+ *                     PROCESS_CRASH or POSSIBLE_OS_CRASH.
  * @param repairs      every repair, in shard and position order.
  * @param shards       per shard: where the scan started (the latest checkpoint) and where valid data ends.
  */

@@ -32,17 +32,24 @@ import io.shardwal.mmap.ShardwalException;
  * </pre>
  *
  * On open, the previous text tells recovery what kind of stop preceded it: {@code state=closed} a clean close;
- * {@code open} with the same boot id a process crash (the page cache survived: nothing lies past a segment's tail
- * counter); anything else a possible operating-system crash (scan whole segments). Read-only openers take no lock.
+ * {@code creating} none (see below); {@code open} with the same boot id a process crash (the page cache survived:
+ * nothing lies past a segment's tail counter); anything else a possible operating-system crash (scan whole
+ * segments). Read-only openers take no lock.
  *
  * <p>Recovering from a possible OS crash writes {@code state=recovering} and only {@link #markRecovered()} turns it
  * into {@code open}: if that recovery fails or the process dies during it, the next open still scans whole segments
  * instead of taking the stop for a process crash and trusting tail counters the OS crash may have left stale.
+ *
+ * <p>The first open of a new log writes {@code state=creating} before the log's manifest exists, and so does every
+ * open after it until one finishes: only {@link #markRecovered()}, once every shard has its first segment, turns it
+ * into {@code open}. A log whose {@code LOCK} says {@code creating} was therefore never open for appends and never
+ * held a record: it is the only log in which a shard without segment files is not a loss.
  */
 final class WalLock implements AutoCloseable
 {
     static final String FILE_NAME = "LOCK";
     private static final String RECOVERING = "recovering";
+    private static final String CREATING = "creating";
     private static final Set<Path> HELD_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
     /** How long a writer's open retries a refused lock before calling the log held: far above any probe. */
     private static final long PROBE_PATIENCE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -51,7 +58,7 @@ final class WalLock implements AutoCloseable
     /** How the previous writer stopped. */
     enum PreviousStop
     {
-        /** No previous writer (new log). */
+        /** No previous writer finished opening the log (a new log, or one whose creation did not finish). */
         NONE,
         /** Closed cleanly. */
         CLEAN,
@@ -67,6 +74,8 @@ final class WalLock implements AutoCloseable
     private final FileLock lock;
     private final PreviousStop previousStop;
     private final String startedAt = Instant.now().toString();
+    /** Whether {@link #markRecovered()} ran: this open finished a new log's creation. */
+    private boolean recovered;
 
     private WalLock(final Path file, final Path key, final FileChannel channel, final FileLock lock,
         final PreviousStop previousStop)
@@ -99,7 +108,12 @@ final class WalLock implements AutoCloseable
             final FileLock lock = lockWaitingOutProbes(channel, file);
             final String previous = readText(channel);
             final WalLock walLock = new WalLock(file, key, channel, lock, classify(previous, existing));
-            walLock.write(walLock.previousStop == PreviousStop.POSSIBLE_OS_CRASH ? RECOVERING : "open");
+            walLock.write(switch (walLock.previousStop)
+            {
+                case POSSIBLE_OS_CRASH -> RECOVERING;
+                case NONE -> CREATING;
+                default -> "open";
+            });
             return walLock;
         }
         catch (final IOException | RuntimeException e)
@@ -192,24 +206,29 @@ final class WalLock implements AutoCloseable
     }
 
     /**
-     * Undoes this open's mark after the open failed: a log that was closed cleanly (or is new) stays so, instead of
-     * being reported as crashed next time; after a crash the mark written on open already describes that crash.
+     * Undoes this open's mark after the open failed: a log that was closed cleanly stays so, instead of being
+     * reported as crashed next time; after a crash the mark written on open already describes that crash, and a
+     * creation that did not finish stays {@code creating} (a finished one, whose open failed later, is closed).
      */
     void restoreAfterFailedOpen() throws IOException
     {
-        if (previousStop == PreviousStop.CLEAN || previousStop == PreviousStop.NONE)
+        if (previousStop == PreviousStop.CLEAN || (previousStop == PreviousStop.NONE && recovered))
         {
             write("closed");
         }
     }
 
-    /** Recovery finished: from now on a stop without a clean close is a crash of this writer. */
+    /**
+     * Recovery finished (every shard has its first segment): from now on a stop without a clean close is a crash
+     * of this writer, and a new log's creation is over.
+     */
     void markRecovered() throws IOException
     {
-        if (previousStop == PreviousStop.POSSIBLE_OS_CRASH)
+        if (previousStop == PreviousStop.POSSIBLE_OS_CRASH || previousStop == PreviousStop.NONE)
         {
             write("open");
         }
+        recovered = true;
     }
 
     /** Records a clean close; the caller has synced everything first. */
@@ -262,6 +281,10 @@ final class WalLock implements AutoCloseable
         if ("closed".equals(fields.get("state")))
         {
             return PreviousStop.CLEAN;
+        }
+        if (CREATING.equals(fields.get("state")))
+        {
+            return PreviousStop.NONE; // no open finished: the log never held a record
         }
         if (RECOVERING.equals(fields.get("state")))
         {

@@ -113,6 +113,43 @@ class WalLifecycleTest
         assertTrue(failedOpens > 0, "no interrupted open failed: the test proved nothing");
     }
 
+    /**
+     * Makes the first open of a new log at {@code log} fail after it wrote the manifest and created the shard
+     * directories, before any segment: a leftover of a HEAD update that cannot be deleted stands in for a full disk.
+     */
+    private void failCreation(final Path log) throws IOException
+    {
+        final Path leftover = Files.createDirectories(log.resolve("HEAD.tmp"));
+        Files.writeString(leftover.resolve("blocker"), "cannot delete a directory that is not empty");
+        assertThrows(ShardwalException.class, () -> ShardedWal.open(options(log)));
+        Files.delete(leftover.resolve("blocker"));
+        Files.delete(leftover);
+        assertTrue(Files.exists(log.resolve(Manifest.FILE_NAME)), "the creation failed after the manifest");
+        assertTrue(Files.isDirectory(ShardedWal.shardDirectory(log, 1)), "and after the shard directories");
+        assertFalse(Files.exists(CrashImages.segmentFile(log, 0, 0)), "but before any segment");
+    }
+
+    /**
+     * Until an open of a new log finishes, LOCK says that its creation did not: a failed creation leaves it so (a
+     * log that never finished opening never held a record), and the open that finishes the log turns it into an
+     * ordinary log.
+     */
+    @Test
+    void shouldMarkALogWhoseCreationDidNotFinishUntilAnOpenFinishesIt() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        failCreation(log);
+        assertEquals("creating", WalLock.fields(log).get("state"));
+        assertEquals(LogFiles.LastStop.NONE, LogFiles.lastWriter(log).stop());
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            assertEquals("NONE", wal.recoveryReport().previousStop());
+            assertEquals("open", WalLock.fields(log).get("state"));
+        }
+        assertEquals("closed", WalLock.fields(log).get("state"));
+        assertEquals(LogFiles.LastStop.CLEAN, LogFiles.lastWriter(log).stop());
+    }
+
     /** Deletes the segment files of {@code shard}, and its directory if {@code directoryToo}. */
     private static void deleteShard(final Path log, final int shard, final boolean directoryToo) throws IOException
     {
