@@ -20,9 +20,10 @@ import io.shardwal.route.Router;
 
 /**
  * Opening and closing a log. Opening for writing checks the manifest before touching anything, takes the lock,
- * creates the log if asked, reads the checkpoint log, recovers every shard from the latest checkpoint and starts
- * the background threads, undoing everything if any step fails. Closing stops the threads, syncs every shard,
- * records a clean stop and releases mappings and lock.
+ * creates the log if asked, refuses a log that lost a shard's segment files (before creating or repairing
+ * anything), reads the checkpoint log, recovers every shard from the latest checkpoint and starts the background
+ * threads, undoing everything if any step fails. Closing stops the threads, syncs every shard, records a clean stop
+ * and releases mappings and lock.
  */
 final class WalLifecycle
 {
@@ -64,7 +65,6 @@ final class WalLifecycle
                 Manifest.of(options).writeTo(directory);
             }
             final Housekeeping[] late = new Housekeeping[1];
-            createShardDirectories(directory, count);
             for (int i = 0; i < count; i++)
             {
                 segments[i] = new ShardSegments(i, ShardedWal.shardDirectory(directory, i), options.segmentSize(),
@@ -73,12 +73,14 @@ final class WalLifecycle
                 shards[i] = new Shard(i, segments[i], options.segmentSize(), options.prepareAhead(), metrics[i],
                     () -> late[0].wakePreparer());
             }
+            // Before any directory is created or file repaired: a refused open leaves the log as it found it
+            refuseLostShards(segments, lock.previousStop() != WalLock.PreviousStop.NONE);
+            createShardDirectories(directory, count);
             housekeeping = new Housekeeping(shards, directory.toString(), options.prepareAhead() > 0,
                 options.syncMode() == SyncMode.ASYNC ? options.syncInterval() : null);
             late[0] = housekeeping;
             checkpoints = CheckpointLog.open(directory, count, true);
             final Checkpoint latest = checkpoints.latest().orElse(null);
-            refuseLostShards(segments, latest);
             final List<RecoveryReport.Repair> repairs = new ArrayList<>();
             for (final CheckpointLog.Problem problem : checkpoints.problems())
             {
@@ -246,26 +248,28 @@ final class WalLifecycle
     }
 
     /**
-     * Refuses a log that held records but has a shard without segment files: starting that shard anew would drop
-     * what it held without a word. A log held records if it has a checkpoint or a shard beyond its first segment
-     * (both only after an open succeeded, when every shard had its first segment); a log whose first open failed
-     * half way through creating the first segments has neither, and recovery finishes it.
+     * Lists every shard's segment files and refuses a log that may hold records but has a shard without any:
+     * starting that shard anew would drop what it held without a word. Once an open of a log finished, every shard
+     * had its first segment and appends could put records in any of them (all of them in the lost one, if every key
+     * routes there): an empty shard is then a loss whatever the other shards hold. Only a log no open ever finished
+     * ({@code LOCK} says its creation did not) never held a record: its missing shard directories and first segments
+     * are the ones its creation did not get to, and this open creates them.
+     *
+     * @param opened whether an open of the log may have finished before, from {@code LOCK} read before the listing
+     *               (false only while it says the log's creation did not finish).
+     * @throws ShardwalException NOT_FOUND naming the first shard without segment files and its directory.
      */
-    private static void refuseLostShards(final ShardSegments[] segments, final Checkpoint latest) throws IOException
+    private static void refuseLostShards(final ShardSegments[] segments, final boolean opened) throws IOException
     {
-        boolean held = latest != null;
-        for (final ShardSegments shard : segments)
+        for (int i = 0; i < segments.length; i++)
         {
-            shard.discover();
-            held |= shard.count() > 1 || shard.firstBase() > 0;
-        }
-        for (int i = 0; i < segments.length && held; i++)
-        {
-            if (segments[i].isEmpty())
+            segments[i].discover();
+            if (opened && segments[i].isEmpty())
             {
                 throw new ShardwalException(ShardwalException.Category.NOT_FOUND, "shard " + i + " has no segment "
-                    + "files (its directory " + segments[i].directory() + " is missing or empty) while the log holds "
-                    + "records: whatever the shard held is gone; refusing to start it anew (restore its files)",
+                    + "files (its directory " + segments[i].directory() + " is missing or empty) while the log may "
+                    + "hold records (an open of it finished before, so any shard may have held some): whatever the "
+                    + "shard held is gone; refusing to start it anew (restore its files)",
                     segments[i].directory(), ShardwalException.NO_OFFSET);
             }
         }

@@ -9,11 +9,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32C;
 
+import io.shardwal.checkpoint.CheckpointLog;
+import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -169,8 +175,7 @@ class WalLifecycleTest
 
     /**
      * A shard whose directory is gone (or emptied) from a log that holds records is damage: starting the shard anew
-     * would drop all it held without a word. Only a log that never held a record (its first open failed before
-     * creating every shard's first segment) may get a shard's first segment on open.
+     * would drop all it held without a word.
      */
     @Test
     void shouldRefuseALogThatLostAShardDirectoryInsteadOfStartingTheShardAnew() throws IOException
@@ -195,14 +200,129 @@ class WalLifecycleTest
             () -> ShardedWal.open(options(checkpointed)));
         assertEquals(ShardwalException.Category.NOT_FOUND, emptied.category());
         assertTrue(emptied.getMessage().contains("shard 1 has no segment files"), emptied.getMessage());
+    }
+
+    /** Every file and directory under {@code log} but LOCK (which a refused open rewrites), with its bytes' CRC. */
+    private static Map<String, String> snapshot(final Path log) throws IOException
+    {
+        final Map<String, String> files = new TreeMap<>();
+        try (java.util.stream.Stream<Path> walk = Files.walk(log))
+        {
+            for (final Path file : (Iterable<Path>)walk::iterator)
+            {
+                final String name = log.relativize(file).toString();
+                if (Files.isDirectory(file))
+                {
+                    files.put(name, "directory");
+                }
+                else if (!file.getFileName().toString().equals(WalLock.FILE_NAME))
+                {
+                    final CRC32C crc = new CRC32C();
+                    crc.update(Files.readAllBytes(file));
+                    files.put(name, Files.size(file) + " bytes, crc32c " + Long.toHexString(crc.getValue()));
+                }
+            }
+        }
+        return files;
+    }
+
+    /** Checks that {@code e} refuses {@code log} for its lost {@code shard}, naming the shard and its directory. */
+    private static void assertLost(final ShardwalException e, final Path log, final int shard)
+    {
+        assertEquals(ShardwalException.Category.NOT_FOUND, e.category(), e.getMessage());
+        assertTrue(e.getMessage().contains("shard " + shard + " has no segment files"), e.getMessage());
+        assertTrue(e.getMessage().contains(ShardedWal.shardDirectory(log, shard).toString()), e.getMessage());
+        assertEquals(ShardedWal.shardDirectory(log, shard), e.file());
+    }
+
+    /**
+     * Records that all sit in the shards' first segments, without any checkpoint, leave no trace of their own once a
+     * shard's directory or its only segment file is gone: the log was opened before, so the open refuses all the
+     * same, and creates, repairs or rewrites nothing in doing so.
+     */
+    @Test
+    void shouldRefuseALogThatLostAShardWhoseRecordsAllSatInFirstSegments() throws IOException
+    {
+        for (final boolean directoryToo : new boolean[] {true, false})
+        {
+            final Path log = dir.resolve("first-segments-" + directoryToo);
+            writeAndClose(log, 20);
+            assertEquals(0, Files.size(log.resolve(CheckpointLog.FILE_NAME)), "no checkpoint");
+            for (int shard = 0; shard < 2; shard++)
+            {
+                try (java.util.stream.Stream<Path> files = Files.list(ShardedWal.shardDirectory(log, shard)))
+                {
+                    assertEquals(List.of(CrashImages.segmentFile(log, shard, 0)), files.toList());
+                }
+                assertTrue(CrashImages.read(CrashImages.segmentFile(log, shard, 0), SegmentDescriptor.DATA_OFFSET,
+                    1)[0] != 0, "shard " + shard + " holds records");
+            }
+            deleteShard(log, 1, directoryToo);
+            final Map<String, String> before = snapshot(log);
+            assertLost(assertThrows(ShardwalException.class, () -> ShardedWal.open(options(log))), log, 1);
+            assertEquals(before, snapshot(log), "the refused open created and changed nothing");
+        }
+    }
+
+    /**
+     * Once an open finished, an empty surviving shard does not make a lost one harmless: every record may have been
+     * routed to the lost shard, and a log that was opened but never written looks the same. Both are refused.
+     */
+    @Test
+    void shouldRefuseALogThatLostAShardEvenWhenTheOtherShardsAreEmpty() throws IOException
+    {
+        final Path oneKey = dir.resolve("one-key");
+        final int written;
+        try (ShardedWal wal = ShardedWal.open(options(oneKey)))
+        {
+            written = RecordAddress.shard(wal.append(new byte[] {7}, new byte[] {1}));
+            wal.append(new byte[] {7}, new byte[] {2});
+        }
+        deleteShard(oneKey, written, true);
+        final Map<String, String> before = snapshot(oneKey);
+        assertLost(assertThrows(ShardwalException.class, () -> ShardedWal.open(options(oneKey))), oneKey, written);
+        assertEquals(before, snapshot(oneKey));
 
         final Path neverWritten = dir.resolve("never-written");
         ShardedWal.open(options(neverWritten)).close();
         deleteShard(neverWritten, 1, true);
-        try (ShardedWal wal = ShardedWal.open(options(neverWritten)))
+        assertLost(assertThrows(ShardwalException.class, () -> ShardedWal.open(options(neverWritten))), neverWritten,
+            1);
+        assertFalse(Files.exists(ShardedWal.shardDirectory(neverWritten, 1)), "no new shard 1 was started");
+    }
+
+    /**
+     * A creation that failed (or was killed) before every shard had its first segment left a log that never held a
+     * record, whichever shard directories and first segments it got to: the next open finishes it.
+     */
+    @Test
+    void shouldFinishALogWhoseCreationStoppedBeforeEveryShardHadItsFirstSegment() throws IOException
+    {
+        // Stopped while creating the shard directories: a process dies after the first ones, and an OS crash before
+        // the log's directory was synced may keep any of them
+        final Path directories = dir.resolve("directories");
+        failCreation(directories);
+        Files.delete(ShardedWal.shardDirectory(directories, 1));
+        try (ShardedWal wal = ShardedWal.open(options(directories)))
         {
-            assertTrue(Files.exists(CrashImages.segmentFile(neverWritten, 1, 0)), "a log without records is finished");
             assertEquals(0, countRecords(wal));
+            assertTrue(Files.exists(CrashImages.segmentFile(directories, 1, 0)), "the creation was finished");
+        }
+
+        // Stopped while creating the first segments, shard by shard: here shard 1's cannot be created
+        final Path segments = dir.resolve("segments");
+        failCreation(segments);
+        final Path blocker = CrashImages.segmentFile(segments, 1, 0).resolveSibling(ShardSegments.fileName(0)
+            + MappedSegment.CREATING_SUFFIX);
+        Files.createDirectories(blocker.resolve("keep"));
+        assertThrows(ShardwalException.class, () -> ShardedWal.open(options(segments)));
+        assertTrue(Files.exists(CrashImages.segmentFile(segments, 0, 0)), "shard 0 got its first segment");
+        assertEquals("creating", WalLock.fields(segments).get("state"));
+        Files.delete(blocker.resolve("keep"));
+        try (ShardedWal wal = ShardedWal.open(options(segments)))
+        {
+            assertEquals(0, countRecords(wal));
+            assertTrue(Files.exists(CrashImages.segmentFile(segments, 1, 0)), "the creation was finished");
         }
     }
 
