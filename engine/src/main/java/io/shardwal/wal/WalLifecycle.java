@@ -141,6 +141,14 @@ final class WalLifecycle
         }
     }
 
+    /**
+     * Opens the log in {@code directory} for reading only: reads its manifest, lists every shard's segment files and
+     * reads its checkpoint log. Creates, locks, repairs and changes nothing, so it may run beside a writer in another
+     * process, even one creating the log right now.
+     *
+     * @throws ShardwalException NOT_FOUND naming a shard without segment files in a log that may hold records (see
+     *                           {@link #refuseLostShards}), CORRUPT for a manifest no log can have.
+     */
     static ShardedWal openReadOnly(final Path directory) throws IOException
     {
         final Manifest manifest = Manifest.read(directory);
@@ -161,12 +169,21 @@ final class WalLifecycle
         }
         final ShardSegments[] segments = new ShardSegments[options.shardCount()];
         final ShardMetrics[] metrics = new ShardMetrics[options.shardCount()];
+        boolean everyShard = true;
         for (int i = 0; i < segments.length; i++)
         {
             segments[i] = new ShardSegments(i, ShardedWal.shardDirectory(directory, i), options.segmentSize(), false,
                 options.maxOpenReaderSegments());
             segments[i].discover();
+            everyShard &= !segments[i].isEmpty();
             metrics[i] = new ShardMetrics(i, options.latencyRecording());
+        }
+        if (!everyShard)
+        {
+            // A writer creating the log gives every shard its first segment before LOCK stops saying the creation did
+            // not finish: with LOCK read after that listing and the shards listed again after LOCK, a shard still
+            // empty then is lost, never one a creation running right now has yet to get to
+            refuseLostShards(segments, WalLock.mayHaveOpened(directory));
         }
         final CheckpointLog checkpoints = CheckpointLog.open(directory, options.shardCount(), false);
         return ShardedWal.assemble(options, new Router(options.router(), options.routerSeed(), options.shardCount()),

@@ -295,6 +295,15 @@ final class WalLock implements AutoCloseable
             : PreviousStop.POSSIBLE_OS_CRASH;
     }
 
+    /**
+     * Whether an open of the existing log in {@code directory} may have finished: false only while its LOCK says
+     * that the log's creation did not (an empty or missing LOCK cannot say so). Reads only, takes no lock.
+     */
+    static boolean mayHaveOpened(final Path directory) throws IOException
+    {
+        return classify(fields(directory), true) != PreviousStop.NONE;
+    }
+
     /** The fields of {@code directory/LOCK}, in file order; empty if there is none or it is empty. */
     static Map<String, String> fields(final Path directory) throws IOException
     {

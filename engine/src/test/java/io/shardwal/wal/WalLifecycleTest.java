@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
@@ -324,6 +325,95 @@ class WalLifecycleTest
             assertEquals(0, countRecords(wal));
             assertTrue(Files.exists(CrashImages.segmentFile(segments, 1, 0)), "the creation was finished");
         }
+    }
+
+    /**
+     * A read-only open of a log that lost a shard's directory or its only segment file, while the log may hold
+     * records, refuses as the writer's open does instead of showing an empty shard; and it writes nothing.
+     */
+    @Test
+    void shouldRefuseAReadOnlyOpenOfALogThatLostAShard() throws IOException
+    {
+        for (final boolean directoryToo : new boolean[] {true, false})
+        {
+            final Path log = dir.resolve("read-only-" + directoryToo);
+            writeAndClose(log, 20);
+            deleteShard(log, 1, directoryToo);
+            final Map<String, String> before = snapshot(log);
+            final String lock = Files.readString(log.resolve(WalLock.FILE_NAME));
+            assertLost(assertThrows(ShardwalException.class, () -> ShardedWal.openReadOnly(log)), log, 1);
+            assertEquals(before, snapshot(log));
+            assertEquals(lock, Files.readString(log.resolve(WalLock.FILE_NAME)));
+        }
+    }
+
+    /** A read-only open of a log whose creation stopped part way shows it as it is: empty, shards missing. */
+    @Test
+    void shouldOpenReadOnlyALogWhoseCreationStoppedPartWay() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        failCreation(log);
+        Files.delete(ShardedWal.shardDirectory(log, 1));
+        final Map<String, String> before = snapshot(log);
+        try (ShardedWal reader = ShardedWal.openReadOnly(log))
+        {
+            assertEquals(0, countRecords(reader));
+        }
+        assertEquals(before, snapshot(log), "a read-only open creates nothing");
+    }
+
+    /**
+     * A read-only open racing a writer that creates the log finds shards the creation has yet to get to: they are
+     * not lost, so it opens and never refuses, even when the creation finishes between its listing of the shards and
+     * its reading of LOCK (an open that trusted that first listing would refuse now and then).
+     */
+    @Test
+    void shouldOpenReadOnlyALogThatAWriterIsCreatingRightNow() throws Exception
+    {
+        final int logs = 30;
+        final AtomicInteger created = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread writer = Thread.ofPlatform().start(() ->
+        {
+            try
+            {
+                for (int i = 0; i < logs; i++)
+                {
+                    final Path log = dir.resolve("log-" + i);
+                    ShardedWal.open(options(log).toBuilder().shardCount(8).build()).close();
+                    created.incrementAndGet();
+                }
+            }
+            catch (final RuntimeException | Error e)
+            {
+                failure.set(e);
+                created.set(logs);
+            }
+        });
+        int duringCreation = 0;
+        try
+        {
+            for (int current = created.get(); current < logs; current = created.get())
+            {
+                final Path log = dir.resolve("log-" + current);
+                final boolean creating = "creating".equals(WalLock.fields(log).get("state"));
+                try (ShardedWal reader = ShardedWal.openReadOnly(log))
+                {
+                    assertEquals(8, reader.shardCount());
+                    duringCreation += creating ? 1 : 0;
+                }
+                catch (final ShardwalException e)
+                {
+                    assertTrue(e.getMessage().contains("no shardwal log in"), e.getMessage()); // no manifest yet
+                }
+            }
+        }
+        finally
+        {
+            writer.join();
+        }
+        assertEquals(null, failure.get());
+        assertTrue(duringCreation > 0, "no read-only open ran during a creation: the test proved nothing");
     }
 
     /**
