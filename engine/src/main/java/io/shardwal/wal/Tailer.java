@@ -25,11 +25,14 @@ import io.shardwal.mmap.ShardwalException;
  * (the mapping stays valid) and moves on normally; a tailer that has to <em>open</em> a pruned segment fails with
  * PRUNED.
  *
- * <p>The start must be a record position: 0, a segment's start, a position an append or a record returned, or a
- * checkpoint's. An aligned position inside a record is an {@link IllegalArgumentException} naming the record that
- * holds it, thrown by the first {@link #poll} that can tell: at once if writers have claimed past the start, else
- * once they do (until then the tailer waits there as at any position not written yet). Telling costs one walk over
- * the frames of the start's segment up to the start, and only when the start does not read as a committed record.
+ * <p>The start must be a record position: 0, a segment's start, a position an append or a record returned, a
+ * tailer's {@link #position()}, or a checkpoint's. An aligned position inside a record is an
+ * {@link IllegalArgumentException} naming the record that holds it, thrown by the first {@link #poll} that can tell:
+ * at once if writers have claimed past the start, else once they do (until then the tailer waits there as at any
+ * position not written yet). Telling costs one walk over the frames of the start's segment up to the start, and only
+ * when the start does not read as a committed record. A segment's last 8 bytes are too few for a frame: a start there
+ * is the segment's end if the segment's last frame ends before it (a tailer that stopped after that frame stands
+ * there), and inside a record (or the padding that ends the segment) if the last frame covers it.
  *
  * <p><b>Threads.</b> Not thread-safe: one tailer per thread; any number of tailers per shard.
  */
@@ -131,6 +134,10 @@ public final class Tailer implements AutoCloseable, FrameHandler
                         }
                         break;
                     }
+                    if (startWalk >= 0 && !isFrameBoundary())
+                    {
+                        break; // a start in the segment's last bytes, which writers have not reached yet
+                    }
                     position = segment.endPosition();
                     closeSegment();
                 }
@@ -186,24 +193,32 @@ public final class Tailer implements AutoCloseable, FrameHandler
      */
     private void checkStartWhileWaiting()
     {
-        final long startOffset = startPosition - base();
-        if (reader.position() != startPosition || segment.claimedLimit() <= startOffset)
+        if (reader.position() == startPosition && segment.claimedLimit() > startPosition - base())
         {
-            return;
+            isFrameBoundary();
         }
-        final long frame = SegmentScanner.frameBoundary(segment, startWalk, startOffset);
-        if (frame == startOffset)
-        {
-            startWalk = -1;
-        }
-        else if (frame < 0)
+    }
+
+    /**
+     * Walks on towards the start ({@link SegmentScanner#frameBoundary}): true once it is known to be a frame
+     * boundary, false while that cannot be told yet.
+     *
+     * @throws IllegalArgumentException if the start lies inside a frame.
+     */
+    private boolean isFrameBoundary()
+    {
+        final long frame = SegmentScanner.frameBoundary(segment, startWalk, startPosition - base());
+        if (frame < 0)
         {
             startWalk = -1 - frame;
+            return false;
         }
-        else
+        if (frame < startPosition - base())
         {
             throw notARecordPosition(frame);
         }
+        startWalk = -1;
+        return true;
     }
 
     private IllegalArgumentException notARecordPosition(final long frameOffset)
