@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.shardwal.mmap.CommittedPrefix;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
 
@@ -49,6 +50,8 @@ final class ShardSegments implements AutoCloseable
         int readers;
         boolean pinned;
         long lastUse;
+        /** What readers learnt of the file's committed frames; created by the first reader that asks. */
+        CommittedPrefix prefix;
 
         Entry(final long base, final Path file)
         {
@@ -336,6 +339,24 @@ final class ShardSegments implements AutoCloseable
             + " lies in a segment that was pruned; the oldest segment starts at "
             + (entries.isEmpty() ? "(none left)" : entries.firstKey()), fileFor(base), ShardwalException.NO_OFFSET,
             cause);
+    }
+
+    /**
+     * What readers learnt of the committed frames of {@code segment}'s file ({@link CommittedPrefix}), kept while the
+     * file is listed; for a pruned segment, a new one that is not kept.
+     */
+    synchronized CommittedPrefix committedPrefix(final MappedSegment segment)
+    {
+        final Entry entry = entries.get(segment.basePosition());
+        if (entry == null)
+        {
+            return new CommittedPrefix();
+        }
+        if (entry.prefix == null)
+        {
+            entry.prefix = new CommittedPrefix();
+        }
+        return entry.prefix;
     }
 
     synchronized void release(final MappedSegment segment)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import io.shardwal.mmap.CommittedPrefix;
 import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.FrameHandler;
 import io.shardwal.mmap.FrameReader;
@@ -30,15 +31,25 @@ import io.shardwal.mmap.ShardwalException;
  * {@link IllegalArgumentException} naming the record that holds it, thrown by the first {@link #poll} that can tell:
  * at once if writers have claimed past the start, else once they do (until then the tailer waits there as at any
  * position not written yet). Telling costs one walk over the frames of the start's segment up to the start, and only
- * when the start does not read as a committed record. A segment's last 8 bytes are too few for a frame: a start there
- * is the segment's end if the segment's last frame ends before it (a tailer that stopped after that frame stands
- * there), and inside a record (or the padding that ends the segment) if the last frame covers it.
+ * when the start does not read as a committed record.
+ *
+ * <p>A record inside a batch is written before its batch commits, and stays in the bytes of a batch that never does:
+ * one whose writer failed is committed as padding, one whose writer died is set aside as padding by recovery. So a
+ * start at such a record waits until its batch has committed, and is a start inside that padding once the batch
+ * turns out to be padding. Telling walks the segment's committed frames once for all readers of the segment
+ * ({@link CommittedPrefix}): a start below where that walk got costs no walk.
+ *
+ * <p>A segment's last 8 bytes are too few for a frame: a start there is the segment's end if the segment's last
+ * frame ends before it (a tailer that stopped after that frame stands there), and inside a record (or the padding
+ * that ends the segment) if the last frame covers it.
  *
  * <p><b>Threads.</b> Not thread-safe: one tailer per thread; any number of tailers per shard.
  */
 public final class Tailer implements AutoCloseable, FrameHandler
 {
-    private static final ValueLayout.OfInt COMMIT_WORD = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** An int of a frame header (the commit word, the header word): little-endian. */
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final NotYet NOT_YET = new NotYet();
 
     private final int shard;
     private final ShardSegments segments;
@@ -167,6 +178,10 @@ public final class Tailer implements AutoCloseable, FrameHandler
             }
             return read;
         }
+        catch (final NotYet e)
+        {
+            return 0;
+        }
         catch (final ShardwalException e)
         {
             if (startWalk >= 0 && e.category() == ShardwalException.Category.CORRUPT
@@ -224,7 +239,7 @@ public final class Tailer implements AutoCloseable, FrameHandler
     private IllegalArgumentException notARecordPosition(final long frameOffset)
     {
         // The commit word, little-endian: +length, or -length while the frame is being written.
-        final long frameLength = Math.abs((long)segment.data().get(COMMIT_WORD, frameOffset));
+        final long frameLength = Math.abs((long)segment.data().get(INT, frameOffset));
         return new IllegalArgumentException("shard " + shard + ": position " + startPosition + " is not a record "
             + "position: it lies inside the frame at position " + (base() + frameOffset) + " (" + frameLength
             + " bytes) of " + segment.file());
@@ -238,8 +253,38 @@ public final class Tailer implements AutoCloseable, FrameHandler
     @Override
     public void onFrame(final FrameView frame)
     {
+        if (startWalk >= 0)
+        {
+            checkFirstRecord(frame);
+        }
         record.wrap(shard, frame);
         handler.onRecord(record);
+    }
+
+    /**
+     * The first record read from a start not known to be a record position yet. A committed frame there proves the
+     * start, unless it is a record inside a batch: those are written before their batch commits and stay in the bytes
+     * under the padding of a batch that never does, so such a record is one only once its batch has committed
+     * ({@link CommittedPrefix}). Until then the reader stays at it (as at a record not committed yet).
+     */
+    private void checkFirstRecord(final FrameView frame)
+    {
+        final int word = frame.buffer().get(INT, frame.frameOffset() + FrameDescriptor.TYPE_OFFSET);
+        if ((FrameDescriptor.flagsOf(word) & FrameDescriptor.FLAG_BATCH_RECORD) != 0)
+        {
+            final long found = segments.committedPrefix(segment).tell(segment, startWalk, frame.frameOffset(),
+                frame.frameOffset() + frame.alignedLength());
+            if (found < 0)
+            {
+                startWalk = -1 - found;
+                throw NOT_YET;
+            }
+            if (found < frame.frameOffset())
+            {
+                throw notARecordPosition(found);
+            }
+        }
+        startWalk = -1;
     }
 
     private boolean openSegment()
@@ -291,5 +336,16 @@ public final class Tailer implements AutoCloseable, FrameHandler
     public String toString()
     {
         return "Tailer{shard=" + shard + ", position=" + position + '}';
+    }
+
+    /** Stops the segment's reader at the record it is delivering: the start is not known to be one yet. */
+    private static final class NotYet extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        NotYet()
+        {
+            super(null, null, false, false);
+        }
     }
 }
