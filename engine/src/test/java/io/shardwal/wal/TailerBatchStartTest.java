@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,7 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.shardwal.mmap.BatchSource;
 import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentAppender;
@@ -384,47 +381,6 @@ class TailerBatchStartTest
             }
             wal.appendBatch(batch);
             latest.set(batch.address(random.nextInt(size)));
-        }
-    }
-
-    /**
-     * {@code count} records of a 1-byte key and a 1-byte value; {@code whileWriting} runs as record {@code holdAt}
-     * is copied, when the records before it are written and the batch is not committed.
-     */
-    private record HeldBatch(int count, int holdAt, Runnable whileWriting) implements BatchSource
-    {
-        @Override
-        public int size()
-        {
-            return count;
-        }
-
-        @Override
-        public int keyLength(final int index)
-        {
-            return 1;
-        }
-
-        @Override
-        public int valueLength(final int index)
-        {
-            return 1;
-        }
-
-        @Override
-        public void copyKey(final int index, final MemorySegment destination, final long offset)
-        {
-            destination.set(ValueLayout.JAVA_BYTE, offset, (byte)index);
-        }
-
-        @Override
-        public void copyValue(final int index, final MemorySegment destination, final long offset)
-        {
-            if (index == holdAt)
-            {
-                whileWriting.run();
-            }
-            destination.set(ValueLayout.JAVA_BYTE, offset, (byte)index);
         }
     }
 }

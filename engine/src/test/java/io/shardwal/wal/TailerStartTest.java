@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,7 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.shardwal.mmap.BatchSource;
 import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentAppender;
@@ -198,7 +196,7 @@ class TailerStartTest
             {
                 assertEquals(0, atThird.poll(r -> { }, 10));
                 final long[] written = new long[3];
-                new SegmentAppender(segment).appendBatch(new OneByteRecords(3, () ->
+                new SegmentAppender(segment).appendBatch(new HeldBatch(3, 1, () ->
                 {
                     assertEquals(0, atSecond.poll(r -> { }, 10), "a record of a batch being written: wait");
                     assertEquals(0, atThird.poll(r -> { }, 10), "a record of a batch being written: wait");
@@ -208,44 +206,6 @@ class TailerStartTest
                 assertEquals(1, atThird.poll(r -> positions.add(r.position()), 10));
             }
             assertEquals(List.of(second, third, third), positions);
-        }
-    }
-
-    /** {@code count} records of a 1-byte key and a 1-byte value; {@code whileWriting} runs as record 1 is copied. */
-    private record OneByteRecords(int count, Runnable whileWriting) implements BatchSource
-    {
-        @Override
-        public int size()
-        {
-            return count;
-        }
-
-        @Override
-        public int keyLength(final int index)
-        {
-            return 1;
-        }
-
-        @Override
-        public int valueLength(final int index)
-        {
-            return 1;
-        }
-
-        @Override
-        public void copyKey(final int index, final MemorySegment destination, final long offset)
-        {
-            destination.set(ValueLayout.JAVA_BYTE, offset, (byte)index);
-        }
-
-        @Override
-        public void copyValue(final int index, final MemorySegment destination, final long offset)
-        {
-            if (index == 1)
-            {
-                whileWriting.run();
-            }
-            destination.set(ValueLayout.JAVA_BYTE, offset, (byte)index);
         }
     }
 
