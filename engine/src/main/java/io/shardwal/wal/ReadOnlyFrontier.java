@@ -101,8 +101,9 @@ final class ReadOnlyFrontier
             final long size = segments.segmentSize();
             // Segments below the last claimed end were claimed up to their end: only those from it on can have
             // moved, so a claim the writer never commits costs one walk over the segments written past it in all,
-            // not one per call.
-            final long known = Math.max(committed, segments.readOnlyClaimed());
+            // not one per call. Claims grow only within one writer, though: that end is checked against the tail.
+            final long last = segments.readOnlyClaimed();
+            final long known = last > committed && stillClaimed(segments, last) ? last : committed;
             final long from = Math.max(known, segments.firstBase());
             long claimed = known;
             for (long base = from - from % size; ; base += size)
@@ -133,6 +134,30 @@ final class ReadOnlyFrontier
             }
             segments.readOnlyClaimed(claimed);
             return claimed;
+        }
+    }
+
+    /**
+     * Whether the writer's tail counters still reach {@code position}, the claimed end a read-only open saw last.
+     * They may not: a writer that crashed after claiming bytes it never wrote left its tail past its records, and
+     * the next writer's recovery cut that tail back to them (and claims again from there).
+     */
+    private static boolean stillClaimed(final ShardSegments segments, final long position)
+    {
+        final long size = segments.segmentSize();
+        final long base = (position - 1) - (position - 1) % size;
+        final MappedSegment segment = acquire(segments, base);
+        if (segment == null)
+        {
+            return false;
+        }
+        try
+        {
+            return base + Math.min(segment.tailAcquire(), segment.capacity()) >= position;
+        }
+        finally
+        {
+            segments.release(segment);
         }
     }
 

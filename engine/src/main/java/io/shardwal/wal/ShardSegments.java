@@ -39,7 +39,10 @@ final class ShardSegments implements AutoCloseable
     private boolean closed;
     /** Committed frontier last seen by a read-only open (a cache for {@link ReadOnlyFrontier}). */
     private long readOnlyFrontier;
-    /** How far a read-only open last saw the writer claim: claims only grow, so the next look starts there. */
+    /**
+     * How far a read-only open last saw the writer claim: claims only grow while one writer runs, so the next look
+     * starts there once it has checked that the tail counters still reach it (a new writer's recovery may cut them).
+     */
     private long readOnlyClaimed;
 
     private static final class Entry
@@ -105,9 +108,10 @@ final class ShardSegments implements AutoCloseable
         return readOnlyClaimed;
     }
 
+    /** Sets it, lower too: a recovery may have cut the claims a crashed writer never wrote. */
     synchronized void readOnlyClaimed(final long position)
     {
-        readOnlyClaimed = Math.max(readOnlyClaimed, position);
+        readOnlyClaimed = position;
     }
 
     /**

@@ -221,6 +221,37 @@ class StatsTest
         }
     }
 
+    /**
+     * A writer that crashed after claiming bytes it never wrote leaves a tail counter past its records; the next
+     * writer's recovery cuts that tail back. A read-only open that saw the crashed writer's claims must not go on
+     * reporting them (as bytes in flight) once the new writer has recovered: claims grow only within one writer.
+     */
+    @Test
+    void shouldNotReportTheClaimsOfACrashedWriterOnceRecoveryCutThem() throws Exception
+    {
+        final long committed;
+        try (ShardedWal writer = ShardedWal.open(oneShard()))
+        {
+            writer.append(KEY, new byte[VALUE_LENGTH]);
+            committed = writer.committedPosition(0);
+        }
+        final Path log = oneShard().directory();
+        CrashImages.setTail(CrashImages.segmentFile(log, 0, 0), committed + 4 * CLAIM_FRAME);
+        CrashImages.markCrashed(log, true);
+        try (ShardedWal reader = ShardedWal.openReadOnly(log))
+        {
+            assertEquals(committed + 4 * CLAIM_FRAME, shardStats(reader).claimedPosition());
+            try (ShardedWal writer = ShardedWal.open(oneShard()))
+            {
+                assertEquals(committed, shardStats(writer).claimedPosition());
+                assertEquals(committed, shardStats(reader).claimedPosition());
+                assertEquals(0, shardStats(reader).inFlightBytes());
+                writer.append(KEY, new byte[VALUE_LENGTH]);
+                assertEquals(committed + CLAIM_FRAME, shardStats(reader).claimedPosition());
+            }
+        }
+    }
+
     /** Waits for the preparer to have created the segment ahead of the writer's. */
     private static void awaitSegments(final ShardedWal wal, final int count)
     {
