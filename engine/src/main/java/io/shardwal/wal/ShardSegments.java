@@ -227,6 +227,23 @@ final class ShardSegments implements AutoCloseable
         {
             return MappedSegment.create(file, base, segmentSize, shard);
         }
+        // Mapping and syncing go through FileChannels, which an interrupt closes: set it aside as create() does
+        final boolean interrupted = Thread.interrupted();
+        try
+        {
+            return takeOver(file, base);
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private MappedSegment takeOver(final Path file, final long base) throws IOException
+    {
         final MappedSegment leftover = MappedSegment.openReadWrite(file);
         try
         {

@@ -126,6 +126,31 @@ class ShardRollTest
         }
     }
 
+    /** Taking such a file over maps it and syncs the directory: an interrupt must not fail that either. */
+    @Test
+    void shouldTakeOverTheLeftOverFileForAnInterruptedWriter() throws Exception
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(4096)
+            .prepareAhead(0).syncMode(SyncMode.ASYNC).build()))
+        {
+            io.shardwal.mmap.MappedSegment.create(wal.segments(0).fileFor(4096), 4096, 4096, 0).close();
+            Thread.currentThread().interrupt();
+            try
+            {
+                for (int i = 0; i < 6; i++)
+                {
+                    wal.append(new byte[] {1}, new byte[1000]);
+                    assertTrue(Thread.currentThread().isInterrupted(), "append " + i + " kept the interrupt");
+                }
+            }
+            finally
+            {
+                Thread.interrupted();
+            }
+            assertEquals(1, wal.stats().shards().get(0).rolls());
+        }
+    }
+
     /** One one-byte record whose first {@link #size()} call blocks until the test releases it. */
     private static final class HeldSource implements BatchSource
     {
