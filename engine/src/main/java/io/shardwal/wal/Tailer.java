@@ -265,12 +265,14 @@ public final class Tailer implements AutoCloseable, FrameHandler
      * The first record read from a start not known to be a record position yet. A committed frame there proves the
      * start, unless it is a record inside a batch: those are written before their batch commits and stay in the bytes
      * under the padding of a batch that never does, so such a record is one only once its batch has committed
-     * ({@link CommittedPrefix}). Until then the reader stays at it (as at a record not committed yet).
+     * ({@link CommittedPrefix}). Until then the reader stays at it (as at a record not committed yet). A record the
+     * reader reached past the start went through committed frames from it (a batch header, padding): proven.
      */
     private void checkFirstRecord(final FrameView frame)
     {
         final int word = frame.buffer().get(INT, frame.frameOffset() + FrameDescriptor.TYPE_OFFSET);
-        if ((FrameDescriptor.flagsOf(word) & FrameDescriptor.FLAG_BATCH_RECORD) != 0)
+        if ((FrameDescriptor.flagsOf(word) & FrameDescriptor.FLAG_BATCH_RECORD) != 0
+            && frame.frameOffset() == startPosition - base())
         {
             final long found = segments.committedPrefix(segment).tell(segment, startWalk, frame.frameOffset(),
                 frame.frameOffset() + frame.alignedLength());

@@ -113,6 +113,31 @@ class TailerBatchStartTest
         }
     }
 
+    /**
+     * A start at a committed batch's header is proven by that header: its records are delivered at once, however
+     * long an earlier batch takes to be written (a checkpoint or an append's position can be a batch header).
+     */
+    @Test
+    void shouldDeliverAtOnceTheRecordsOfACommittedBatchStartedAtItsHeader() throws IOException
+    {
+        try (ShardedWal wal = open("log"))
+        {
+            final long later = BATCH + BATCH_LENGTH;
+            final List<Long> seen = new ArrayList<>();
+            appendBatch(wal, () ->
+            {
+                final long[] positions = new long[2];
+                assertEquals(later, wal.shard(0).appendBatch(new HeldBatch(2, -1, null), positions,
+                    new FrameClaim()));
+                try (Tailer tailer = wal.tailer(0, later))
+                {
+                    assertEquals(2, poll(tailer, seen), "the batch at the start is committed");
+                }
+                assertEquals(List.of(positions[0], positions[1]), seen);
+            });
+        }
+    }
+
     @Test
     void shouldRefuseAStartAtARecordOfABatchWhoseFillFailed() throws IOException
     {
