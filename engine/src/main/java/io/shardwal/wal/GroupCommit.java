@@ -144,20 +144,44 @@ final class GroupCommit
 
     /**
      * After {@link #fail}: waits until no action runs any more (one may have started just before the failure).
-     * Returns false if one still runs after {@code timeoutNanos}.
+     * Returns false if one still runs after {@code timeoutNanos}. The caller parks until the leader wakes it; an
+     * interrupt does not end the wait (the action may still hold the mapping) and is set aside while parked, or
+     * every park would return at once, and restored on the way out.
      */
     boolean awaitNoAction(final long timeoutNanos)
     {
         final long deadline = System.nanoTime() + timeoutNanos;
-        while (leading.get())
+        boolean interrupted = Thread.interrupted();
+        try
         {
-            if (System.nanoTime() > deadline)
+            while (leading.get())
             {
-                return false;
+                final long remaining = deadline - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    return false;
+                }
+                synchronized (waitersLock)
+                {
+                    // Re-checked under the lock: the leader clears "leading" before it takes the lock to wake waiters.
+                    if (!leading.get())
+                    {
+                        return true;
+                    }
+                    register();
+                }
+                LockSupport.parkNanos(this, remaining);
+                interrupted |= Thread.interrupted();
             }
-            LockSupport.parkNanos(100_000);
+            return true;
         }
-        return true;
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     long completedGeneration()
@@ -192,13 +216,19 @@ final class GroupCommit
             {
                 return;
             }
-            if (waiterCount == waiters.length)
-            {
-                waiters = Arrays.copyOf(waiters, waiterCount * 2);
-            }
-            waiters[waiterCount++] = Thread.currentThread();
+            register();
         }
         LockSupport.park(this);
+    }
+
+    /** Adds the calling thread to those the next {@link #wakeAll} unparks; call holding the waiters' lock. */
+    private void register()
+    {
+        if (waiterCount == waiters.length)
+        {
+            waiters = Arrays.copyOf(waiters, waiterCount * 2);
+        }
+        waiters[waiterCount++] = Thread.currentThread();
     }
 
     private void wakeAll()

@@ -99,9 +99,61 @@ class GroupCommitTest
         assertEquals(1, commit.completedGeneration());
     }
 
+    /**
+     * Close waits for a running action with its thread possibly interrupted: it must park until the action ends,
+     * not spin (a park returns at once while the interrupt is set), and return with the interrupt still set.
+     */
+    @Test
+    void shouldParkAnInterruptedCloseUntilTheRunningActionEndsAndKeepItsInterrupt() throws Exception
+    {
+        final GroupCommit commit = new GroupCommit();
+        final CountDownLatch leading = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Thread leader = Thread.ofPlatform().start(() -> commit.await(() ->
+        {
+            leading.countDown();
+            awaitUninterruptibly(release);
+        }, FAILURES));
+        assertTrue(leading.await(10, TimeUnit.SECONDS));
+        commit.fail(new IllegalStateException("closed"));
+
+        final AtomicBoolean noAction = new AtomicBoolean();
+        final AtomicBoolean interruptedAfter = new AtomicBoolean();
+        final Thread closer = Thread.ofPlatform().start(() ->
+        {
+            Thread.currentThread().interrupt();
+            noAction.set(commit.awaitNoAction(TimeUnit.SECONDS.toNanos(30)));
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        });
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!parkedOn(closer, commit, Thread.State.TIMED_WAITING) && System.nanoTime() < deadline)
+        {
+            Thread.sleep(1);
+        }
+        assertTrue(parkedOn(closer, commit, Thread.State.TIMED_WAITING), "the interrupted closer parks: "
+            + closer.getState() + ", " + commit.parkedWaiters() + " registrations");
+        final int registrations = commit.parkedWaiters();
+        Thread.sleep(50);
+        assertTrue(parkedOn(closer, commit, Thread.State.TIMED_WAITING), "and stays parked");
+        assertTrue(registrations <= 2, registrations + " registrations");
+        assertEquals(registrations, commit.parkedWaiters(), "no new registration while parked");
+
+        release.countDown();
+        leader.join(TimeUnit.SECONDS.toMillis(10));
+        closer.join(TimeUnit.SECONDS.toMillis(10));
+        assertFalse(closer.isAlive(), "the leader's end woke the closer");
+        assertTrue(noAction.get(), "no action runs any more");
+        assertTrue(interruptedAfter.get(), "the interrupt is kept");
+    }
+
     private static boolean parkedOn(final Thread thread, final Object blocker)
     {
-        return thread.getState() == Thread.State.WAITING && LockSupport.getBlocker(thread) == blocker;
+        return parkedOn(thread, blocker, Thread.State.WAITING);
+    }
+
+    private static boolean parkedOn(final Thread thread, final Object blocker, final Thread.State state)
+    {
+        return thread.getState() == state && LockSupport.getBlocker(thread) == blocker;
     }
 
     private static void awaitUninterruptibly(final CountDownLatch latch) throws IOException
