@@ -16,6 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.mmap.Uninterrupted;
 
 /**
  * {@code checkpoints.log} and {@code HEAD}: every checkpoint of a log, in the order they were created.
@@ -255,6 +256,8 @@ public final class CheckpointLog implements AutoCloseable
     /**
      * Appends a checkpoint (forced to disk), then points HEAD at it. The caller has made the positions durable.
      * If HEAD cannot be replaced, the checkpoint still exists (the log is the truth) and the next open repairs HEAD.
+     * The caller's interrupt is set aside meanwhile ({@link Uninterrupted}): it would close the log's channel for
+     * good, or fail the HEAD replacement after the entry was written.
      *
      * @throws IllegalArgumentException if the id is invalid or already in the log.
      */
@@ -266,6 +269,12 @@ public final class CheckpointLog implements AutoCloseable
             throw new IllegalArgumentException("a checkpoint of this log has " + shardCount + " positions, not "
                 + positions.length);
         }
+        return Uninterrupted.call(() -> appendEntry(id, timestampNanos, positions));
+    }
+
+    private Checkpoint appendEntry(final byte[] id, final long timestampNanos, final long[] positions)
+        throws IOException
+    {
         lock.lock();
         try
         {
@@ -393,7 +402,8 @@ public final class CheckpointLog implements AutoCloseable
 
     /**
      * Rewrites the log keeping the newest {@code keep} entries (temporary file, force, rename, directory sync),
-     * holding the append lock throughout. HEAD keeps naming the newest entry (it is removed if none is kept).
+     * holding the append lock throughout. HEAD keeps naming the newest entry (it is removed if none is kept). The
+     * caller's interrupt is set aside meanwhile ({@link Uninterrupted}), or it would fail the rewrite half way.
      */
     public Compaction compact(final int keep) throws IOException
     {
@@ -401,6 +411,11 @@ public final class CheckpointLog implements AutoCloseable
         {
             throw new IllegalArgumentException("keep must not be negative, not " + keep);
         }
+        return Uninterrupted.call(() -> rewrite(keep));
+    }
+
+    private Compaction rewrite(final int keep) throws IOException
+    {
         lock.lock();
         try
         {

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.Uninterrupted;
 
 /**
  * {@code HEAD}: the id of the latest checkpoint, {@code [u16 LE length][id bytes]} (the original design's format,
@@ -25,9 +26,15 @@ final class HeadFile
     {
     }
 
+    /** Replaces HEAD with one naming {@code id}; the caller's interrupt is set aside meanwhile. */
     static void write(final Path directory, final byte[] id) throws IOException
     {
         CheckpointDescriptor.checkId(id);
+        Uninterrupted.run(() -> replace(directory, id));
+    }
+
+    private static void replace(final Path directory, final byte[] id) throws IOException
+    {
         final Path temporary = directory.resolve(FILE_NAME + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))

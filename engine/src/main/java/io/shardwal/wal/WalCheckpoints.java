@@ -14,6 +14,7 @@ import io.shardwal.checkpoint.CheckpointDescriptor;
 import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.mmap.Uninterrupted;
 
 /**
  * Checkpoints of a writable log: consistent cuts across all shards, pruning below them, and compaction of the
@@ -24,6 +25,10 @@ import io.shardwal.mmap.ShardwalException;
  * claimed before the call has committed (or the commit-wait timeout passes: TIMEOUT naming the shard and the
  * stuck position), records the committed frontier, msyncs the shard up to it (in every sync mode), then appends
  * the entry to {@code checkpoints.log} (forced) and replaces HEAD.
+ *
+ * <p>Creation and pruning run with the caller's interrupt set aside ({@link Uninterrupted}) and restored after: an
+ * interrupt would otherwise fail them half way (segment files deleted but the directory not synced, an entry written
+ * but HEAD not replaced) and report IO for what happened, and the commit wait would spin instead of parking.
  *
  * <p><b>Threads.</b> Thread-safe; creation, compaction and pruning are serialised, appends are never blocked.
  */
@@ -55,7 +60,7 @@ final class WalCheckpoints
             throw new IllegalArgumentException("checkpoint id " + Checkpoint.idText(id) + " already exists; ids are "
                 + "unique (choose another, or compact it away first)");
         }
-        return log.locked(() ->
+        return Uninterrupted.call(() -> log.locked(() ->
         {
             final long[] positions = new long[shards.length];
             for (int i = 0; i < shards.length; i++)
@@ -68,7 +73,7 @@ final class WalCheckpoints
             }
             final Instant now = Instant.now();
             return log.append(id, now.getEpochSecond() * 1_000_000_000L + now.getNano(), positions);
-        });
+        }));
     }
 
     /** Waits until everything claimed in {@code shard} before this call has committed; returns the frontier. */
@@ -105,7 +110,7 @@ final class WalCheckpoints
     PruneResult pruneBefore(final byte[] id) throws IOException
     {
         final Checkpoint checkpoint = log.require(id);
-        return log.locked(() ->
+        return Uninterrupted.call(() -> log.locked(() ->
         {
             int deleted = 0;
             long bytes = 0;
@@ -132,7 +137,7 @@ final class WalCheckpoints
                 }
             }
             return new PruneResult(deleted, bytes);
-        });
+        }));
     }
 
     CheckpointLog.Compaction compact(final int keep) throws IOException

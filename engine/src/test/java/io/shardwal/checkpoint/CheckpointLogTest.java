@@ -57,6 +57,40 @@ class CheckpointLogTest
         return Files.readAllBytes(logFile());
     }
 
+    /**
+     * An interrupted caller's append would close the log's channel for good (every later append failing) and its
+     * HEAD replacement would fail after the entry was written; its compaction would fail half way. The interrupt
+     * is set aside for the step and kept for the caller.
+     */
+    @Test
+    void shouldAppendAndCompactOnAnInterruptedThreadAndKeepItsInterrupt() throws IOException
+    {
+        try (CheckpointLog log = CheckpointLog.open(dir, 2, true))
+        {
+            Thread.currentThread().interrupt();
+            try
+            {
+                log.append(id("a"), 1, new long[] {64, 128});
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept after the append");
+                log.append(id("b"), 2, new long[] {128, 256});
+                log.append(id("c"), 3, new long[] {192, 384});
+                final CheckpointLog.Compaction compaction = log.compact(2);
+                assertEquals(2, compaction.after());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept after the compaction");
+            }
+            finally
+            {
+                Thread.interrupted();
+            }
+            log.append(id("d"), 4, new long[] {256, 512});
+        }
+        try (CheckpointLog reopened = CheckpointLog.open(dir, 2, true))
+        {
+            assertEquals(List.of(), reopened.problems(), "HEAD names the newest entry");
+            assertEquals(List.of("b", "c", "d"), reopened.list().stream().map(Checkpoint::idText).toList());
+        }
+    }
+
     @Test
     void shouldReadAndWriteTheGoldenLogAndHeadByteForByte() throws IOException
     {

@@ -205,6 +205,68 @@ class CheckpointTest
         }
     }
 
+    /**
+     * Pruning on an interrupted thread: the files were deleted, then the directory sync's FileChannel refused the
+     * interrupted thread and the prune reported IO for what it had done. It now prunes and keeps the interrupt.
+     */
+    @Test
+    void shouldPruneOnAnInterruptedThreadAndKeepItsInterrupt()
+    {
+        try (ShardedWal wal = ShardedWal.open(options().build()))
+        {
+            append(wal, 0, 0, 600);
+            final Checkpoint checkpoint = wal.createCheckpoint("prune-here");
+            final PruneResult pruned;
+            Thread.currentThread().interrupt();
+            try
+            {
+                pruned = wal.pruneBefore("prune-here".getBytes());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+            }
+            finally
+            {
+                Thread.interrupted();
+            }
+            assertTrue(pruned.segments() > 3, "several segments were pruned: " + pruned);
+            for (int shard = 0; shard < 3; shard++)
+            {
+                assertTrue(wal.firstPosition(shard) > checkpoint.position(shard) - SEGMENT);
+            }
+        }
+    }
+
+    /**
+     * Creating a checkpoint on an interrupted thread wrote nothing (the log's channel refused the write) and closed
+     * that channel, so every later checkpoint of the log failed too. It now creates it and keeps the interrupt.
+     */
+    @Test
+    void shouldCreateACheckpointOnAnInterruptedThreadAndKeepItsInterrupt() throws IOException
+    {
+        final WalOptions options = options().build();
+        try (ShardedWal wal = ShardedWal.open(options))
+        {
+            append(wal, 0, 0, 100);
+            Thread.currentThread().interrupt();
+            try
+            {
+                wal.createCheckpoint("interrupted");
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+            }
+            finally
+            {
+                Thread.interrupted();
+            }
+            append(wal, 0, 100, 10);
+            wal.createCheckpoint("later");
+        }
+        try (ShardedWal reopened = ShardedWal.open(options))
+        {
+            assertEquals(List.of("interrupted", "later"),
+                reopened.listCheckpoints().stream().map(Checkpoint::idText).toList());
+            assertArrayEquals("later".getBytes(), CheckpointLog.readHead(dir.resolve("log")).id());
+        }
+    }
+
     @Test
     void shouldRefuseToReplayFromACheckpointWhoseRecordsWerePruned()
     {

@@ -90,24 +90,14 @@ public final class MappedSegment implements AutoCloseable
 
     /**
      * {@link #create(Path, long, long, int)} with a given creation time (golden files need a fixed one). The
-     * caller's interrupt is set aside while the file is built and restored after: the FileChannel writes and forces
-     * would otherwise close the channel and fail the creation (an interrupted writer's roll reading as a disk error).
+     * caller's interrupt is set aside while the file is built and restored after ({@link Uninterrupted}): the
+     * FileChannel writes and forces would otherwise close the channel and fail the creation (an interrupted writer's
+     * roll reading as a disk error).
      */
     static MappedSegment create(final Path file, final long basePosition, final long capacity, final int ownerId,
         final long createdMillis) throws IOException
     {
-        final boolean interrupted = Thread.interrupted();
-        try
-        {
-            return build(file, basePosition, capacity, ownerId, createdMillis);
-        }
-        finally
-        {
-            if (interrupted)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return Uninterrupted.call(() -> build(file, basePosition, capacity, ownerId, createdMillis));
     }
 
     private static MappedSegment build(final Path file, final long basePosition, final long capacity,
@@ -519,13 +509,20 @@ public final class MappedSegment implements AutoCloseable
         }
     }
 
-    /** fsync of a directory, so that a rename or delete in it survives a crash. */
+    /**
+     * fsync of a directory, so that a rename or delete in it survives a crash. The caller's interrupt is set aside
+     * ({@link Uninterrupted}): the renames and deletes are done by then, and an interrupted thread's force would
+     * report them as failed.
+     */
     public static void syncDirectory(final Path directory) throws IOException
     {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ))
+        Uninterrupted.run(() ->
         {
-            channel.force(true);
-        }
+            try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ))
+            {
+                channel.force(true);
+            }
+        });
     }
 
 }

@@ -51,6 +51,22 @@ class MappedSegmentTest
         }
     }
 
+    /** A delete or rename is done by the time its directory is synced: an interrupt must not fail the sync. */
+    @Test
+    void shouldSyncADirectoryOnAnInterruptedThreadAndKeepItsInterrupt() throws IOException
+    {
+        Thread.currentThread().interrupt();
+        try
+        {
+            MappedSegment.syncDirectory(dir);
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+        }
+        finally
+        {
+            Thread.interrupted();
+        }
+    }
+
     @Test
     void shouldRefuseToCreateOverAnExistingFile() throws IOException
     {
