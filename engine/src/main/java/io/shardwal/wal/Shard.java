@@ -19,7 +19,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * One shard of a writable log: its chain of segments, the lock-free append path, rolling to the next segment,
- * the committed and durable frontiers, and msync through {@link GroupCommit}.
+ * the committed and durable frontiers, and msync through {@link GroupCommit} ({@link ShardMsync} runs and counts
+ * each msync).
  *
  * <p><b>Threads.</b> Any number of writer threads append concurrently; the preparer thread calls
  * {@link #prepareOne}; any thread may sync, read the frontiers or take stats. Appends never take a lock: a roll
@@ -58,17 +59,9 @@ final class Shard
     /** Oldest segment the writer still pins (all older ones are durable and released). */
     private long oldestPinnedBase;
     private final GroupCommit groupCommit = new GroupCommit();
+    private final ShardMsync msync;
     private volatile RuntimeException failure;
     private volatile boolean closed;
-    /** Test seam: runs before each msync and may throw, standing in for a device error. Null in production. */
-    private volatile MsyncFault msyncFault;
-
-    /** Stands in for a failing device in tests. */
-    @FunctionalInterface
-    interface MsyncFault
-    {
-        void beforeMsync(long from, long to) throws IOException;
-    }
 
     Shard(final int id, final ShardSegments segments, final long segmentSize, final int prepareAhead,
         final ShardMetrics metrics, final Runnable wakePreparer)
@@ -79,6 +72,7 @@ final class Shard
         this.prepareAhead = prepareAhead;
         this.metrics = metrics;
         this.wakePreparer = wakePreparer;
+        this.msync = new ShardMsync(id, segments, segmentSize, metrics);
     }
 
     /**
@@ -424,17 +418,7 @@ final class Shard
         final long from = durable;
         if (claimed > from)
         {
-            final long start = System.nanoTime();
-            try
-            {
-                msyncRange(from, claimed);
-            }
-            catch (final IOException | RuntimeException e)
-            {
-                metrics.recordMsyncFailure();
-                throw e;
-            }
-            metrics.recordMsync(System.nanoTime() - start, claimed - from);
+            msync.range(from, claimed);
         }
         if (frontier > durable)
         {
@@ -443,30 +427,10 @@ final class Shard
         }
     }
 
-    void msyncFault(final MsyncFault fault)
+    /** Test seam: {@code fault} runs before each msync and may throw; null removes it. */
+    void msyncFault(final ShardMsync.Fault fault)
     {
-        msyncFault = fault;
-    }
-
-    private void msyncRange(final long from, final long to) throws IOException
-    {
-        final MsyncFault fault = msyncFault;
-        if (fault != null)
-        {
-            fault.beforeMsync(from, to);
-        }
-        for (long base = from - from % segmentSize; base < to; base += segmentSize)
-        {
-            final MappedSegment segment = segments.pinned(base);
-            if (segment == null)
-            {
-                throw new IllegalStateException("shard " + id + " has no mapped segment at " + base
-                    + " to msync [" + from + ", " + to + ")");
-            }
-            final long start = Math.max(from, base) - base;
-            final long end = Math.min(to, segment.endPosition()) - base;
-            segment.msync(start, end - start);
-        }
+        msync.fault(fault);
     }
 
     /**
