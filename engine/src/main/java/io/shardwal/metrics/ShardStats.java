@@ -25,9 +25,11 @@ package io.shardwal.metrics;
  * @param segmentCount      segment files of the shard (prepared ones included).
  * @param rolls             moves of the writer to the next segment.
  * @param inlinePrepares    rolls that had to create the next segment on the writer's thread.
- * @param msyncs            msync calls made.
- * @param msyncBytes        bytes those msyncs covered.
- * @param msyncFailures     msync calls that failed (the shard then refuses appends).
+ * @param msyncs            msync calls made: one per group commit (or syncer round) that had bytes to sync, whatever
+ *                          the segments they span, and one per segment header page (tail counter) forced when the
+ *                          writer lets go of a segment or closes. Recovery's msyncs at open are not counted.
+ * @param msyncBytes        bytes those msyncs covered (a header page counts its 4096 bytes).
+ * @param msyncFailures     msync calls that failed, of data or of a header page (the shard then refuses appends).
  * @param prepareFailures   failed attempts of the background preparer (e.g. disk full).
  * @param recoveryRepairs   repairs the last recovery made in this shard.
  */

@@ -427,7 +427,7 @@ final class Shard
         }
     }
 
-    /** Test seam: {@code fault} runs before each msync and may throw; null removes it. */
+    /** Test seam: {@code fault} runs before each msync (data and header pages) and may throw; null removes it. */
     void msyncFault(final ShardMsync.Fault fault)
     {
         msync.fault(fault);
@@ -446,7 +446,7 @@ final class Shard
             final MappedSegment full = segments.pinned(oldestPinnedBase);
             if (full != null)
             {
-                full.msyncHeader();
+                msync.header(full);
             }
             segments.unpin(oldestPinnedBase);
             oldestPinnedBase += segmentSize;
@@ -497,9 +497,9 @@ final class Shard
             }
             try
             {
-                segment.msyncHeader();
+                msync.header(segment);
             }
-            catch (final IOException e)
+            catch (final IOException | RuntimeException e)
             {
                 throw failWith(e);
             }

@@ -4,14 +4,17 @@ import java.io.IOException;
 
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentDescriptor;
 
 /**
- * The msyncs of one shard's writer, each counted in the shard's metrics: a group commit's range of data. A
- * successful one adds to {@code msyncs}, {@code msyncBytes} and the msync latency; a failed one adds to
- * {@code msyncFailures}, and the caller fails the shard with it.
+ * The msyncs of one shard's writer, each counted in the shard's metrics: a group commit's range of data, and a
+ * segment's header page (its tail counter) when the writer lets go of the segment and at close. A successful one
+ * adds to {@code msyncs}, {@code msyncBytes} (the range's bytes; a header page's {@link SegmentDescriptor#DATA_OFFSET})
+ * and the msync latency; a failed one adds to {@code msyncFailures}, and the caller fails the shard with it.
  *
- * <p><b>Threads.</b> Called by the group-commit leader (actions never overlap); {@link #fault} may be set by any
- * thread.
+ * <p><b>Threads.</b> Called by the group-commit leader (actions never overlap) and, for header pages, by the
+ * closing thread, which may overlap an action of a writer still appending; the metrics take records from any
+ * thread. {@link #fault} may be set by any thread.
  */
 final class ShardMsync
 {
@@ -21,6 +24,11 @@ final class ShardMsync
     {
         /** Before the msync of the shard's data in {@code [from, to)}. */
         void beforeMsync(long from, long to) throws IOException;
+
+        /** Before the msync of the header page of the segment at {@code base}; by default, nothing. */
+        default void beforeHeaderMsync(final long base) throws IOException
+        {
+        }
     }
 
     private final int shard;
@@ -73,5 +81,26 @@ final class ShardMsync
             throw e;
         }
         metrics.recordMsync(System.nanoTime() - start, to - from);
+    }
+
+    /** Msyncs the header page (tail counter) of {@code segment}. */
+    void header(final MappedSegment segment) throws IOException
+    {
+        final long start = System.nanoTime();
+        try
+        {
+            final Fault injected = fault;
+            if (injected != null)
+            {
+                injected.beforeHeaderMsync(segment.basePosition());
+            }
+            segment.msyncHeader();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            metrics.recordMsyncFailure();
+            throw e;
+        }
+        metrics.recordMsync(System.nanoTime() - start, SegmentDescriptor.DATA_OFFSET);
     }
 }

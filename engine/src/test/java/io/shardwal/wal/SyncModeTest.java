@@ -13,10 +13,14 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.shardwal.metrics.LatencyRecording;
+import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.metrics.ShardStats;
 import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,6 +216,160 @@ class SyncModeTest
         {
             final ShardwalException atClose = assertThrows(ShardwalException.class, wal::close);
             assertEquals(ShardwalException.Category.FAILED, atClose.category());
+        }
+    }
+
+    /**
+     * The header page (tail counter) of a segment the writer lets go of is msynced too, by the group commit that
+     * made the segment durable: when that msync fails the shard fails, and the stats count it among the msyncs
+     * after which the shard refuses appends.
+     */
+    @Test
+    void shouldFailTheShardAndCountTheFailureWhenTheHeaderMsyncOfAFullSegmentFails()
+    {
+        final ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(4096)
+            .syncMode(SyncMode.STRICT).build());
+        try
+        {
+            final List<Long> headers = new ArrayList<>();
+            wal.shard(0).msyncFault(new ShardMsync.Fault()
+            {
+                @Override
+                public void beforeMsync(final long from, final long to)
+                {
+                }
+
+                @Override
+                public void beforeHeaderMsync(final long base) throws IOException
+                {
+                    headers.add(base);
+                    throw new IOException("Input/output error (errno 5) [injected]");
+                }
+            });
+            ShardwalException failed = null;
+            for (int i = 0; i < 100 && failed == null; i++)
+            {
+                try
+                {
+                    wal.append(new byte[] {1}, new byte[200]);
+                }
+                catch (final ShardwalException e)
+                {
+                    failed = e;
+                }
+            }
+            assertTrue(failed != null, "a STRICT append after the first roll made the first segment durable");
+            assertEquals(ShardwalException.Category.FAILED, failed.category());
+            assertTrue(failed.getMessage().contains("[injected]"), failed.getMessage());
+            assertEquals(List.of(0L), headers, "the header of the segment the writer let go of");
+            assertEquals(1, wal.stats().shards().get(0).msyncFailures());
+            final ShardwalException later = assertThrows(ShardwalException.class, () -> wal.append(new byte[] {1},
+                new byte[8]));
+            assertTrue(later.getMessage().contains("refuses appends"), later.getMessage());
+        }
+        finally
+        {
+            final ShardwalException atClose = assertThrows(ShardwalException.class, wal::close);
+            assertEquals(ShardwalException.Category.FAILED, atClose.category());
+        }
+    }
+
+    /** Close msyncs the header pages of the segments the writer holds: a failure there is counted and not clean. */
+    @Test
+    void shouldCountAFailedHeaderMsyncAtCloseAndLeaveTheStopUnclean() throws IOException
+    {
+        final ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).syncMode(SyncMode.ASYNC)
+            .syncInterval(Duration.ofHours(1)).build());
+        wal.append(new byte[] {1}, new byte[8]);
+        final AtomicInteger headers = new AtomicInteger();
+        wal.shard(0).msyncFault(new ShardMsync.Fault()
+        {
+            @Override
+            public void beforeMsync(final long from, final long to)
+            {
+            }
+
+            @Override
+            public void beforeHeaderMsync(final long base) throws IOException
+            {
+                headers.incrementAndGet();
+                throw new IOException("Input/output error (errno 5) [injected]");
+            }
+        });
+        final ShardwalException atClose = assertThrows(ShardwalException.class, wal::close);
+        assertEquals(ShardwalException.Category.FAILED, atClose.category());
+        assertTrue(atClose.getMessage().contains("[injected]"), atClose.getMessage());
+        assertEquals(1, headers.get(), "the first failure ends the close's header msyncs");
+        final ShardStats stats = wal.shard(0).stats(ShardMetrics.newTotal(), ShardMetrics.newTotal());
+        assertEquals(1, stats.msyncFailures());
+        assertEquals("open", WalLock.fields(dir).get("state"), "a close that could not sync is not a clean stop");
+    }
+
+    /** As in the group commit, an unchecked failure of a header msync at close fails the shard like an IOException. */
+    @Test
+    void shouldFailTheShardWhenAHeaderMsyncAtCloseFailsWithAnUncheckedException()
+    {
+        final ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).syncMode(SyncMode.ASYNC)
+            .syncInterval(Duration.ofHours(1)).build());
+        wal.append(new byte[] {1}, new byte[8]);
+        wal.shard(0).msyncFault(new ShardMsync.Fault()
+        {
+            @Override
+            public void beforeMsync(final long from, final long to)
+            {
+            }
+
+            @Override
+            public void beforeHeaderMsync(final long base)
+            {
+                throw new IllegalStateException("injected");
+            }
+        });
+        final ShardwalException atClose = assertThrows(ShardwalException.class, wal::close);
+        assertEquals(ShardwalException.Category.FAILED, atClose.category());
+        assertInstanceOf(IllegalStateException.class, atClose.getCause());
+        assertTrue(wal.shard(0).isFailed());
+        assertEquals(1, wal.shard(0).stats(ShardMetrics.newTotal(), ShardMetrics.newTotal()).msyncFailures());
+    }
+
+    /**
+     * msyncs, msyncBytes and the msync latency count every msync the writer makes: the group commits' (one per
+     * sync, whatever the segments it spans) and the header pages' when the writer lets go of a segment.
+     */
+    @Test
+    void shouldCountHeaderMsyncsWithTheirBytesAmongTheMsyncs()
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(4096)
+            .syncMode(SyncMode.STRICT).latencyRecording(LatencyRecording.FULL).build()))
+        {
+            final AtomicInteger ranges = new AtomicInteger();
+            final AtomicLong rangeBytes = new AtomicLong();
+            final AtomicInteger headers = new AtomicInteger();
+            wal.shard(0).msyncFault(new ShardMsync.Fault()
+            {
+                @Override
+                public void beforeMsync(final long from, final long to)
+                {
+                    ranges.incrementAndGet();
+                    rangeBytes.addAndGet(to - from);
+                }
+
+                @Override
+                public void beforeHeaderMsync(final long base)
+                {
+                    headers.incrementAndGet();
+                }
+            });
+            for (int i = 0; i < 60; i++)
+            {
+                wal.append(new byte[] {1}, new byte[200]);
+            }
+            final ShardStats stats = wal.stats().shards().get(0);
+            assertTrue(headers.get() >= 2, "the writer let go of segments: " + headers.get());
+            assertEquals(ranges.get() + headers.get(), stats.msyncs());
+            assertEquals(rangeBytes.get() + (long)headers.get() * SegmentDescriptor.DATA_OFFSET, stats.msyncBytes());
+            assertEquals(stats.msyncs(), stats.msyncLatency().count());
+            assertEquals(0, stats.msyncFailures());
         }
     }
 
