@@ -25,8 +25,10 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>Actions never overlap; each runs on the thread of a waiting caller.</li>
  *   <li>Once an action fails, or {@link #fail} is called, every current and future {@link #await} throws that
  *       failure: a shard whose msync failed is not durable and says so.</li>
- *   <li>Interrupts do not end a wait early and are not seen by the action; a caller interrupted before or during
- *       {@link #await} returns (or throws) with its interrupt status set.</li>
+ *   <li>Interrupts do not end a wait early; one set before or during {@link #await} is not seen by the action,
+ *       and the caller returns (or throws) with its interrupt status set. One sent to the leader's thread while
+ *       the action runs does reach it (the {@code FileChannel.force} fallback, without native access, then fails
+ *       the shard).</li>
  * </ul>
  */
 final class GroupCommit

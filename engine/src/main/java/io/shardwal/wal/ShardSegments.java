@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import io.shardwal.mmap.CommittedPrefix;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.mmap.Uninterrupted;
 
 /**
  * The segment files of one shard and their mappings. A segment is mapped while the writer pins it (the active
@@ -228,18 +229,7 @@ final class ShardSegments implements AutoCloseable
             return MappedSegment.create(file, base, segmentSize, shard);
         }
         // Mapping and syncing go through FileChannels, which an interrupt closes: set it aside as create() does
-        final boolean interrupted = Thread.interrupted();
-        try
-        {
-            return takeOver(file, base);
-        }
-        finally
-        {
-            if (interrupted)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return Uninterrupted.call(() -> takeOver(file, base));
     }
 
     private MappedSegment takeOver(final Path file, final long base) throws IOException
