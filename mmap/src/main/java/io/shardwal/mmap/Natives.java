@@ -136,7 +136,8 @@ final class Natives
         if (!AVAILABLE)
         {
             LOG.log(System.Logger.Level.WARNING, "shardwal: " + reason + "; falling back to FileChannel.force for "
-                + "msync, zero-filling for posix_fallocate and CAS pretouching for madvise (all slower, equally durable)");
+                + "msync, zero-filling for posix_fallocate and CAS pretouching for madvise (all slower, equally "
+                + "durable)");
         }
     }
 
