@@ -16,6 +16,7 @@ import io.shardwal.metrics.LatencyRecording;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.mmap.Uninterrupted;
 import io.shardwal.route.Router;
 
 /**
@@ -24,6 +25,11 @@ import io.shardwal.route.Router;
  * anything), reads the checkpoint log, recovers every shard from the latest checkpoint and starts the background
  * threads, undoing everything if any step fails. Closing stops the threads, syncs every shard, records a clean stop
  * and releases mappings and lock.
+ *
+ * <p>Opening and closing run with the caller's interrupt set aside ({@link Uninterrupted}) and restored after: they
+ * go through FileChannels (LOCK, manifest, checkpoint log, segment files, msyncs), which an interrupted thread closes,
+ * so an interrupt set beforehand would fail them half way (LOCK left saying recovering or open, a close not recorded
+ * as clean) and be reported as IO.
  */
 final class WalLifecycle
 {
@@ -34,6 +40,11 @@ final class WalLifecycle
     }
 
     static ShardedWal openWritable(final WalOptions options) throws IOException
+    {
+        return Uninterrupted.call(() -> openWritableNow(options));
+    }
+
+    private static ShardedWal openWritableNow(final WalOptions options) throws IOException
     {
         final long started = System.nanoTime();
         final Path directory = options.directory();
@@ -151,6 +162,11 @@ final class WalLifecycle
      */
     static ShardedWal openReadOnly(final Path directory) throws IOException
     {
+        return Uninterrupted.call(() -> openReadOnlyNow(directory));
+    }
+
+    private static ShardedWal openReadOnlyNow(final Path directory) throws IOException
+    {
         final Manifest manifest = Manifest.read(directory);
         final WalOptions options;
         try
@@ -192,9 +208,28 @@ final class WalLifecycle
 
     /**
      * Stops the background threads, syncs and closes every shard, records a clean stop (only if every shard synced)
-     * and releases the lock; the first failure is rethrown after everything was released.
+     * and releases the lock; the first failure is rethrown after everything was released. The caller's interrupt is
+     * set aside meanwhile, as {@link Uninterrupted} does (nothing here throws IOException): it would otherwise cut
+     * the wait for the background threads short, and fail the final msyncs and the LOCK write.
      */
     static void close(final Shard[] shards, final ShardSegments[] segments, final WalLock lock,
+        final Housekeeping housekeeping, final CheckpointLog checkpoints, final Path directory)
+    {
+        final boolean interrupted = Thread.interrupted();
+        try
+        {
+            closeNow(shards, segments, lock, housekeeping, checkpoints, directory);
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void closeNow(final Shard[] shards, final ShardSegments[] segments, final WalLock lock,
         final Housekeeping housekeeping, final CheckpointLog checkpoints, final Path directory)
     {
         RuntimeException failure = null;

@@ -483,4 +483,55 @@ class WalLifecycleTest
         assertEquals(file, e.file());
         assertTrue(e.getMessage().contains("shardCount must be in"), e.getMessage());
     }
+
+    /**
+     * A caller whose interrupt is set opens a new log, one that needs recovery from a possible OS crash, and a log
+     * read-only, then closes them: the FileChannels of LOCK, manifest, checkpoint log and segments must not see the
+     * interrupt (they would close themselves half way through), the caller must still find it set, and the next
+     * open must find a clean stop.
+     */
+    @Test
+    void shouldOpenAndCloseOnAThreadWhoseInterruptIsSet() throws IOException
+    {
+        final Path log = dir.resolve("log");
+        try
+        {
+            Thread.currentThread().interrupt();
+            try (ShardedWal wal = ShardedWal.open(options(log)))
+            {
+                assertTrue(Thread.currentThread().isInterrupted(), "the open must leave the interrupt set");
+                assertEquals("NONE", wal.recoveryReport().previousStop());
+                wal.append(Records.key(0, 0, 7), Records.value(0, 0, 16));
+            }
+            assertTrue(Thread.interrupted(), "the close must leave the interrupt set");
+            // LOCK as a writer of another boot leaves it when it dies: recovery scans, repairs and msyncs everything
+            Files.writeString(log.resolve(WalLock.FILE_NAME), "pid=1\nboot=another\nstate=open\n");
+            Thread.currentThread().interrupt();
+            try (ShardedWal wal = ShardedWal.open(options(log)))
+            {
+                assertEquals("POSSIBLE_OS_CRASH", wal.recoveryReport().previousStop());
+                assertEquals(1, countRecords(wal));
+                wal.append(Records.key(0, 1, 7), Records.value(0, 1, 16));
+            }
+            assertTrue(Thread.interrupted(), "the recovering open and its close must leave the interrupt set");
+            Thread.currentThread().interrupt();
+            try (ShardedWal reader = ShardedWal.openReadOnly(log))
+            {
+                assertTrue(Thread.interrupted(), "the read-only open must leave the interrupt set");
+                assertEquals(2, countRecords(reader)); // reads map segments lazily: not with the interrupt set
+                Thread.currentThread().interrupt();
+            }
+            assertTrue(Thread.interrupted(), "the read-only close must leave the interrupt set");
+        }
+        finally
+        {
+            Thread.interrupted();
+        }
+        assertEquals("closed", WalLock.fields(log).get("state"));
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            assertEquals("CLEAN", wal.recoveryReport().previousStop());
+            assertEquals(2, countRecords(wal));
+        }
+    }
 }
