@@ -56,7 +56,7 @@ final class Shard
     private final SegmentScanner.Progress progress = new SegmentScanner.Progress();
     private volatile long committed;
     private volatile long durable;
-    /** Oldest segment the writer still pins (all older ones are durable and released). */
+    /** Oldest segment the writer still pins (older ones are durable and released); written only by actions. */
     private long oldestPinnedBase;
     private final GroupCommit groupCommit = new GroupCommit();
     private final ShardMsync msync;
@@ -485,9 +485,30 @@ final class Shard
             segments.directory(), ShardwalException.NO_OFFSET);
     }
 
-    /** Forces the header pages (tail counters) of every segment the writer still holds. */
-    private void syncHeaders()
+    /**
+     * Close: forces the header pages of every segment the writer still holds, once no group-commit action can run
+     * any more. A writer still appending may lead an action after the close's own sync; its
+     * {@link #releaseDurableSegments} writes {@link #oldestPinnedBase} and unpins (and may unmap) the segment this
+     * loop is at. Run beside it, the loop read that plain field in a data race, stopped at the unpinned segment
+     * (skipping the active segment's header, under a stop then marked clean) or msynced an unmapped one (CLOSED,
+     * failing the close). After {@link GroupCommit#fail} no action starts, and {@code awaitNoAction} read
+     * {@code leading} false after the last one wrote it (volatile): that action's writes happen-before this loop.
+     *
+     * @param idle whether the last action ended; if not, it may still move the frontier and the headers are not
+     *             synced (the shard fails, so the stop is not recorded as clean).
+     */
+    private void syncHeadersAfterLastAction(final boolean idle)
     {
+        final RuntimeException racing = failure;
+        if (racing != null)
+        {
+            throw racing; // an action of a writer racing the close failed: what it covered may not be durable
+        }
+        if (!idle)
+        {
+            throw failWith(new IOException("a group-commit msync still runs after 30 s; closing without the final "
+                + "header sync"));
+        }
         for (long base = oldestPinnedBase; ; base += segmentSize)
         {
             final MappedSegment segment = segments.pinned(base);
@@ -533,12 +554,13 @@ final class Shard
             return;
         }
         final RuntimeException earlier = failure;
+        boolean synced = false;
         try
         {
             if (earlier == null)
             {
                 awaitDurable();
-                syncHeaders();
+                synced = true;
             }
         }
         finally
@@ -546,8 +568,18 @@ final class Shard
             closed = true;
             groupCommit.fail(closedError());
             // A group-commit leader may be inside msync, a native call that holds the mapping: let it finish.
-            groupCommit.awaitNoAction(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
-            segments.close();
+            final boolean idle = groupCommit.awaitNoAction(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+            try
+            {
+                if (synced)
+                {
+                    syncHeadersAfterLastAction(idle);
+                }
+            }
+            finally
+            {
+                segments.close();
+            }
         }
         if (earlier != null)
         {
