@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.shardwal.mmap.BatchSource;
 import io.shardwal.mmap.FrameClaim;
+import io.shardwal.mmap.MappedSegment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,19 +84,7 @@ class ShardRollTest
         try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(4096)
             .prepareAhead(0).syncMode(SyncMode.STRICT).build()))
         {
-            Thread.currentThread().interrupt();
-            try
-            {
-                for (int i = 0; i < 6; i++)
-                {
-                    wal.append(new byte[] {1}, new byte[1000]);
-                    assertTrue(Thread.currentThread().isInterrupted(), "append " + i + " kept the interrupt");
-                }
-            }
-            finally
-            {
-                Thread.interrupted();
-            }
+            appendInterrupted(wal);
             assertEquals(1, wal.stats().shards().get(0).rolls());
             assertEquals(wal.committedPosition(0), wal.durablePosition(0));
         }
@@ -113,7 +102,7 @@ class ShardRollTest
             .prepareAhead(0).syncMode(SyncMode.STRICT).build()))
         {
             final Path leftover = wal.segments(0).fileFor(4096);
-            io.shardwal.mmap.MappedSegment.create(leftover, 4096, 4096, 0).close();
+            MappedSegment.create(leftover, 4096, 4096, 0).close();
             final List<Long> addresses = new ArrayList<>();
             for (int i = 0; i < 6; i++)
             {
@@ -133,20 +122,8 @@ class ShardRollTest
         try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(4096)
             .prepareAhead(0).syncMode(SyncMode.ASYNC).build()))
         {
-            io.shardwal.mmap.MappedSegment.create(wal.segments(0).fileFor(4096), 4096, 4096, 0).close();
-            Thread.currentThread().interrupt();
-            try
-            {
-                for (int i = 0; i < 6; i++)
-                {
-                    wal.append(new byte[] {1}, new byte[1000]);
-                    assertTrue(Thread.currentThread().isInterrupted(), "append " + i + " kept the interrupt");
-                }
-            }
-            finally
-            {
-                Thread.interrupted();
-            }
+            MappedSegment.create(wal.segments(0).fileFor(4096), 4096, 4096, 0).close();
+            appendInterrupted(wal);
             assertEquals(1, wal.stats().shards().get(0).rolls());
         }
     }
@@ -203,6 +180,24 @@ class ShardRollTest
         public void copyValue(final int index, final MemorySegment destination, final long offset)
         {
             destination.set(ValueLayout.JAVA_BYTE, offset, (byte)9);
+        }
+    }
+
+    /** Six appends of 1000 bytes (a roll in 4096-byte segments) on a thread whose interrupt is set; each keeps it. */
+    private static void appendInterrupted(final ShardedWal wal)
+    {
+        Thread.currentThread().interrupt();
+        try
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                wal.append(new byte[] {1}, new byte[1000]);
+                assertTrue(Thread.currentThread().isInterrupted(), "append " + i + " kept the interrupt");
+            }
+        }
+        finally
+        {
+            Thread.interrupted();
         }
     }
 }
