@@ -256,52 +256,7 @@ class TailerBatchStartTest
         try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("live")).shardCount(1)
             .segmentSize(1 << 16).syncMode(SyncMode.ASYNC).build()))
         {
-            final AtomicLong latest = new AtomicLong(-1);
-            final AtomicBoolean stop = new AtomicBoolean();
-            final AtomicReference<Throwable> failure = new AtomicReference<>();
-            final List<Thread> writers = new ArrayList<>();
-            for (int w = 0; w < 2; w++)
-            {
-                final Random random = new Random(w);
-                writers.add(Thread.ofPlatform().start(() ->
-                {
-                    try
-                    {
-                        appendBatchesUntilStopped(wal, random, latest, stop);
-                    }
-                    catch (final RuntimeException | Error e)
-                    {
-                        failure.compareAndSet(null, e);
-                    }
-                }));
-            }
-            final long deadline = System.nanoTime() + 60_000_000_000L;
-            int started = 0;
-            for (int i = 0; (i < 2_000 || started < 200) && System.nanoTime() < deadline; i++)
-            {
-                final long address = latest.get();
-                if (address < 0)
-                {
-                    continue;
-                }
-                started++;
-                final List<Long> seen = new ArrayList<>();
-                try (Tailer tailer = wal.tailer(0, RecordAddress.position(address)))
-                {
-                    while (seen.isEmpty() && System.nanoTime() < deadline)
-                    {
-                        tailer.poll(r -> seen.add(r.address()), 1);
-                    }
-                }
-                assertEquals(List.of(address), seen, "the first record read is the one started at");
-            }
-            stop.set(true);
-            for (final Thread writer : writers)
-            {
-                writer.join();
-            }
-            assertNull(failure.get(), "a writer failed");
-            assertTrue(started >= 200, "tailers started: " + started);
+            LiveStarts.check(wal, (random, latest, stop) -> appendBatchesUntilStopped(wal, random, latest, stop));
         }
     }
 

@@ -1,7 +1,6 @@
 package io.shardwal.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.MappedSegment;
@@ -235,54 +233,13 @@ class TailerStartTest
         try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir.resolve("live")).shardCount(1)
             .segmentSize(1 << 16).syncMode(SyncMode.ASYNC).build()))
         {
-            final AtomicLong latest = new AtomicLong(-1);
-            final AtomicBoolean stop = new AtomicBoolean();
-            final AtomicReference<Throwable> failure = new AtomicReference<>();
-            final List<Thread> writers = new ArrayList<>();
-            for (int w = 0; w < 2; w++)
+            LiveStarts.check(wal, (random, latest, stop) ->
             {
-                final int seed = w;
-                writers.add(Thread.ofPlatform().start(() ->
+                try (WalClaim claim = new WalClaim())
                 {
-                    final Random random = new Random(seed);
-                    try (WalClaim claim = new WalClaim())
-                    {
-                        writeUntilStopped(wal, claim, random, latest, stop);
-                    }
-                    catch (final RuntimeException | Error e)
-                    {
-                        failure.compareAndSet(null, e);
-                    }
-                }));
-            }
-            final long deadline = System.nanoTime() + 60_000_000_000L;
-            int started = 0;
-            for (int i = 0; (i < 2_000 || started < 200) && System.nanoTime() < deadline; i++)
-            {
-                final long address = latest.get();
-                if (address < 0)
-                {
-                    continue;
+                    writeUntilStopped(wal, claim, random, latest, stop);
                 }
-                started++;
-                try (Tailer tailer = wal.tailer(0, RecordAddress.position(address)))
-                {
-                    final List<Long> seen = new ArrayList<>();
-                    while (seen.isEmpty() && System.nanoTime() < deadline)
-                    {
-                        tailer.poll(r -> seen.add(r.address()), 1);
-                    }
-                    assertEquals(1, seen.size(), "a record was read from " + RecordAddress.toString(address));
-                    assertEquals(address, seen.get(0), "the first record read is the one started at");
-                }
-            }
-            stop.set(true);
-            for (final Thread writer : writers)
-            {
-                writer.join();
-            }
-            assertNull(failure.get(), "a writer failed");
-            assertTrue(started >= 200, "tailers started: " + started);
+            });
         }
     }
 
