@@ -329,13 +329,19 @@ final class SigkillCampaign
         // A kill between the truncation and the rewrite of LOCK (an open marking it "open") leaves it empty; recovery
         // cannot tell that from a lost file after an OS crash, so it must assume one and scan whole segments.
         final boolean blankLock = size(directory.resolve("LOCK")) == 0;
+        // A kill before any open of a new log finished leaves LOCK saying the creation did not: no writer ever
+        // appended, so there is no stop to recover from (and nothing may have been acknowledged).
+        final boolean creating = !blankLock && lockText(directory).contains("state=creating");
+        check(!creating || log.acks.total() == 0, cycle, "records were acknowledged but LOCK says the log's "
+            + "creation never finished");
         try (ShardedWal wal = ShardedWal.open(options))
         {
             final RecoverySummary recovery = RecoverySummary.of(wal.recoveryReport());
             final String stop = recovery.previousStop();
-            final String expectedStop = blankLock ? "POSSIBLE_OS_CRASH" : "PROCESS_CRASH";
-            check(stop.equals(expectedStop), cycle, "after a SIGKILL" + (blankLock ? " that left LOCK empty" : "")
-                + " the previous stop should be " + expectedStop + ", not " + stop + ": " + wal.recoveryReport());
+            final String expectedStop = blankLock ? "POSSIBLE_OS_CRASH" : creating ? "NONE" : "PROCESS_CRASH";
+            check(stop.equals(expectedStop), cycle, "after a SIGKILL" + (blankLock ? " that left LOCK empty"
+                : creating ? " during the log's creation" : "") + " the previous stop should be " + expectedStop
+                + ", not " + stop + ": " + wal.recoveryReport());
             blankLockStops += blankLock ? 1 : 0;
             final List<String> badRepairs = verifier.checkRepairs(recovery, log.floor);
             check(badRepairs.isEmpty(), cycle, String.join("\n  ", badRepairs) + "\n" + wal.recoveryReport());
@@ -374,6 +380,18 @@ final class SigkillCampaign
             log.checkpoints.addTo(checkpointTally);
         }
         Directories.delete(log.directory);
+    }
+
+    private static String lockText(final Path directory)
+    {
+        try
+        {
+            return Files.readString(directory.resolve("LOCK"));
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static long size(final Path file)
