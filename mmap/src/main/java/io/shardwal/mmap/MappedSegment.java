@@ -150,7 +150,18 @@ public final class MappedSegment implements AutoCloseable
         return open(file, true);
     }
 
+    /**
+     * Validates and maps {@code file} with the caller's interrupt set aside ({@link Uninterrupted}), restored after:
+     * the header read and {@code FileChannel.map} would otherwise fail with {@code ClosedByInterruptException}. Every
+     * lazy mapping of a read (tailers, bounded reads, read-only opens, the tools) goes through here, and a reader
+     * whose thread was asked to stop may still be draining what it has: mapping is no interruption point.
+     */
     private static MappedSegment open(final Path file, final boolean readOnly) throws IOException
+    {
+        return Uninterrupted.call(() -> openNow(file, readOnly));
+    }
+
+    private static MappedSegment openNow(final Path file, final boolean readOnly) throws IOException
     {
         final FileChannel channel = readOnly
             ? FileChannel.open(file, StandardOpenOption.READ)
@@ -171,8 +182,16 @@ public final class MappedSegment implements AutoCloseable
         }
     }
 
-    /** Reads the header of a segment file without mapping it: base position and capacity, validated. */
+    /**
+     * Reads the header of a segment file without mapping it: base position and capacity, validated. The caller's
+     * interrupt is set aside meanwhile, as for {@link #openReadOnly}.
+     */
     public static long[] readGeometry(final Path file) throws IOException
+    {
+        return Uninterrupted.call(() -> readGeometryNow(file));
+    }
+
+    private static long[] readGeometryNow(final Path file) throws IOException
     {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {
