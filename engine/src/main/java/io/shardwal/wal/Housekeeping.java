@@ -10,13 +10,15 @@ import java.util.concurrent.locks.LockSupport;
  * sync interval. A failure in either is counted in the shard's metrics and logged once; the preparer backs off and
  * retries (writers then prepare inline and get the error themselves), a failed msync fails its shard.
  *
- * <p><b>Threads.</b> {@link #wakePreparer} may be called from any thread; {@link #close} stops and joins both.
+ * <p><b>Threads.</b> {@link #wakePreparer} may be called from any thread; {@link #stop} stops and joins both,
+ * through interrupts of the closing thread.
  */
-final class Housekeeping implements AutoCloseable
+final class Housekeeping
 {
     private static final System.Logger LOG = System.getLogger("io.shardwal");
     private static final long PREPARER_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long PREPARER_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long JOIN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Shard[] shards;
     private final String name;
@@ -139,25 +141,53 @@ final class Housekeeping implements AutoCloseable
         }
     }
 
-    @Override
-    public void close()
+    /**
+     * Stops both threads and waits for them to finish (up to {@link #JOIN_WAIT_NANOS} each): the caller unmaps the
+     * segments and releases the lock next, and a preparer still creating a segment or a syncer still in an msync would
+     * otherwise go on working on a closed log, or on one another process has opened since. An interrupt does not cut
+     * the wait short, and is not left set either (the caller's next steps write files): it is returned.
+     *
+     * @return whether the calling thread was interrupted while it waited; its interrupt status is then clear.
+     */
+    boolean stop()
     {
         running = false;
+        boolean interrupted = false;
         for (final Thread thread : new Thread[] {preparer, syncer})
         {
             if (thread != null)
             {
                 LockSupport.unpark(thread);
-                try
-                {
-                    thread.join(TimeUnit.SECONDS.toMillis(30));
-                }
-                catch (final InterruptedException e)
-                {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+                interrupted |= join(thread);
             }
         }
+        return Thread.interrupted() | interrupted;
+    }
+
+    /** Waits for {@code thread} to end, through interrupts; returns whether one arrived. */
+    private boolean join(final Thread thread)
+    {
+        boolean interrupted = false;
+        final long deadline = System.nanoTime() + JOIN_WAIT_NANOS;
+        while (thread.isAlive())
+        {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0)
+            {
+                LOG.log(System.Logger.Level.WARNING, "shardwal: " + thread.getName() + " did not stop within "
+                    + TimeUnit.NANOSECONDS.toSeconds(JOIN_WAIT_NANOS) + " s; closing without it (a native call that still "
+                    + "holds a mapping makes the unmap fail with TIMEOUT)");
+                break;
+            }
+            try
+            {
+                thread.join(Duration.ofNanos(left));
+            }
+            catch (final InterruptedException e)
+            {
+                interrupted = true;
+            }
+        }
+        return interrupted;
     }
 }

@@ -45,6 +45,8 @@ final class ShardSegments implements AutoCloseable
      * starts there once it has checked that the tail counters still reach it (a new writer's recovery may cut them).
      */
     private long readOnlyClaimed;
+    /** Null in production. */
+    private volatile Uninterrupted.IoRun creationFault;
 
     private static final class Entry
     {
@@ -223,6 +225,11 @@ final class ShardSegments implements AutoCloseable
      */
     MappedSegment create(final long base) throws IOException
     {
+        final Uninterrupted.IoRun fault = creationFault;
+        if (fault != null)
+        {
+            fault.run();
+        }
         final Path file = fileFor(base);
         if (!Files.exists(file))
         {
@@ -251,6 +258,12 @@ final class ShardSegments implements AutoCloseable
             leftover.close();
             throw e;
         }
+    }
+
+    /** Test seam: {@code fault} runs before each segment is created and may throw or block; null removes it. */
+    void creationFault(final Uninterrupted.IoRun fault)
+    {
+        creationFault = fault;
     }
 
     /** Registers a segment the writer just created; it starts pinned. */

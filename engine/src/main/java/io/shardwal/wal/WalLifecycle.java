@@ -117,10 +117,8 @@ final class WalLifecycle
         }
         catch (final IOException | RuntimeException | Error e)
         {
-            if (housekeeping != null)
-            {
-                housekeeping.close();
-            }
+            // An interrupt that arrived while the background threads were stopped is the caller's, restored below
+            final boolean interrupted = housekeeping != null && housekeeping.stop();
             if (checkpoints != null)
             {
                 checkpoints.close();
@@ -147,6 +145,10 @@ final class WalLifecycle
             catch (final IOException suppressed)
             {
                 e.addSuppressed(suppressed);
+            }
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
             }
             throw e;
         }
@@ -210,15 +212,21 @@ final class WalLifecycle
      * Stops the background threads, syncs and closes every shard, records a clean stop (only if every shard synced)
      * and releases the lock; the first failure is rethrown after everything was released. The caller's interrupt is
      * set aside meanwhile, as {@link Uninterrupted} does (nothing here throws IOException): it would otherwise cut
-     * the wait for the background threads short, and fail the final msyncs and the LOCK write.
+     * the wait for the background threads short, and fail the final msyncs and the LOCK write. One that arrives while
+     * the background threads are stopped does not cut that wait short either, and is kept for the caller too.
      */
     static void close(final Shard[] shards, final ShardSegments[] segments, final WalLock lock,
         final Housekeeping housekeeping, final CheckpointLog checkpoints, final Path directory)
     {
-        final boolean interrupted = Thread.interrupted();
+        boolean interrupted = Thread.interrupted();
         try
         {
-            closeNow(shards, segments, lock, housekeeping, checkpoints, directory);
+            if (housekeeping != null)
+            {
+                // Waits through interrupts: one that arrives meanwhile is the caller's, not a failure of what follows
+                interrupted |= housekeeping.stop();
+            }
+            closeNow(shards, segments, lock, checkpoints, directory);
         }
         finally
         {
@@ -230,13 +238,9 @@ final class WalLifecycle
     }
 
     private static void closeNow(final Shard[] shards, final ShardSegments[] segments, final WalLock lock,
-        final Housekeeping housekeeping, final CheckpointLog checkpoints, final Path directory)
+        final CheckpointLog checkpoints, final Path directory)
     {
         RuntimeException failure = null;
-        if (housekeeping != null)
-        {
-            housekeeping.close();
-        }
         boolean allSynced = true;
         if (shards != null)
         {
