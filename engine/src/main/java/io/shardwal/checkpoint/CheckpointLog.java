@@ -2,6 +2,7 @@ package io.shardwal.checkpoint;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.shardwal.mmap.MappedSegment;
@@ -60,10 +62,12 @@ public final class CheckpointLog implements AutoCloseable
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Checkpoint> entries = new ArrayList<>();
     private final Map<ByteBuffer, Checkpoint> byId = new HashMap<>();
-    private final List<Problem> problems = new ArrayList<>();
+    private final List<Problem> problems = new CopyOnWriteArrayList<>();
     private FileChannel channel;
     private long end;
     private boolean closed;
+    /** Test seam, null in production: runs after an entry was written, before it is forced. */
+    private volatile Uninterrupted.IoRun beforeForce;
 
     private CheckpointLog(final Path directory, final int shardCount, final boolean writable)
     {
@@ -208,7 +212,7 @@ public final class CheckpointLog implements AutoCloseable
         return new Head(id, problem[0]);
     }
 
-    /** What opening the log found (and, when writable, repaired). */
+    /** What opening the log found (and, when writable, repaired), then what reopening its channel cut off. */
     public List<Problem> problems()
     {
         return List.copyOf(problems);
@@ -256,8 +260,10 @@ public final class CheckpointLog implements AutoCloseable
     /**
      * Appends a checkpoint (forced to disk), then points HEAD at it. The caller has made the positions durable.
      * If HEAD cannot be replaced, the checkpoint still exists (the log is the truth) and the next open repairs HEAD.
-     * The caller's interrupt is set aside meanwhile ({@link Uninterrupted}): it would close the log's channel for
-     * good, or fail the HEAD replacement after the entry was written.
+     * The caller's interrupt is set aside meanwhile ({@link Uninterrupted}): it would close the log's channel, or
+     * fail the HEAD replacement after the entry was written. One that arrives while the entry is written (from another
+     * thread) fails the append, and closes the channel all the same: it is reopened at once (else by the next append
+     * or compaction), the file checked and what the failed append wrote cut off ({@link CheckpointLogReopen}).
      *
      * @throws IllegalArgumentException if the id is invalid or already in the log.
      */
@@ -279,6 +285,7 @@ public final class CheckpointLog implements AutoCloseable
         try
         {
             checkWritable();
+            reopenIfClosed();
             if (byId.containsKey(ByteBuffer.wrap(id)))
             {
                 throw new IllegalArgumentException("checkpoint id " + Checkpoint.idText(id) + " already exists; "
@@ -293,12 +300,16 @@ public final class CheckpointLog implements AutoCloseable
                 {
                     at += channel.write(entry, at);
                 }
+                final Uninterrupted.IoRun fault = beforeForce;
+                if (fault != null)
+                {
+                    fault.run();
+                }
                 channel.force(false);
             }
             catch (final IOException e)
             {
-                truncateQuietly(end, e);
-                throw e;
+                throw failedAppend(id, e);
             }
             final Checkpoint checkpoint = new Checkpoint(id, timestampNanos, positions, end);
             end += length;
@@ -322,16 +333,43 @@ public final class CheckpointLog implements AutoCloseable
         }
     }
 
-    private void truncateQuietly(final long size, final IOException cause)
+    /**
+     * The append of {@code id} failed: cuts what it wrote, and returns the error to throw. If an interrupt closed the
+     * channel, it is reopened now with the interrupt set aside (the cut is the reopen's); if that fails too, the next
+     * append or compaction tries again before it does anything.
+     */
+    private IOException failedAppend(final byte[] id, final IOException cause)
     {
+        final IOException failure = new IOException("checkpoint " + Checkpoint.idText(id) + " was not created: "
+            + "appending it to " + file + " at offset " + end + " failed ("
+            + (cause instanceof ClosedByInterruptException ? "the thread was interrupted, which closed the channel"
+            : cause.toString()) + ")", cause);
+        // A channel an interrupt closed is reopened, which cuts it: with the interrupt set aside
+        final Uninterrupted.IoRun cut = channel.isOpen() ? () -> channel.truncate(end) : this::reopenIfClosed;
         try
         {
-            channel.truncate(size);
+            Uninterrupted.run(cut);
         }
-        catch (final IOException suppressed)
+        catch (final IOException | RuntimeException suppressed)
         {
-            cause.addSuppressed(suppressed);
+            failure.addSuppressed(suppressed);
         }
+        return failure;
+    }
+
+    /** Reopens the channel an interrupt closed, checking the file against the entries ({@link CheckpointLogReopen}). */
+    private void reopenIfClosed() throws IOException
+    {
+        if (!channel.isOpen())
+        {
+            channel = CheckpointLogReopen.reopen(file, end, entries, problems);
+        }
+    }
+
+    /** Test seam: {@code fault} runs after each entry is written and before it is forced; null removes it. */
+    void beforeForce(final Uninterrupted.IoRun fault)
+    {
+        beforeForce = fault;
     }
 
     public Optional<Checkpoint> get(final byte[] id)
@@ -420,6 +458,7 @@ public final class CheckpointLog implements AutoCloseable
         try
         {
             checkWritable();
+            reopenIfClosed();
             final int before = entries.size();
             final long bytesBefore = end;
             final List<Checkpoint> kept = new ArrayList<>(entries.subList(Math.max(0, before - keep), before));
@@ -427,19 +466,19 @@ public final class CheckpointLog implements AutoCloseable
             final List<Checkpoint> rewritten = new ArrayList<>(kept.size());
             // The compacted file's channel is kept open across the rename, which keeps the inode: once the rename
             // is done it is the log's channel, and nothing can fail between the rename and the switch.
-            final Compacted compacted = writeCompacted(temporary, kept, rewritten);
+            final CompactedLog compacted = CompactedLog.write(temporary, kept, rewritten);
             try
             {
                 Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
             }
             catch (final IOException | RuntimeException e)
             {
-                discard(compacted.channel, temporary, e);
+                CompactedLog.discard(compacted.channel(), temporary, e);
                 throw e;
             }
             final FileChannel replaced = channel;
-            channel = compacted.channel;
-            end = compacted.end;
+            channel = compacted.channel();
+            end = compacted.end();
             entries.clear();
             byId.clear();
             for (final Checkpoint checkpoint : rewritten)
@@ -462,57 +501,6 @@ public final class CheckpointLog implements AutoCloseable
         finally
         {
             lock.unlock();
-        }
-    }
-
-    /**
-     * Writes {@code kept} to {@code temporary} and forces it; fills {@code rewritten} with their new offsets and
-     * returns the open channel and the end of the written entries. On failure the temporary file is deleted and
-     * the log is unchanged.
-     */
-    private static Compacted writeCompacted(final Path temporary, final List<Checkpoint> kept,
-        final List<Checkpoint> rewritten) throws IOException
-    {
-        final FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try
-        {
-            long at = 0;
-            for (final Checkpoint checkpoint : kept)
-            {
-                final ByteBuffer entry = CheckpointDescriptor.encode(checkpoint.id(), checkpoint.timestampNanos(),
-                    checkpoint.positions());
-                rewritten.add(new Checkpoint(checkpoint.id(), checkpoint.timestampNanos(), checkpoint.positions(), at));
-                while (entry.hasRemaining())
-                {
-                    at += out.write(entry, at);
-                }
-            }
-            out.force(true);
-            return new Compacted(out, at);
-        }
-        catch (final IOException | RuntimeException e)
-        {
-            discard(out, temporary, e);
-            throw e;
-        }
-    }
-
-    private record Compacted(FileChannel channel, long end)
-    {
-    }
-
-    /** Closes and deletes a compaction's temporary file after {@code failure}, adding what else fails to it. */
-    private static void discard(final FileChannel channel, final Path temporary, final Exception failure)
-    {
-        try
-        {
-            channel.close();
-            Files.deleteIfExists(temporary);
-        }
-        catch (final IOException e)
-        {
-            failure.addSuppressed(e);
         }
     }
 
