@@ -5,11 +5,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +23,7 @@ import io.shardwal.mmap.ShardwalException;
 /**
  * The {@code LOCK} file: an exclusive, process-wide writer lock ({@code fcntl} through {@link FileLock}, released by
  * the kernel when the holder dies), plus a registry that also refuses a second writer in the same JVM. The file's
- * text names the holder (pid, boot id, start time) and whether it closed cleanly:
+ * record ({@link LockFileDescriptor}) names the holder (pid, boot id, start time) and whether it closed cleanly:
  *
  * <pre>
  * pid=4242
@@ -44,6 +45,11 @@ import io.shardwal.mmap.ShardwalException;
  * open after it until one finishes: only {@link #markRecovered()}, once every shard has its first segment, turns it
  * into {@code open}. A log whose {@code LOCK} says {@code creating} was therefore never open for appends and never
  * held a record: it is the only log in which a shard without segment files is not a loss.
+ *
+ * <p><b>Readers</b> (read-only opens, tools) take no lock and may read while a writer in another thread or process
+ * rewrites the record: the lock stays on the file's inode, so the record is rewritten in place (one positional write
+ * of the whole record), never replaced by a rename, and a read that the checksum shows torn is read again, for at
+ * most {@link #TORN_READ_PATIENCE_NANOS}; a record that stays damaged is a CORRUPT error naming the file.
  */
 final class WalLock implements AutoCloseable
 {
@@ -54,6 +60,11 @@ final class WalLock implements AutoCloseable
     /** How long a writer's open retries a refused lock before calling the log held: far above any probe. */
     private static final long PROBE_PATIENCE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long PROBE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How long a reader reads a torn record again: a rewrite is one small write, far shorter unless descheduled. */
+    static final long TORN_READ_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long TORN_READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How often a description of the holder for a message reads a torn record again before taking it as it is. */
+    private static final int DESCRIBE_ATTEMPTS = 20;
 
     /** How the previous writer stopped. */
     enum PreviousStop
@@ -106,8 +117,11 @@ final class WalLock implements AutoCloseable
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
             final FileLock lock = lockWaitingOutProbes(channel, file);
-            final String previous = readText(channel);
-            final WalLock walLock = new WalLock(file, key, channel, lock, classify(previous, existing));
+            // Under the lock nobody rewrites it: a record failing its checksum is damage, not a read racing a write
+            final byte[] previous = read(channel);
+            final Map<String, String> fields = LockFileDescriptor.decode(previous);
+            final WalLock walLock = new WalLock(file, key, channel, lock,
+                classify(fields != null ? fields : LockFileDescriptor.decodeDamaged(previous), existing));
             walLock.write(switch (walLock.previousStop)
             {
                 case POSSIBLE_OS_CRASH -> RECOVERING;
@@ -155,7 +169,7 @@ final class WalLock implements AutoCloseable
             if (System.nanoTime() - deadline >= 0)
             {
                 throw inThisJvm ? locked(file, "by this JVM")
-                    : locked(file, "by another process (" + describeHolder(readText(channel)) + ")");
+                    : locked(file, "by another process (" + describeHolder(channel) + ")");
             }
             LockSupport.parkNanos(PROBE_RETRY_NANOS);
         }
@@ -192,9 +206,9 @@ final class WalLock implements AutoCloseable
                 probe.release();
                 return null;
             }
-            return describeHolder(readText(channel));
+            return describeHolder(channel);
         }
-        catch (final java.nio.file.NoSuchFileException e)
+        catch (final NoSuchFileException e)
         {
             return null;
         }
@@ -251,25 +265,29 @@ final class WalLock implements AutoCloseable
         }
     }
 
+    /**
+     * Replaces the record with one positional write of the whole record over the old one: a reader sees the old
+     * record, the new one, or a mix that fails the checksum; a crash leaves one of the two whole (a small write
+     * within one page), never an empty file. Only the first write over an earlier version's text, or over an empty
+     * file, changes the file's length.
+     */
     private void write(final String state) throws IOException
     {
-        final String text = "pid=" + ProcessHandle.current().pid() + "\nboot=" + bootId() + "\nstarted=" + startedAt
-            + "\nstate=" + state + "\n";
-        // Overwrite, then cut to length: a crash in between leaves the old text or a mix whose "state" is still
-        // the old one (the stop it describes), never an empty file.
-        final ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-        long position = 0;
+        final Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("pid", Long.toString(ProcessHandle.current().pid()));
+        fields.put("boot", String.valueOf(bootId()));
+        fields.put("started", startedAt);
+        fields.put("state", state);
+        final ByteBuffer bytes = ByteBuffer.wrap(LockFileDescriptor.encode(fields));
         while (bytes.hasRemaining())
         {
-            position += channel.write(bytes, position);
+            channel.write(bytes, bytes.position());
         }
-        channel.truncate(position);
+        if (channel.size() > LockFileDescriptor.RECORD_LENGTH)
+        {
+            channel.truncate(LockFileDescriptor.RECORD_LENGTH);
+        }
         channel.force(true);
-    }
-
-    private static PreviousStop classify(final String previous, final boolean existing)
-    {
-        return classify(parse(previous), existing);
     }
 
     static PreviousStop classify(final Map<String, String> fields, final boolean existing)
@@ -304,38 +322,77 @@ final class WalLock implements AutoCloseable
         return classify(fields(directory), true) != PreviousStop.NONE;
     }
 
-    /** The fields of {@code directory/LOCK}, in file order; empty if there is none or it is empty. */
+    /**
+     * The fields of {@code directory/LOCK}, in file order; empty if there is none or it is empty. Takes no lock: a
+     * read torn by a writer rewriting the file right now is read again (see the class comment).
+     *
+     * @throws ShardwalException CORRUPT naming the file if its record stays damaged for
+     *                           {@link #TORN_READ_PATIENCE_NANOS}.
+     */
     static Map<String, String> fields(final Path directory) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
-        return Files.exists(file) ? parse(Files.readString(file, StandardCharsets.UTF_8)) : Map.of();
+        final long deadline = System.nanoTime() + TORN_READ_PATIENCE_NANOS;
+        while (true)
+        {
+            final byte[] bytes;
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+            {
+                bytes = read(channel);
+            }
+            catch (final NoSuchFileException e)
+            {
+                return Map.of();
+            }
+            final Map<String, String> fields = LockFileDescriptor.decode(bytes);
+            if (fields != null)
+            {
+                return fields;
+            }
+            if (System.nanoTime() - deadline >= 0)
+            {
+                if (LockFileDescriptor.isRecord(bytes))
+                {
+                    throw new ShardwalException(ShardwalException.Category.CORRUPT, "LOCK holds a damaged record ("
+                        + bytes.length + " bytes, its checksum does not hold) that no writer rewrote for "
+                        + TimeUnit.NANOSECONDS.toMillis(TORN_READ_PATIENCE_NANOS) + " ms: it cannot tell whether "
+                        + "the log's creation finished or how its last writer stopped (an open for writing takes "
+                        + "the stop for a possible OS crash and writes it anew)", file, 0);
+                }
+                return LockFileDescriptor.decodeDamaged(bytes);
+            }
+            LockSupport.parkNanos(TORN_READ_RETRY_NANOS);
+        }
     }
 
-    private static String describeHolder(final String text)
+    /** "pid N, writing since T" for a message, from a record read whole if a few reads get one, else as it is. */
+    private static String describeHolder(final FileChannel channel) throws IOException
     {
-        final Map<String, String> fields = parse(text);
+        Map<String, String> fields = null;
+        byte[] bytes = new byte[0];
+        for (int attempt = 0; fields == null && attempt < DESCRIBE_ATTEMPTS; attempt++)
+        {
+            if (attempt > 0)
+            {
+                LockSupport.parkNanos(TORN_READ_RETRY_NANOS);
+            }
+            bytes = read(channel);
+            fields = LockFileDescriptor.decode(bytes);
+        }
+        fields = fields != null ? fields : LockFileDescriptor.decodeDamaged(bytes);
         return "pid " + fields.getOrDefault("pid", "?") + ", writing since " + fields.getOrDefault("started", "?");
     }
 
-    private static Map<String, String> parse(final String text)
+    /** The file's bytes in one read (a record is one write: one read sees it whole unless a write races it). */
+    private static byte[] read(final FileChannel channel) throws IOException
     {
-        final Map<String, String> fields = new LinkedHashMap<>();
-        for (final String line : text.split("\n"))
+        final ByteBuffer buffer = ByteBuffer.allocate(4096);
+        int read = channel.read(buffer, 0);
+        while (read > 0 && buffer.hasRemaining())
         {
-            final int equals = line.indexOf('=');
-            if (equals > 0)
-            {
-                fields.put(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
-            }
+            read = channel.read(buffer, buffer.position());
         }
-        return fields;
-    }
-
-    private static String readText(final FileChannel channel) throws IOException
-    {
-        final ByteBuffer buffer = ByteBuffer.allocate((int)Math.min(channel.size(), 4096));
-        channel.read(buffer, 0);
-        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+        return Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     /** The kernel's boot id, or null where there is none (not Linux). */
