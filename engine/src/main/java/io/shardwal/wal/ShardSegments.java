@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import io.shardwal.mmap.CommittedPrefix;
@@ -189,6 +191,68 @@ final class ShardSegments implements AutoCloseable
             base = base * 10 + (c - '0');
         }
         return base;
+    }
+
+    /**
+     * For a read-only registry, lists the shard's directory again: the writer (another open, perhaps in another
+     * process) rolls and prunes without telling it. Segments whose files are gone are forgotten, and unmapped now
+     * if no reader holds them (so that the disk space of pruned files is freed), else when the last one releases
+     * them; new files are added. No chain check: a listing racing a roll may miss a file created meanwhile, which
+     * {@link #acquire} finds when a reader gets there. The writer's own registry knows its files: nothing to do.
+     *
+     * @throws ShardwalException IO naming the shard's directory if it cannot be listed.
+     */
+    synchronized void relist()
+    {
+        if (writable || closed)
+        {
+            return;
+        }
+        final Set<Long> listed = new HashSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory))
+        {
+            for (final Path file : files)
+            {
+                final long base = parseBase(file.getFileName().toString());
+                if (base >= 0 && base % segmentSize == 0)
+                {
+                    listed.add(base);
+                    entries.computeIfAbsent(base, known -> new Entry(known, file));
+                }
+            }
+        }
+        catch (final NoSuchFileException e)
+        {
+            // The shard's directory is gone, and its files with it
+        }
+        catch (final IOException e)
+        {
+            throw new ShardwalException(ShardwalException.Category.IO, "shard " + shard + ": cannot list its segment "
+                + "files in " + directory + ": " + e, directory, ShardwalException.NO_OFFSET, e);
+        }
+        entries.values().removeIf(entry -> !listed.contains(entry.base) && !Files.exists(entry.file) && forget(entry));
+    }
+
+    /** Unmaps a forgotten segment's mapping now, or when its last reader releases it; returns true. */
+    private boolean forget(final Entry entry)
+    {
+        if (entry.mapping != null && entry.readers == 0)
+        {
+            entry.mapping.close();
+            entry.mapping = null;
+        }
+        else if (entry.mapping != null)
+        {
+            orphans.add(entry);
+        }
+        return true;
+    }
+
+    /** Position of the oldest record on disk (0 if none); a read-only registry lists its files again first. */
+    synchronized long firstPosition()
+    {
+        relist();
+        return Math.max(0, firstBase());
     }
 
     synchronized boolean isEmpty()
@@ -415,14 +479,7 @@ final class ShardSegments implements AutoCloseable
         {
             return null;
         }
-        if (entry.mapping != null && entry.readers == 0)
-        {
-            entry.mapping.close();
-        }
-        else if (entry.mapping != null)
-        {
-            orphans.add(entry);
-        }
+        forget(entry);
         return entry.file;
     }
 

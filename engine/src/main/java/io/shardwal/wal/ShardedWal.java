@@ -374,7 +374,7 @@ public final class ShardedWal implements AutoCloseable
     public long firstPosition(final int shard)
     {
         checkShard(shard);
-        return Math.max(0, segments[shard].firstBase());
+        return segments[shard].firstPosition();
     }
 
     /**

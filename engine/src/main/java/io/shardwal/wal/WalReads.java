@@ -181,6 +181,7 @@ final class WalReads
                 perShard.add(shards[i].stats(appends, msyncs));
                 continue;
             }
+            segments[i].relist(); // the writer may have rolled or pruned since: count the files there are now
             final long committed = wal.committedPosition(i);
             final long claimed = ReadOnlyFrontier.claimed(segments[i], committed);
             perShard.add(metrics[i].snapshot(committed, claimed, -1, segments[i].count(), appends, msyncs));
