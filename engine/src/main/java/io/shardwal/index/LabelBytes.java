@@ -52,6 +52,15 @@ final class LabelBytes
     private final int[] pairNameLengths = new int[PAIR_CACHE_SIZE];
     private final int[] pairNameHashes = new int[PAIR_CACHE_SIZE];
     private final int[] pairValueHashes = new int[PAIR_CACHE_SIZE];
+    /**
+     * The pair id of a cached label in one shard storage ({@link #pairOwners}: its {@code ShardStorage#owner}, 0 for
+     * none), written only once that storage has resolved or checked the pair, so a re-add that finds the record's
+     * pair id here needs neither the shard's label cache nor a byte comparison.
+     */
+    private final long[] pairOwners = new long[PAIR_CACHE_SIZE];
+    private final int[] pairIds = new int[PAIR_CACHE_SIZE];
+    /** The pair-cache slot that holds each label of the last {@link #encode}, or -1. */
+    private int[] labelSlots = new int[16];
 
     static LabelBytes forThread()
     {
@@ -73,6 +82,10 @@ final class LabelBytes
                 "a series has at most " + IndexDescriptor.MAX_LABELS + " labels, got " + n);
         }
         ensureStrings(2 * n);
+        if (labelSlots.length < n)
+        {
+            labelSlots = new int[Math.max(n, 2 * labelSlots.length)];
+        }
         count = n;
         length = 0;
         for (int i = 0; i < n; i++)
@@ -103,8 +116,10 @@ final class LabelBytes
             lengths[2 * i + 1] = utf8.length - nameLength - 2;
             hashes[2 * i + 1] = pairValueHashes[slot];
             length = start + utf8.length;
+            labelSlots[i] = slot;
             return;
         }
+        labelSlots[i] = -1;
         final int start = length;
         appendString(2 * i, name, "name", name);
         appendString(2 * i + 1, value, "value", name);
@@ -116,6 +131,33 @@ final class LabelBytes
             pairNameLengths[slot] = lengths[2 * i];
             pairNameHashes[slot] = hashes[2 * i];
             pairValueHashes[slot] = hashes[2 * i + 1];
+            pairOwners[slot] = 0;
+            for (int k = 0; k < i; k++)
+            {
+                if (labelSlots[k] == slot)
+                {
+                    labelSlots[k] = -1; // an earlier label of this set no longer owns the slot
+                }
+            }
+            labelSlots[i] = slot;
+        }
+    }
+
+    /** Whether label {@code label} of the last encode is known to be pair {@code pair} of storage {@code owner}. */
+    boolean knownPair(final int label, final long owner, final int pair)
+    {
+        final int slot = labelSlots[label];
+        return slot >= 0 && pairOwners[slot] == owner && pairIds[slot] == pair;
+    }
+
+    /** Records that label {@code label} of the last encode is pair {@code pair} of storage {@code owner}. */
+    void rememberPair(final int label, final long owner, final int pair)
+    {
+        final int slot = labelSlots[label];
+        if (slot >= 0)
+        {
+            pairOwners[slot] = owner;
+            pairIds[slot] = pair;
         }
     }
 

@@ -24,6 +24,7 @@ import static io.shardwal.index.IndexDescriptor.SERIES_ID_OFFSET;
 import static io.shardwal.index.IndexDescriptor.SERIES_RECORD_OFFSET;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -48,6 +49,7 @@ final class ShardStorage implements AutoCloseable
     private static final int MAX_SLABS = 1 << (40 - IndexDescriptor.SLAB_SHIFT);
     private static final int ID_MAP_BITS = 6;
     private static final int ID_MAPS = 1 << ID_MAP_BITS;
+    private static final AtomicLong OWNERS = new AtomicLong();
 
     final SlabArena general;
     final StringTable strings;
@@ -56,6 +58,8 @@ final class ShardStorage implements AutoCloseable
     final EntryTable pairs;
     final LabelCache cache = new LabelCache();
     final DenseBitmaps bitmaps;
+    /** Unique in the JVM: names this storage's pair ids in the threads' {@link LabelBytes} (never 0). */
+    final long owner = OWNERS.incrementAndGet();
     private final Int2IntHashMap nameIndex = new Int2IntHashMap(64, 0.65f, MISSING);
     private final Long2LongHashMap pairIndex = new Long2LongHashMap(64, 0.65f, MISSING);
     /**
@@ -198,6 +202,10 @@ final class ShardStorage implements AutoCloseable
                 }
             }
             pairIds[i] = pair;
+            if (source != null)
+            {
+                labels.rememberPair(i, owner, pair);
+            }
         }
         final long record = general.allocateBump(IndexDescriptor.recordLength(n));
         MemorySegment.copy(pairIds, 0, general.slab(record), INT, SlabArena.offset(record), n);
@@ -319,25 +327,38 @@ final class ShardStorage implements AutoCloseable
         for (int i = 0; i < n; i++)
         {
             final int pairId = slab.get(INT, o + 4L * i);
-            final int cached = source == null ? MISSING : cache.pair(source.name(i), source.value(i));
-            if (cached != MISSING)
+            if (source == null)
             {
-                if (cached != pairId)
+                if (!pairEquals(pairId, labels, i))
                 {
                     return false;
                 }
                 continue;
             }
-            final long pair = pairs.address(pairId);
-            if (!strings.equals(general.getInt(pair + PAIR_NAME_STRING_OFFSET),
-                    labels.segment, labels.nameOffset(i), labels.nameLength(i)) ||
-                !strings.equals(general.getInt(pair + PAIR_VALUE_OFFSET),
-                    labels.segment, labels.valueOffset(i), labels.valueLength(i)))
+            final String name = source.name(i);
+            final String value = source.value(i);
+            if (labels.knownPair(i, owner, pairId))
+            {
+                continue;
+            }
+            final int cached = cache.pair(name, value);
+            if (cached != MISSING ? cached != pairId : !pairEquals(pairId, labels, i))
             {
                 return false;
             }
+            labels.rememberPair(i, owner, pairId);
         }
         return true;
+    }
+
+    /** Whether pair {@code pairId} has the name and value bytes of label {@code i} of {@code labels}. */
+    private boolean pairEquals(final int pairId, final LabelBytes labels, final int i)
+    {
+        final long pair = pairs.address(pairId);
+        return strings.equals(general.getInt(pair + PAIR_NAME_STRING_OFFSET),
+                labels.segment, labels.nameOffset(i), labels.nameLength(i)) &&
+            strings.equals(general.getInt(pair + PAIR_VALUE_OFFSET),
+                labels.segment, labels.valueOffset(i), labels.valueLength(i));
     }
 
     /** The labels of series {@code ordinal}, decoded to heap strings. */

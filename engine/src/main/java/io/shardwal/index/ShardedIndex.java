@@ -52,8 +52,9 @@ import org.HdrHistogram.Histogram;
  *       rebuilt by replaying {@link #addSeries(long, Labels)}.</li>
  *   <li><em>Per-thread memory.</em> A thread that calls {@link #findSeries} keeps its query's ordinal arrays for its
  *       next query (thread-local, at most 3 × 128 KiB; larger ones are dropped after the query), and a thread that
- *       adds keeps its label-encoding buffer and the UTF-8 of up to 1024 recent strings and 1024 recent labels; both
- *       are shared by every index in the JVM and freed with the thread.</li>
+ *       adds keeps its label-encoding buffer and the UTF-8 of up to 1024 recent strings and 1024 recent labels (each
+ *       with its pair id in the last shard that resolved it); both are shared by every index in the JVM and freed
+ *       with the thread.</li>
  *   <li><em>Errors.</em> Bad input is an {@link IllegalArgumentException} naming the label, regex or id.</li>
  * </ul>
  */

@@ -263,6 +263,39 @@ class ShardedIndexTest
     }
 
     @Test
+    void shouldTellPairsOfTwoIndexesAndCollidingSetsApartOnOneThread()
+    {
+        // one thread's encoding cache remembers pair ids per shard storage: the same strings get different pair ids
+        // in two indexes, and a colliding set that shares all but one label must still be told apart
+        try (ShardedIndex a = new ShardedIndex(IndexOptions.builder().shardCount(1).build(), 0L);
+            ShardedIndex b = new ShardedIndex(IndexOptions.builder().shardCount(1).build(), 0L))
+        {
+            final Labels first = Labels.of("__name__", "up", "job", "node", "host", "h1");
+            final Labels second = Labels.of("__name__", "up", "job", "node", "host", "h2");
+            final Labels other = Labels.of("job", "node", "zone", "z");
+            b.addSeries(other);
+            final long a1 = a.addSeries(first);
+            final long b2 = b.addSeries(second);
+            final long a2 = a.addSeries(second);
+            final long b1 = b.addSeries(first);
+            for (int round = 0; round < 3; round++)
+            {
+                assertEquals(a1, a.addSeries(Labels.of("host", "h1", "job", "node", "__name__", "up")));
+                assertEquals(b2, b.addSeries(second));
+                assertEquals(a2, a.addSeries(second));
+                assertEquals(b1, b.addSeries(first));
+            }
+            assertEquals(List.of(0L, 1L), List.of(a1, a2), "a mask of 0: the second set is a collision");
+            assertEquals(2, a.seriesCount());
+            assertEquals(3, b.seriesCount());
+            assertEquals(first, a.getLabels(a1));
+            assertEquals(second, b.getLabels(b2));
+            a.checkIntegrity();
+            b.checkIntegrity();
+        }
+    }
+
+    @Test
     void shouldRejectBadInputWithClearErrors()
     {
         try (ShardedIndex index = ShardedIndex.withShards(2))
