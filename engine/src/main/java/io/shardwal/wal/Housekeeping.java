@@ -175,8 +175,8 @@ final class Housekeeping
             if (left <= 0)
             {
                 LOG.log(System.Logger.Level.WARNING, "shardwal: " + thread.getName() + " did not stop within "
-                    + TimeUnit.NANOSECONDS.toSeconds(JOIN_WAIT_NANOS) + " s; closing without it (a native call that still "
-                    + "holds a mapping makes the unmap fail with TIMEOUT)");
+                    + TimeUnit.NANOSECONDS.toSeconds(JOIN_WAIT_NANOS) + " s; closing without it (a native call "
+                    + "that still holds a mapping makes the unmap fail with TIMEOUT)");
                 break;
             }
             try

@@ -62,15 +62,21 @@ class CheckpointLogInterruptTest
         assertInterruptedAppendIsCut(7, "a torn entry");
     }
 
+    /** Appends checkpoints c0 and c1; returns the file's size after them, where the next entry goes. */
+    private static long appendTwo(final CheckpointLog log, final Path file) throws IOException
+    {
+        log.append(id("c0"), 0, positions(0));
+        log.append(id("c1"), 1, positions(1));
+        return Files.size(file);
+    }
+
     /** {@code tornTo}: 0 leaves the written entry whole, otherwise cuts it to that many bytes (a partial write). */
     private void assertInterruptedAppendIsCut(final int tornTo, final String expected) throws IOException
     {
         final Path file = dir.resolve(CheckpointLog.FILE_NAME);
         try (CheckpointLog log = CheckpointLog.open(dir, 2, true))
         {
-            log.append(id("c0"), 0, positions(0));
-            log.append(id("c1"), 1, positions(1));
-            final long end = Files.size(file);
+            final long end = appendTwo(log, file);
             log.beforeForce(() ->
             {
                 if (tornTo > 0)
@@ -112,9 +118,7 @@ class CheckpointLogInterruptTest
         final Path file = dir.resolve(CheckpointLog.FILE_NAME);
         try (CheckpointLog log = CheckpointLog.open(dir, 2, true))
         {
-            log.append(id("c0"), 0, positions(0));
-            log.append(id("c1"), 1, positions(1));
-            final long end = Files.size(file);
+            final long end = appendTwo(log, file);
             log.beforeForce(() ->
             {
                 cut(file, end - 5);
