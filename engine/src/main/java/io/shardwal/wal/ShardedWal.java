@@ -370,7 +370,7 @@ public final class ShardedWal implements AutoCloseable
         return shards != null ? shards[shard].durablePosition() : -1;
     }
 
-    /** Position of the oldest record still on disk in {@code shard} (segments below it were pruned). */
+    /** Position of the oldest record on disk in {@code shard}; a read-only view lists the directory for it. */
     public long firstPosition(final int shard)
     {
         checkShard(shard);
