@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.mmap.Uninterrupted;
 
 /**
  * The {@code LOCK} file: an exclusive, process-wide writer lock ({@code fcntl} through {@link FileLock}, released by
@@ -63,8 +64,8 @@ final class WalLock implements AutoCloseable
     /** How long a reader reads a torn record again: a rewrite is one small write, far shorter unless descheduled. */
     static final long TORN_READ_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long TORN_READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** How often a description of the holder for a message reads a torn record again before taking it as it is. */
-    private static final int DESCRIBE_ATTEMPTS = 20;
+    /** How long a description of the holder for a message reads a torn record again before taking it as it is. */
+    private static final long DESCRIBE_PATIENCE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /** How the previous writer stopped. */
     enum PreviousStop
@@ -332,55 +333,61 @@ final class WalLock implements AutoCloseable
     static Map<String, String> fields(final Path directory) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
-        final long deadline = System.nanoTime() + TORN_READ_PATIENCE_NANOS;
-        while (true)
+        final byte[] bytes;
+        try
         {
-            final byte[] bytes;
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+            bytes = readWhole(() ->
             {
-                bytes = read(channel);
-            }
-            catch (final NoSuchFileException e)
-            {
-                return Map.of();
-            }
-            final Map<String, String> fields = LockFileDescriptor.decode(bytes);
-            if (fields != null)
-            {
-                return fields;
-            }
-            if (System.nanoTime() - deadline >= 0)
-            {
-                if (LockFileDescriptor.isRecord(bytes))
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
                 {
-                    throw new ShardwalException(ShardwalException.Category.CORRUPT, "LOCK holds a damaged record ("
-                        + bytes.length + " bytes, its checksum does not hold) that no writer rewrote for "
-                        + TimeUnit.NANOSECONDS.toMillis(TORN_READ_PATIENCE_NANOS) + " ms: it cannot tell whether "
-                        + "the log's creation finished or how its last writer stopped (an open for writing takes "
-                        + "the stop for a possible OS crash and writes it anew)", file, 0);
+                    return read(channel);
                 }
-                return LockFileDescriptor.decodeDamaged(bytes);
-            }
-            LockSupport.parkNanos(TORN_READ_RETRY_NANOS);
+            }, TORN_READ_PATIENCE_NANOS);
         }
+        catch (final NoSuchFileException e)
+        {
+            return Map.of();
+        }
+        final Map<String, String> fields = LockFileDescriptor.decode(bytes);
+        if (fields != null)
+        {
+            return fields;
+        }
+        if (LockFileDescriptor.isRecord(bytes))
+        {
+            throw new ShardwalException(ShardwalException.Category.CORRUPT, "LOCK holds a damaged record ("
+                + bytes.length + " bytes, its checksum does not hold) that no writer rewrote for "
+                + TimeUnit.NANOSECONDS.toMillis(TORN_READ_PATIENCE_NANOS) + " ms: it cannot tell whether "
+                + "the log's creation finished or how its last writer stopped (an open for writing takes "
+                + "the stop for a possible OS crash and writes it anew)", file, 0);
+        }
+        return LockFileDescriptor.decodeDamaged(bytes);
     }
 
     /** "pid N, writing since T" for a message, from a record read whole if a few reads get one, else as it is. */
     private static String describeHolder(final FileChannel channel) throws IOException
     {
-        Map<String, String> fields = null;
-        byte[] bytes = new byte[0];
-        for (int attempt = 0; fields == null && attempt < DESCRIBE_ATTEMPTS; attempt++)
-        {
-            if (attempt > 0)
-            {
-                LockSupport.parkNanos(TORN_READ_RETRY_NANOS);
-            }
-            bytes = read(channel);
-            fields = LockFileDescriptor.decode(bytes);
-        }
-        fields = fields != null ? fields : LockFileDescriptor.decodeDamaged(bytes);
+        final byte[] bytes = readWhole(() -> read(channel), DESCRIBE_PATIENCE_NANOS);
+        final Map<String, String> whole = LockFileDescriptor.decode(bytes);
+        final Map<String, String> fields = whole != null ? whole : LockFileDescriptor.decodeDamaged(bytes);
         return "pid " + fields.getOrDefault("pid", "?") + ", writing since " + fields.getOrDefault("started", "?");
+    }
+
+    /**
+     * Reads LOCK's bytes with {@code read} until they decode (a whole record, or an earlier version's whole text),
+     * again every {@link #TORN_READ_RETRY_NANOS} for at most {@code patienceNanos}; returns the last read.
+     */
+    private static byte[] readWhole(final Uninterrupted.IoCall<byte[]> read, final long patienceNanos)
+        throws IOException
+    {
+        final long deadline = System.nanoTime() + patienceNanos;
+        byte[] bytes = read.call();
+        while (LockFileDescriptor.decode(bytes) == null && System.nanoTime() - deadline < 0)
+        {
+            LockSupport.parkNanos(TORN_READ_RETRY_NANOS);
+            bytes = read.call();
+        }
+        return bytes;
     }
 
     /** The file's bytes in one read (a record is one write: one read sees it whole unless a write races it). */
