@@ -92,15 +92,23 @@ public final class CheckpointLog implements AutoCloseable
 
     private void load() throws IOException
     {
-        if (writable && Files.deleteIfExists(directory.resolve(COMPACTING)))
+        final boolean compactionLeft = writable && Files.deleteIfExists(directory.resolve(COMPACTING));
+        if (compactionLeft)
         {
             problems.add(new Problem(0, 0, "INTERRUPTED_COMPACTION", "a compaction that did not finish left "
                 + COMPACTING + "; deleted (the log it would have replaced is intact)"));
         }
-        if (writable && Files.deleteIfExists(directory.resolve(HeadFile.FILE_NAME + ".tmp")))
+        final boolean headLeft = writable && Files.deleteIfExists(directory.resolve(HeadFile.FILE_NAME + ".tmp"));
+        if (headLeft)
         {
             problems.add(new Problem(0, 0, "INTERRUPTED_HEAD_UPDATE", "a HEAD replacement that did not finish left "
                 + HeadFile.FILE_NAME + ".tmp; deleted (HEAD itself is checked below)"));
+        }
+        if (compactionLeft || headLeft)
+        {
+            // A deletion is durable once the directory is synced: without this, a power cut after the open could
+            // bring the leftover back, and the next open would report (and delete) it a second time.
+            MappedSegment.syncDirectory(directory);
         }
         final byte[] bytes = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
         final String[] problem = new String[1];

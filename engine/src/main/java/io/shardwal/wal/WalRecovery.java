@@ -45,13 +45,19 @@ final class WalRecovery
         {
             throw badCheckpoint(latest, checkpointFile, shard.id, "which is not a record boundary");
         }
-        for (final Path leftover : segments.discover())
+        final List<Path> leftovers = segments.discover();
+        for (final Path leftover : leftovers)
         {
             repairs.add(new RecoveryReport.Repair(shard.id, ShardSegments.parseBase(
                 leftover.getFileName().toString().replace(MappedSegment.CREATING_SUFFIX, "")), Files.size(leftover),
                 "INTERRUPTED_CREATION", "a segment file the writer was still creating when it stopped; deleted",
                 leftover));
             Files.delete(leftover);
+        }
+        if (!leftovers.isEmpty())
+        {
+            // Durable deletions: a power cut after the open must not bring a leftover back to be reported again.
+            MappedSegment.syncDirectory(segments.directory());
         }
         if (segments.isEmpty())
         {

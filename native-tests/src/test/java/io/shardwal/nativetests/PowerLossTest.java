@@ -1,0 +1,230 @@
+package io.shardwal.nativetests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import io.shardwal.wal.LogFiles;
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.WalOptions;
+
+/**
+ * Power cuts, not process kills: a log on {@link PowerLossFs}, a FUSE file system that keeps aside what a disk would
+ * hold after a power cut (what was fsynced or msynced, and a random part of what was not), is cut while a child
+ * works on it, and the image is recovered as the machine would after a reboot.
+ *
+ * <p>SIGKILL tests ({@link SigkillRecoveryTest}) cannot show this: after a kill the page cache keeps every byte
+ * written. Here only what shardwal made durable survives.
+ *
+ * <p>Needs Linux, {@code /dev/fuse} and root (to mount); skipped with the reason otherwise.
+ */
+@Slow
+class PowerLossTest
+{
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int SHARDS = 3;
+    private static final long SEGMENT = 64 * 1024;
+
+    /**
+     * What recovery repairs must stay repaired: leftovers of an interrupted compaction, HEAD update and segment
+     * creation are deleted by the open, and a power cut right after it must not bring them back (to be reported,
+     * and deleted, a second time): the deletions are synced before the open returns.
+     */
+    @Test
+    void shouldKeepWhatRecoveryRepairedThroughAPowerCutRightAfterTheOpen() throws IOException
+    {
+        final String unavailable = FuseDevice.unavailable();
+        Assumptions.assumeTrue(unavailable == null, "cannot cut the power under a FUSE file system: " + unavailable);
+        final Path work = Directories.scratch("power-loss-repairs");
+        final Path start = work.resolve("start");
+        final Path directory = start.resolve("wal");
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(directory).shardCount(SHARDS).segmentSize(SEGMENT)
+            .syncMode(SyncMode.STRICT).build()))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                wal.append(("key-" + i).getBytes(StandardCharsets.UTF_8), new byte[64]);
+            }
+            wal.createCheckpoint("first");
+            wal.createCheckpoint("second");
+        }
+        Files.write(directory.resolve("checkpoints.log.tmp"), new byte[100]);
+        Files.write(directory.resolve("HEAD.tmp"), new byte[10]);
+        final Path shard = LogFiles.shardDirectory(directory, 0);
+        final long bases;
+        try (java.util.stream.Stream<Path> files = Files.list(shard))
+        {
+            bases = files.count();
+        }
+        Files.write(shard.resolve(LogFiles.segmentFileName(bases * SEGMENT) + ".creating"), new byte[4096]);
+        final Path mount = work.resolve("mount");
+        final Path image = work.resolve("image");
+        try
+        {
+            final ChildArgs args = new ChildArgs().set("dir", mount.resolve("wal")).set("mode", SyncMode.STRICT)
+                .set("shards", SHARDS).set("segment", SEGMENT).set("threads", 0).set("prepare", 0);
+            powerCut(mount, work.resolve("crashes"), start, image, "synced-only", ChildProcess.of(AppendingChild.class,
+                work.resolve("crashes"), args.toArray()), "", running -> awaitOpened(running, ""));
+        }
+        finally
+        {
+            unmountLeftover(mount);
+        }
+        rebootLock(image.resolve("wal").resolve("LOCK"));
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(image.resolve("wal")).shardCount(SHARDS)
+            .segmentSize(SEGMENT).syncMode(SyncMode.STRICT).prepareAhead(0).createIfMissing(false).build()))
+        {
+            assertEquals(List.of(), wal.recoveryReport().repairs(), "repairs after a power cut right after an open "
+                + "that had made them: " + wal.recoveryReport());
+        }
+        Directories.delete(work);
+    }
+
+    /** Detaches a FUSE mount a failed run left at {@code mount} (its server gone, any access would fail). */
+    private static void unmountLeftover(final Path mount)
+    {
+        try
+        {
+            final String mounts = Files.readString(Path.of("/proc/self/mounts"));
+            if (mounts.contains(" " + mount + " "))
+            {
+                new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor();
+            }
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * One power cut: mounts a {@link PowerLossFs} at {@code mount} holding {@code image} (null: an empty disk), starts
+     * {@code child} on it, lets {@code beforeCut} wait, cuts the power into {@code next}, kills the child and
+     * unmounts ({@code cutSeed}: see {@link PowerLossFs}). Returns the cut's summary. A first mount this machine
+     * refuses skips the test.
+     */
+    private static String powerCut(final Path mount, final Path crashes, final Path image, final Path next,
+        final String cutSeed, final ChildProcess.Builder child, final String where,
+        final Consumer<ChildProcess> beforeCut)
+    {
+        createDirectory(mount);
+        final ChildArgs fsArgs = new ChildArgs().set("mount", mount);
+        if (image != null)
+        {
+            fsArgs.set("image", image);
+        }
+        final String summary;
+        try (ChildProcess fs = ChildProcess.of(PowerLossFs.class, crashes, fsArgs.toArray()).start())
+        {
+            final String mounted = fs.awaitLine(line -> line.equals("MOUNTED") || line.startsWith("X "), TIMEOUT);
+            if (image == null && mounted.contains("cannot mount"))
+            {
+                Assumptions.abort("cannot mount the test's FUSE file system: " + mounted);
+            }
+            check(mounted.equals("MOUNTED"), where + "the file system did not start: " + mounted + "\n"
+                + fs.describe());
+            try (ChildProcess running = child.start())
+            {
+                beforeCut.accept(running);
+                // Failures after the cut are expected (every write and sync fails from then on); before it, not.
+                for (final String line : running.lines())
+                {
+                    check(!line.startsWith("X "), where + "the child failed: " + line + "\n" + running.describe());
+                }
+                fs.send("CUT " + next + " " + cutSeed);
+                final String cut = fs.awaitLine(line -> line.startsWith("CUT ") || line.startsWith("X "), TIMEOUT);
+                check(cut.startsWith("CUT "), where + "the power cut failed: " + cut + "\n" + fs.describe());
+                summary = cut.substring(4);
+                running.kill();
+            }
+            fs.send("EXIT");
+            fs.awaitExit(TIMEOUT);
+        }
+        return summary;
+    }
+
+    private static void awaitOpened(final ChildProcess child, final String where)
+    {
+        final String opened = child.awaitLine(line -> line.equals("OPENED") || line.startsWith("X "), TIMEOUT);
+        check(opened.equals("OPENED"), where + "the child failed: " + opened + "\n" + child.describe());
+    }
+
+    /**
+     * The machine rebooted: gives the {@code LOCK} record another boot id, as the kernel would after a real power
+     * cut (the test cannot reboot; with the same boot id the log would take the cut for a process crash and trust
+     * the page cache). A LOCK that is missing, empty or not a whole record is left: recovery treats it as a crash
+     * in an unknown boot anyway.
+     */
+    static void rebootLock(final Path lock)
+    {
+        try
+        {
+            if (!Files.exists(lock))
+            {
+                return;
+            }
+            final byte[] record = Files.readAllBytes(lock);
+            final String text = new String(record, StandardCharsets.ISO_8859_1);
+            final int boot = text.indexOf("\nboot=");
+            if (record.length != 512 || !text.startsWith("crc32c=") || boot < 0)
+            {
+                return;
+            }
+            final int start = boot + "\nboot=".length();
+            final int end = text.indexOf('\n', start);
+            final byte[] other = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
+            if (end - start != other.length)
+            {
+                return;
+            }
+            System.arraycopy(other, 0, record, start, other.length);
+            final CRC32C crc = new CRC32C();
+            crc.update(record, 15, record.length - 15);
+            final byte[] digits = HexFormat.of().toHexDigits((int)crc.getValue()).getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(digits, 0, record, 7, 8);
+            Files.write(lock, record);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot rewrite " + lock, e);
+        }
+    }
+
+    private static void createDirectory(final Path directory)
+    {
+        try
+        {
+            Files.createDirectories(directory);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void check(final boolean condition, final String problem)
+    {
+        if (!condition)
+        {
+            throw new AssertionError(problem);
+        }
+    }
+}
