@@ -29,7 +29,8 @@ import io.shardwal.wal.WalOptions;
  * 0 = as fast as possible), {@code records} (per thread, 0 = until killed), {@code go} (wait for a {@code GO} line
  * on stdin before appending), {@code tail} (also read every shard live on one more thread), {@code checkpointPause}
  * (also create checkpoints, compact and prune on one more thread, pausing this many microseconds on average between
- * operations: {@link Checkpointer}), {@code then} ({@code idle}:
+ * operations: {@link Checkpointer}), {@code syncPause} (also call {@code sync()} on one more thread about every this
+ * many milliseconds, printing {@code SB} before and {@code SE} after), {@code then} ({@code idle}:
  * print {@code DONE} and wait to be killed; {@code close}: print {@code DONE}, wait for stdin to end, close the
  * log, print {@code CLOSED} and exit 0; {@code race-close}: when stdin says {@code CLOSE}, close the log while
  * the threads run — each must stop with a CLOSED error, printing {@code STOPPED <who> CLOSED} — then print
@@ -86,6 +87,11 @@ public final class AppendingChild
         {
             threads.add(Thread.ofPlatform().name("checkpointer").start(new Checkpointer(wal,
                 args.integer("firstWriter", 0), args.number("seed", 0), checkpointPause)));
+        }
+        final long syncPause = args.number("syncPause", 0);
+        if (syncPause > 0)
+        {
+            threads.add(Thread.ofPlatform().name("syncer").start(() -> child.syncLoop(syncPause)));
         }
         final String then = args.string("then", "idle");
         if (then.equals("race-close"))
@@ -220,6 +226,32 @@ public final class AppendingChild
         catch (final Throwable t)
         {
             ChildOutput.fail("writer " + writer, t, 3);
+        }
+    }
+
+    /**
+     * Calls {@link ShardedWal#sync()} every {@code pauseMillis} or so, printing {@code SB} before and {@code SE}
+     * after: every record whose ack line came before an {@code SB} is durable once its {@code SE} is printed.
+     */
+    private void syncLoop(final long pauseMillis)
+    {
+        try
+        {
+            while (true)
+            {
+                Thread.sleep(1 + (System.nanoTime() >>> 10) % (2 * pauseMillis));
+                ChildOutput.line("SB");
+                wal.sync();
+                ChildOutput.line("SE");
+            }
+        }
+        catch (final ShardwalException e)
+        {
+            stoppedByClose("syncer", e);
+        }
+        catch (final Throwable t)
+        {
+            ChildOutput.fail("syncer", t, 3);
         }
     }
 
