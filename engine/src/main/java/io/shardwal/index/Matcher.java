@@ -13,9 +13,9 @@ import java.util.regex.PatternSyntaxException;
  * matches {@code ""} also selects series without that label ({@code job=""}, {@code job!="x"}, {@code job=~"x|"}).
  *
  * <p>Regexes use {@link java.util.regex} syntax, are fully anchored ({@code ^(?:re)$}) and let {@code .} match line
- * terminators too, as Prometheus does. Matching a value is bounded: a regex that backtracks more than
- * {@link #REGEX_STEP_BUDGET} steps on one value fails with an {@link IllegalArgumentException} instead of running
- * for minutes.
+ * terminators too, as Prometheus does; {@code (?i)} folds case in all of Unicode, as RE2 does, not only in ASCII.
+ * Matching a value is bounded: a regex that backtracks more than {@link #REGEX_STEP_BUDGET} steps on one value fails
+ * with an {@link IllegalArgumentException} instead of running for minutes.
  *
  * <p>Immutable and thread-safe.
  */
@@ -213,7 +213,8 @@ public final class Matcher
     {
         try
         {
-            return Pattern.compile(regex, Pattern.DOTALL);
+            // UNICODE_CASE: RE2's (?i) folds É to é; java.util.regex alone folds ASCII only
+            return Pattern.compile(regex, Pattern.DOTALL | Pattern.UNICODE_CASE);
         }
         catch (final PatternSyntaxException e)
         {

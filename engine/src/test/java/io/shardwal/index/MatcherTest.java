@@ -1,5 +1,6 @@
 package io.shardwal.index;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,6 +32,25 @@ class MatcherTest
     {
         assertTrue(Matcher.regex("v", "a.b").matches("a\nb"));
         assertTrue(Matcher.regex("v", ".*").matches("line1\nline2"));
+    }
+
+    /** RE2, which Prometheus uses, folds case in all of Unicode under (?i), not only in ASCII. */
+    @Test
+    void shouldFoldCaseBeyondAsciiUnderTheCaseInsensitiveFlag()
+    {
+        assertTrue(Matcher.regex("city", "(?i)m\u00fcnchen").matches("M\u00dcNCHEN"));
+        assertTrue(Matcher.regex("city", "(?i)\u00e9t\u00e9.*").matches("\u00c9T\u00c9 2024"));
+        assertTrue(Matcher.regex("greek", "(?i)\u03b1\u03b2").matches("\u0391\u0392"));
+        assertFalse(Matcher.notRegex("city", "(?i)m\u00fcnchen").matches("M\u00fcnchen"));
+        assertFalse(Matcher.regex("city", "m\u00fcnchen").matches("M\u00dcNCHEN"), "case matters without (?i)");
+        try (ShardedIndex index = ShardedIndex.withShards(2))
+        {
+            final long upper = index.addSeries(Labels.of("city", "M\u00dcNCHEN"));
+            final long lower = index.addSeries(Labels.of("city", "m\u00fcnchen"));
+            index.addSeries(Labels.of("city", "Berlin"));
+            final long[] both = upper < lower ? new long[] {upper, lower} : new long[] {lower, upper};
+            assertArrayEquals(both, index.findSeries(Matcher.regex("city", "(?i)M\u00fcnchen")));
+        }
     }
 
     @Test

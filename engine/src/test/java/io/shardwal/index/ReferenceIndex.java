@@ -15,6 +15,9 @@ import java.util.regex.Pattern;
  */
 final class ReferenceIndex implements SeriesIndex
 {
+    /** Prometheus' regex semantics: {@code .} matches newlines, {@code (?i)} folds case in all of Unicode. */
+    private static final int FLAGS = Pattern.DOTALL | Pattern.UNICODE_CASE;
+
     private final Map<Long, Labels> series = new HashMap<>();
     private final long hashMask;
 
@@ -108,8 +111,8 @@ final class ReferenceIndex implements SeriesIndex
             {
                 case EQUAL -> value.equals(m.value());
                 case NOT_EQUAL -> !value.equals(m.value());
-                case REGEX -> Pattern.compile(m.value(), Pattern.DOTALL).matcher(value).matches();
-                case NOT_REGEX -> !Pattern.compile(m.value(), Pattern.DOTALL).matcher(value).matches();
+                case REGEX -> Pattern.compile(m.value(), FLAGS).matcher(value).matches();
+                case NOT_REGEX -> !Pattern.compile(m.value(), FLAGS).matcher(value).matches();
             };
             if (!matches)
             {
