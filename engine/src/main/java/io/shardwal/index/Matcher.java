@@ -13,9 +13,10 @@ import java.util.regex.PatternSyntaxException;
  * matches {@code ""} also selects series without that label ({@code job=""}, {@code job!="x"}, {@code job=~"x|"}).
  *
  * <p>Regexes use {@link java.util.regex} syntax, are fully anchored ({@code ^(?:re)$}) and let {@code .} match line
- * terminators too, as Prometheus does; {@code (?i)} folds case in all of Unicode, as RE2 does, not only in ASCII.
- * Matching a value is bounded: a regex that backtracks more than {@link #REGEX_STEP_BUDGET} steps on one value fails
- * with an {@link IllegalArgumentException} instead of running for minutes.
+ * terminators too, as Prometheus does; {@code (?i)} folds case in all of Unicode, as RE2 does, not only in ASCII, and
+ * RE2's POSIX classes ({@code [[:digit:]]}) mean what they mean there ({@link PosixClasses}). Matching a value is
+ * bounded: a regex that backtracks more than {@link #REGEX_STEP_BUDGET} steps on one value fails with an
+ * {@link IllegalArgumentException} instead of running for minutes.
  *
  * <p>Immutable and thread-safe.
  */
@@ -211,15 +212,18 @@ public final class Matcher
 
     private static Pattern compile(final String name, final Type type, final String regex)
     {
+        final String java = PosixClasses.translate(regex);
         try
         {
             // UNICODE_CASE: RE2's (?i) folds É to é; java.util.regex alone folds ASCII only
-            return Pattern.compile(regex, Pattern.DOTALL | Pattern.UNICODE_CASE);
+            return Pattern.compile(java, Pattern.DOTALL | Pattern.UNICODE_CASE);
         }
         catch (final PatternSyntaxException e)
         {
+            // an index into a rewritten regex would point at the wrong character of the one given
+            final boolean index = e.getIndex() >= 0 && java.equals(regex);
             throw new IllegalArgumentException("invalid regex in matcher " + name + type.symbol + "\"" + regex +
-                "\": " + e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : ""), e);
+                "\": " + e.getDescription() + (index ? " near index " + e.getIndex() : ""), e);
         }
     }
 }

@@ -53,6 +53,47 @@ class MatcherTest
         }
     }
 
+    /** RE2's POSIX classes, which java.util.regex would read as nested classes of their letters. */
+    @Test
+    void shouldReadPosixClassesAsRe2Does()
+    {
+        final String[][] classes = {
+            {"alnum", "0-9A-Za-z"}, {"alpha", "A-Za-z"}, {"ascii", "\\x00-\\x7F"}, {"blank", "\\t "},
+            {"cntrl", "\\x00-\\x1F\\x7F"}, {"digit", "0-9"}, {"graph", "!-~"}, {"lower", "a-z"}, {"print", " -~"},
+            {"punct", "!-/:-@\\[-`{-~"}, {"space", "\\t\\n\\x0B\\f\\r "}, {"upper", "A-Z"},
+            {"word", "0-9A-Za-z_"}, {"xdigit", "0-9A-Fa-f"},
+        };
+        for (final String[] c : classes)
+        {
+            final Pattern set = Pattern.compile("[" + c[1] + "]");
+            final Matcher plain = Matcher.regex("v", "[[:" + c[0] + ":]]");
+            final Matcher negated = Matcher.regex("v", "[[:^" + c[0] + ":]]");
+            final Matcher complement = Matcher.regex("v", "[^[:" + c[0] + ":]]");
+            for (char ch = 0; ch <= 0x100; ch++)
+            {
+                final String v = String.valueOf(ch);
+                final boolean in = set.matcher(v).matches();
+                final String what = c[0] + " on U+" + Integer.toHexString(ch);
+                assertEquals(in, plain.matches(v), what);
+                assertEquals(!in, negated.matches(v), what);
+                assertEquals(!in, complement.matches(v), what);
+            }
+        }
+        assertTrue(Matcher.regex("v", "[[:digit:]]+").matches("42"));
+        assertFalse(Matcher.regex("v", "[[:digit:]]+").matches("dig"), "not the letters of the class name");
+        assertTrue(Matcher.regex("v", "[x[:digit:]_]+").matches("x_1"));
+        assertTrue(Matcher.regex("v", "[a-c[:space:]]+").matches("a b"));
+        assertTrue(Matcher.regex("v", "\\[[:digit:]]").matches("[d]"), "an escaped [ opens no class");
+        assertTrue(Matcher.regex("v", "[]:digit:]+").matches("]:t"), "a ] right after [ is a literal");
+        assertTrue(Matcher.regex("v", "\\Q[[:digit:]]\\E").matches("[[:digit:]]"), "a quote is literal");
+        try (ShardedIndex index = ShardedIndex.withShards(2))
+        {
+            final long digits = index.addSeries(Labels.of("code", "404"));
+            index.addSeries(Labels.of("code", "dig"));
+            assertArrayEquals(new long[] {digits}, index.findSeries(Matcher.regex("code", "[[:digit:]]{3}")));
+        }
+    }
+
     @Test
     void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
     {

@@ -1,0 +1,112 @@
+package io.shardwal.index;
+
+import java.util.Map;
+
+/**
+ * RE2's POSIX bracket classes ({@code [[:digit:]]}, {@code [^[:space:]x]}, {@code [[:^alpha:]]}) in the
+ * {@link java.util.regex} form that means the same set. Left alone, {@link java.util.regex.Pattern} reads
+ * {@code [:digit:]} inside a class as a nested class of the characters {@code :digt}, so {@code [[:digit:]]+} would
+ * silently match {@code "dig"} and not {@code "42"}. Each of RE2's fourteen classes has a Java property of the same
+ * ASCII set ({@code \p{Digit}}, ... and {@code \w} for {@code word}).
+ *
+ * <p>The scan follows {@link java.util.regex.Pattern}'s own reading of the regex: a backslash escapes the next
+ * character (and the X of {@code \cX}), {@code \Q...\E} quotes, a {@code ]} right after a class's {@code [} or
+ * {@code [^} is a literal, and a {@code [} inside a class opens a nested one. Only a POSIX name inside a class is
+ * rewritten, as RE2 reads one only there; an unknown name is left as it is.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class PosixClasses
+{
+    private static final Map<String, String> CLASSES = Map.ofEntries(
+        Map.entry("alnum", "Alnum"), Map.entry("alpha", "Alpha"), Map.entry("ascii", "ASCII"),
+        Map.entry("blank", "Blank"), Map.entry("cntrl", "Cntrl"), Map.entry("digit", "Digit"),
+        Map.entry("graph", "Graph"), Map.entry("lower", "Lower"), Map.entry("print", "Print"),
+        Map.entry("punct", "Punct"), Map.entry("space", "Space"), Map.entry("upper", "Upper"),
+        Map.entry("word", "word"), Map.entry("xdigit", "XDigit"));
+
+    private PosixClasses()
+    {
+    }
+
+    /** {@code regex} with every POSIX class inside a bracket expression rewritten; the same string if it has none. */
+    static String translate(final String regex)
+    {
+        if (!regex.contains("[:"))
+        {
+            return regex;
+        }
+        final StringBuilder out = new StringBuilder(regex.length() + 16);
+        final int n = regex.length();
+        int depth = 0;
+        boolean quoted = false;
+        int i = 0;
+        while (i < n)
+        {
+            final char c = regex.charAt(i);
+            if (quoted)
+            {
+                quoted = !(c == '\\' && i + 1 < n && regex.charAt(i + 1) == 'E');
+                i = copy(regex, i, quoted ? 1 : 2, out);
+            }
+            else if (c == '\\')
+            {
+                quoted = i + 1 < n && regex.charAt(i + 1) == 'Q';
+                i = copy(regex, i, i + 1 < n && regex.charAt(i + 1) == 'c' ? 3 : 2, out);
+            }
+            else if (c == '[' && depth > 0 && posixEnd(regex, i) > 0)
+            {
+                final int end = posixEnd(regex, i);
+                final boolean negated = regex.charAt(i + 2) == '^';
+                final String java = CLASSES.get(regex.substring(i + (negated ? 3 : 2), end - 2));
+                out.append(java.equals("word") ? (negated ? "\\W" : "\\w") :
+                    (negated ? "\\P{" : "\\p{") + java + "}");
+                i = end;
+            }
+            else if (c == '[')
+            {
+                depth++;
+                int open = i + 1;
+                if (open < n && regex.charAt(open) == '^')
+                {
+                    open++;
+                }
+                // a ']' right after the opening is a literal, in RE2 and in java.util.regex alike
+                i = copy(regex, i, open < n && regex.charAt(open) == ']' ? open + 1 - i : open - i, out);
+            }
+            else
+            {
+                if (c == ']' && depth > 0)
+                {
+                    depth--;
+                }
+                i = copy(regex, i, 1, out);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The index after {@code [:name:]} or {@code [:^name:]} at {@code at} for a known name, else -1. */
+    private static int posixEnd(final String regex, final int at)
+    {
+        if (!regex.startsWith("[:", at))
+        {
+            return -1;
+        }
+        final int close = regex.indexOf(":]", at + 2);
+        if (close < 0)
+        {
+            return -1;
+        }
+        final int start = regex.startsWith("^", at + 2) ? at + 3 : at + 2;
+        return CLASSES.containsKey(regex.substring(start, close)) ? close + 2 : -1;
+    }
+
+    /** Appends up to {@code count} characters of {@code regex} from {@code from}; returns the index after them. */
+    private static int copy(final String regex, final int from, final int count, final StringBuilder out)
+    {
+        final int end = Math.min(regex.length(), from + count);
+        out.append(regex, from, end);
+        return end;
+    }
+}
