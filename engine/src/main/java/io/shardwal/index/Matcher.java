@@ -14,9 +14,9 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>Regexes use {@link java.util.regex} syntax, are fully anchored ({@code ^(?:re)$}) and let {@code .} match line
  * terminators too, as Prometheus does; {@code (?i)} folds case in all of Unicode, as RE2 does, not only in ASCII, and
- * RE2's POSIX classes ({@code [[:digit:]]}) mean what they mean there ({@link PosixClasses}). Matching a value is
- * bounded: a regex that backtracks more than {@link #REGEX_STEP_BUDGET} steps on one value fails with an
- * {@link IllegalArgumentException} instead of running for minutes.
+ * RE2's POSIX classes ({@code [[:digit:]]}) and literal braces ({@code /users/{id}}) mean what they mean there
+ * ({@link Re2Syntax}). Matching a value is bounded: a regex that backtracks more than {@link #REGEX_STEP_BUDGET}
+ * steps on one value fails with an {@link IllegalArgumentException} instead of running for minutes.
  *
  * <p>Immutable and thread-safe.
  */
@@ -212,7 +212,7 @@ public final class Matcher
 
     private static Pattern compile(final String name, final Type type, final String regex)
     {
-        final String java = PosixClasses.translate(regex);
+        final String java = Re2Syntax.toJava(regex);
         try
         {
             // UNICODE_CASE: RE2's (?i) folds É to é; java.util.regex alone folds ASCII only

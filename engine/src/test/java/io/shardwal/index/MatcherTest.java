@@ -94,6 +94,35 @@ class MatcherTest
         }
     }
 
+    /**
+     * RE2 reads a brace that starts no repetition as a literal, so Prometheus takes route=~"/users/{id}", the label
+     * value of many HTTP metrics; java.util.regex alone refuses it as an illegal repetition.
+     */
+    @Test
+    void shouldReadABraceThatStartsNoRepetitionAsALiteralAsRe2Does()
+    {
+        assertTrue(Matcher.regex("route", "/users/{id}").matches("/users/{id}"));
+        assertFalse(Matcher.regex("route", "/users/{id}").matches("/users/42"));
+        assertTrue(Matcher.regex("route", "/users/{id}/.*").matches("/users/{id}/posts"));
+        assertTrue(Matcher.regex("v", "{x}").matches("{x}"));
+        assertTrue(Matcher.regex("v", "a{,2}").matches("a{,2}"), "no lower bound: no repetition in RE2");
+        assertTrue(Matcher.regex("v", "a{ 2}").matches("a{ 2}"));
+        assertTrue(Matcher.regex("v", "a{").matches("a{"));
+        assertTrue(Matcher.regex("v", "a{2}").matches("aa"), "a repetition stays one");
+        assertTrue(Matcher.regex("v", "a{1,}b{0,2}").matches("aab"));
+        assertTrue(Matcher.regex("v", "a\\{2}").matches("a{2}"));
+        assertTrue(Matcher.regex("v", "[{]x").matches("{x"));
+        assertTrue(Matcher.regex("v", "\\p{L}\\x{41}\\Q{\\E").matches("\u00e9A{"), "braces of escapes and quotes");
+        assertThrows(IllegalArgumentException.class, () -> Matcher.regex("v", "a{3,2}"), "refused by RE2 too");
+        try (ShardedIndex index = ShardedIndex.withShards(2))
+        {
+            final long template = index.addSeries(Labels.of("route", "/users/{id}"));
+            index.addSeries(Labels.of("route", "/users/42"));
+            assertArrayEquals(new long[] {template}, index.findSeries(Matcher.regex("route", "/users/{id}")));
+            assertArrayEquals(new long[] {template}, index.findSeries(Matcher.regex("route", ".*{id}")));
+        }
+    }
+
     @Test
     void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
     {

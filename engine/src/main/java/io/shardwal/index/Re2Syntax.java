@@ -3,20 +3,28 @@ package io.shardwal.index;
 import java.util.Map;
 
 /**
- * RE2's POSIX bracket classes ({@code [[:digit:]]}, {@code [^[:space:]x]}, {@code [[:^alpha:]]}) in the
- * {@link java.util.regex} form that means the same set. Left alone, {@link java.util.regex.Pattern} reads
- * {@code [:digit:]} inside a class as a nested class of the characters {@code :digt}, so {@code [[:digit:]]+} would
- * silently match {@code "dig"} and not {@code "42"}. Each of RE2's fourteen classes has a Java property of the same
- * ASCII set ({@code \p{Digit}}, ... and {@code \w} for {@code word}).
+ * Rewrites the parts of RE2's syntax (Prometheus' regexes) that {@link java.util.regex} reads differently, or refuses,
+ * into the Java regex that means the same:
+ * <ul>
+ *   <li><em>POSIX classes</em> ({@code [[:digit:]]}, {@code [^[:space:]x]}, {@code [[:^alpha:]]}). Left alone,
+ *       {@link java.util.regex.Pattern} reads {@code [:digit:]} inside a class as a nested class of the characters
+ *       {@code :digt}, so {@code [[:digit:]]+} would silently match {@code "dig"} and not {@code "42"}. Each of RE2's
+ *       fourteen classes has a Java property of the same ASCII set ({@code \p{Digit}}, ... and {@code \w} for
+ *       {@code word}). Only a name inside a class is rewritten, as RE2 reads one only there; an unknown name is left
+ *       as it is.</li>
+ *   <li><em>A brace that starts no repetition</em> ({@code /users/{id}}, {@code a{,2}}, {@code {x}}): RE2 reads it as a
+ *       literal, {@link java.util.regex.Pattern} refuses the regex ("Illegal repetition"). It is escaped unless a
+ *       repetition {@code {n}}, {@code {n,}} or {@code {n,m}} follows, which both read alike.</li>
+ * </ul>
  *
  * <p>The scan follows {@link java.util.regex.Pattern}'s own reading of the regex: a backslash escapes the next
- * character (and the X of {@code \cX}), {@code \Q...\E} quotes, a {@code ]} right after a class's {@code [} or
- * {@code [^} is a literal, and a {@code [} inside a class opens a nested one. Only a POSIX name inside a class is
- * rewritten, as RE2 reads one only there; an unknown name is left as it is.
+ * character (the X of {@code \cX} too, and the braces of {@code \p{..}}, {@code \x{..}} and {@code \N{..}}),
+ * {@code \Q...\E} quotes, a {@code ]} right after a class's {@code [} or {@code [^} is a literal, and a {@code [}
+ * inside a class opens a nested one.
  *
  * <p>Stateless and thread-safe.
  */
-final class PosixClasses
+final class Re2Syntax
 {
     private static final Map<String, String> CLASSES = Map.ofEntries(
         Map.entry("alnum", "Alnum"), Map.entry("alpha", "Alpha"), Map.entry("ascii", "ASCII"),
@@ -25,14 +33,14 @@ final class PosixClasses
         Map.entry("punct", "Punct"), Map.entry("space", "Space"), Map.entry("upper", "Upper"),
         Map.entry("word", "word"), Map.entry("xdigit", "XDigit"));
 
-    private PosixClasses()
+    private Re2Syntax()
     {
     }
 
-    /** {@code regex} with every POSIX class inside a bracket expression rewritten; the same string if it has none. */
-    static String translate(final String regex)
+    /** {@code regex} as a {@link java.util.regex} regex of the same meaning; the same string if nothing differs. */
+    static String toJava(final String regex)
     {
-        if (!regex.contains("[:"))
+        if (!regex.contains("[:") && regex.indexOf('{') < 0)
         {
             return regex;
         }
@@ -52,7 +60,7 @@ final class PosixClasses
             else if (c == '\\')
             {
                 quoted = i + 1 < n && regex.charAt(i + 1) == 'Q';
-                i = copy(regex, i, i + 1 < n && regex.charAt(i + 1) == 'c' ? 3 : 2, out);
+                i = copy(regex, i, escapeLength(regex, i), out);
             }
             else if (c == '[' && depth > 0 && posixEnd(regex, i) > 0)
             {
@@ -74,6 +82,11 @@ final class PosixClasses
                 // a ']' right after the opening is a literal, in RE2 and in java.util.regex alike
                 i = copy(regex, i, open < n && regex.charAt(open) == ']' ? open + 1 - i : open - i, out);
             }
+            else if (c == '{' && depth == 0 && !isRepetition(regex, i))
+            {
+                out.append("\\{");
+                i++;
+            }
             else
             {
                 if (c == ']' && depth > 0)
@@ -84,6 +97,53 @@ final class PosixClasses
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The length of the escape at {@code at}: two characters, three for {@code \cX}, and up to the closing brace for
+     * {@code \p{..}}, {@code \P{..}}, {@code \x{..}} and {@code \N{..}}.
+     */
+    private static int escapeLength(final String regex, final int at)
+    {
+        if (at + 1 >= regex.length())
+        {
+            return 1;
+        }
+        final char e = regex.charAt(at + 1);
+        if (e == 'c')
+        {
+            return 3;
+        }
+        if ((e == 'p' || e == 'P' || e == 'x' || e == 'N') && regex.startsWith("{", at + 2))
+        {
+            final int close = regex.indexOf('}', at + 3);
+            return close < 0 ? 2 : close + 1 - at;
+        }
+        return 2;
+    }
+
+    /** Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. */
+    private static boolean isRepetition(final String regex, final int at)
+    {
+        int i = at + 1;
+        final int minStart = i;
+        while (i < regex.length() && isDigit(regex.charAt(i)))
+        {
+            i++;
+        }
+        if (i == minStart || i == regex.length())
+        {
+            return false;
+        }
+        if (regex.charAt(i) == ',')
+        {
+            i++;
+            while (i < regex.length() && isDigit(regex.charAt(i)))
+            {
+                i++;
+            }
+        }
+        return i < regex.length() && regex.charAt(i) == '}';
     }
 
     /** The index after {@code [:name:]} or {@code [:^name:]} at {@code at} for a known name, else -1. */
@@ -108,5 +168,10 @@ final class PosixClasses
         final int end = Math.min(regex.length(), from + count);
         out.append(regex, from, end);
         return end;
+    }
+
+    private static boolean isDigit(final char c)
+    {
+        return c >= '0' && c <= '9';
     }
 }
