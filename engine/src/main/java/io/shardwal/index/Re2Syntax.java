@@ -15,12 +15,14 @@ import java.util.Map;
  *   <li><em>A brace that starts no repetition</em> ({@code /users/{id}}, {@code a{,2}}, {@code {x}}): RE2 reads it as a
  *       literal, {@link java.util.regex.Pattern} refuses the regex ("Illegal repetition"). It is escaped unless a
  *       repetition {@code {n}}, {@code {n,}} or {@code {n,m}} follows, which both read alike.</li>
+ *   <li><em>{@code [} and {@code &} inside a class</em> ({@code [[]}, {@code [a[bc]]}, {@code [a&&b]}): RE2 classes
+ *       do not nest, so these are literals there, where {@link java.util.regex.Pattern} opens a nested class (or
+ *       refuses the regex for want of its {@code ]}) or intersects. They are escaped.</li>
  * </ul>
  *
- * <p>The scan follows {@link java.util.regex.Pattern}'s own reading of the regex: a backslash escapes the next
- * character (the X of {@code \cX} too, and the braces of {@code \p{..}}, {@code \x{..}} and {@code \N{..}}),
- * {@code \Q...\E} quotes, a {@code ]} right after a class's {@code [} or {@code [^} is a literal, and a {@code [}
- * inside a class opens a nested one.
+ * <p>The scan reads the regex as both engines do alike: a backslash escapes the next character (the X of {@code \cX}
+ * too, and the braces of {@code \p{..}}, {@code \x{..}} and {@code \N{..}}), {@code \Q...\E} quotes, and a
+ * {@code ]} right after a class's {@code [} or {@code [^} is a literal.
  *
  * <p>Stateless and thread-safe.
  */
@@ -40,13 +42,13 @@ final class Re2Syntax
     /** {@code regex} as a {@link java.util.regex} regex of the same meaning; the same string if nothing differs. */
     static String toJava(final String regex)
     {
-        if (!regex.contains("[:") && regex.indexOf('{') < 0)
+        if (regex.indexOf('[') < 0 && regex.indexOf('{') < 0)
         {
             return regex;
         }
         final StringBuilder out = new StringBuilder(regex.length() + 16);
         final int n = regex.length();
-        int depth = 0;
+        boolean inClass = false;
         boolean quoted = false;
         int i = 0;
         while (i < n)
@@ -62,7 +64,7 @@ final class Re2Syntax
                 quoted = i + 1 < n && regex.charAt(i + 1) == 'Q';
                 i = copy(regex, i, escapeLength(regex, i), out);
             }
-            else if (c == '[' && depth > 0 && posixEnd(regex, i) > 0)
+            else if (c == '[' && inClass && posixEnd(regex, i) > 0)
             {
                 final int end = posixEnd(regex, i);
                 final boolean negated = regex.charAt(i + 2) == '^';
@@ -71,9 +73,14 @@ final class Re2Syntax
                     (negated ? "\\P{" : "\\p{") + java + "}");
                 i = end;
             }
+            else if (inClass && (c == '[' || c == '&'))
+            {
+                out.append('\\').append(c);
+                i++;
+            }
             else if (c == '[')
             {
-                depth++;
+                inClass = true;
                 int open = i + 1;
                 if (open < n && regex.charAt(open) == '^')
                 {
@@ -82,17 +89,14 @@ final class Re2Syntax
                 // a ']' right after the opening is a literal, in RE2 and in java.util.regex alike
                 i = copy(regex, i, open < n && regex.charAt(open) == ']' ? open + 1 - i : open - i, out);
             }
-            else if (c == '{' && depth == 0 && !isRepetition(regex, i))
+            else if (c == '{' && !inClass && !isRepetition(regex, i))
             {
                 out.append("\\{");
                 i++;
             }
             else
             {
-                if (c == ']' && depth > 0)
-                {
-                    depth--;
-                }
+                inClass &= c != ']';
                 i = copy(regex, i, 1, out);
             }
         }

@@ -123,6 +123,24 @@ class MatcherTest
         }
     }
 
+    /**
+     * RE2's classes do not nest and know no intersection: a [ or & inside one is a literal, where java.util.regex
+     * would open a nested class (and refuse [[] for want of its ]) or intersect.
+     */
+    @Test
+    void shouldReadBracketsAndAmpersandsInsideAClassAsLiteralsAsRe2Does()
+    {
+        assertTrue(Matcher.regex("v", "[[]x").matches("[x"));
+        assertTrue(Matcher.regex("v", "[^[]+").matches("abc"));
+        assertFalse(Matcher.regex("v", "[^[]+").matches("a[c"));
+        assertTrue(Matcher.regex("v", "[a[bc]]").matches("b]"), "the class ends at the first ]");
+        assertFalse(Matcher.regex("v", "[a[bc]]").matches("b"));
+        assertTrue(Matcher.regex("v", "[a&&b]").matches("b"), "no intersection");
+        assertTrue(Matcher.regex("v", "[a&&b]").matches("&"));
+        assertTrue(Matcher.regex("v", "[[:digit:][]+").matches("1[2"), "a POSIX class still is one");
+        assertTrue(Matcher.regex("v", "\\[[a]\\]").matches("[a]"));
+    }
+
     @Test
     void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
     {
