@@ -15,6 +15,8 @@ import java.util.Map;
  *   <li><em>A brace that starts no repetition</em> ({@code /users/{id}}, {@code a{,2}}, {@code {x}}): RE2 reads it as a
  *       literal, {@link java.util.regex.Pattern} refuses the regex ("Illegal repetition"). It is escaped unless a
  *       repetition {@code {n}}, {@code {n,}} or {@code {n,m}} follows, which both read alike.</li>
+ *   <li><em>Scripts and negated properties</em> ({@code \p{Greek}}, {@code \p{^Han}}, {@code \p{^L}}): Java names
+ *       a script {@code \p{IsGreek}} and negates only by {@code \P}, and refuses RE2's forms. They are rewritten.</li>
  *   <li><em>{@code [} and {@code &} inside a class</em> ({@code [[]}, {@code [a[bc]]}, {@code [a&&b]}): RE2 classes
  *       do not nest, so these are literals there, where {@link java.util.regex.Pattern} opens a nested class (or
  *       refuses the regex for want of its {@code ]}) or intersects. They are escaped.</li>
@@ -62,7 +64,17 @@ final class Re2Syntax
             else if (c == '\\')
             {
                 quoted = i + 1 < n && regex.charAt(i + 1) == 'Q';
-                i = copy(regex, i, escapeLength(regex, i), out);
+                final int length = escapeLength(regex, i);
+                final String property = property(regex.substring(i, i + length));
+                if (property != null)
+                {
+                    out.append(property);
+                    i += length;
+                }
+                else
+                {
+                    i = copy(regex, i, length, out);
+                }
             }
             else if (c == '[' && inClass && posixEnd(regex, i) > 0)
             {
@@ -124,6 +136,44 @@ final class Re2Syntax
             return close < 0 ? 2 : close + 1 - at;
         }
         return 2;
+    }
+
+    /**
+     * The Java form of the escape {@code \p{name}} or {@code \P{name}} if RE2's differs (a script name, {@code Any},
+     * a name negated by {@code ^}), else null.
+     */
+    private static String property(final String escape)
+    {
+        if (escape.length() < 5 || (escape.charAt(1) != 'p' && escape.charAt(1) != 'P') || escape.charAt(2) != '{')
+        {
+            return null;
+        }
+        final boolean negated = escape.charAt(3) == '^';
+        final String name = escape.substring(negated ? 4 : 3, escape.length() - 1);
+        final String java = name.equals("Any") ? "all" : isScript(name) ? "Is" + name : name;
+        if (!negated && java.equals(name))
+        {
+            return null;
+        }
+        final boolean upper = (escape.charAt(1) == 'P') != negated;
+        return (upper ? "\\P{" : "\\p{") + java + "}";
+    }
+
+    private static boolean isScript(final String name)
+    {
+        if (name.isEmpty() || name.length() <= 2 && "CLMNPSZ".indexOf(name.charAt(0)) >= 0)
+        {
+            return false; // a general category (L, Lu, Nd, ...), which Java names as RE2 does
+        }
+        try
+        {
+            Character.UnicodeScript.forName(name);
+            return true;
+        }
+        catch (final IllegalArgumentException e)
+        {
+            return false;
+        }
     }
 
     /** Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. */

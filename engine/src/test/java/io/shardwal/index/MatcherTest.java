@@ -141,6 +141,24 @@ class MatcherTest
         assertTrue(Matcher.regex("v", "\\[[a]\\]").matches("[a]"));
     }
 
+    /** RE2 names scripts without Java's Is prefix and negates a property with ^ as well as with {@code \P}. */
+    @Test
+    void shouldReadScriptsAndNegatedPropertiesAsRe2Does()
+    {
+        assertTrue(Matcher.regex("v", "\\p{Greek}+").matches("\u03b1\u03b2\u03b3"));
+        assertFalse(Matcher.regex("v", "\\p{Greek}+").matches("abc"));
+        assertTrue(Matcher.regex("v", "\\p{Han}+").matches("\u4e2d\u6587"));
+        assertTrue(Matcher.regex("v", "\\p{^Greek}").matches("a"));
+        assertFalse(Matcher.regex("v", "\\P{^Greek}").matches("a"), "a double negation");
+        assertTrue(Matcher.regex("v", "\\P{Cyrillic}").matches("a"));
+        assertTrue(Matcher.regex("v", "\\p{^L}").matches("1"));
+        assertFalse(Matcher.regex("v", "\\p{^L}").matches("a"));
+        assertTrue(Matcher.regex("v", "[\\p{Latin}\\d]+").matches("ab1"));
+        assertTrue(Matcher.regex("v", "\\p{Any}").matches("\n"));
+        assertTrue(Matcher.regex("v", "\\p{Lu}\\p{L}").matches("Ab"), "categories are named alike");
+        assertTrue(Matcher.regex("v", "\\\\p{Greek}").matches("\\p{Greek}"), "an escaped backslash escapes no p");
+    }
+
     @Test
     void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
     {
