@@ -215,8 +215,9 @@ public final class Matcher
         final String java = Re2Syntax.toJava(regex);
         try
         {
-            // UNICODE_CASE: RE2's (?i) folds É to é; java.util.regex alone folds ASCII only
-            return Pattern.compile(java, Pattern.DOTALL | Pattern.UNICODE_CASE);
+            // UNICODE_CASE: RE2's (?i) folds É to é; java.util.regex alone folds ASCII only. UNIX_LINES: for RE2 only
+            // \n ends a line, for (?-s). and (?m)^$ too; java.util.regex alone also takes \r, \u0085, \u2028, \u2029
+            return Pattern.compile(java, Pattern.DOTALL | Pattern.UNICODE_CASE | Pattern.UNIX_LINES);
         }
         catch (final PatternSyntaxException e)
         {

@@ -159,6 +159,17 @@ class MatcherTest
         assertTrue(Matcher.regex("v", "\\\\p{Greek}").matches("\\p{Greek}"), "an escaped backslash escapes no p");
     }
 
+    /** For RE2 only a line feed ends a line: where a regex turns DOTALL off, . still matches a carriage return. */
+    @Test
+    void shouldEndLinesAtALineFeedOnlyAsRe2Does()
+    {
+        assertTrue(Matcher.regex("v", "(?-s)a.b").matches("a\rb"));
+        assertTrue(Matcher.regex("v", "(?-s)a.b").matches("a\u2028b"));
+        assertFalse(Matcher.regex("v", "(?-s)a.b").matches("a\nb"));
+        assertFalse(Matcher.regex("v", "(?m)a$\r\n^b").matches("a\r\nb"), "$ is before the \\n only");
+        assertTrue(Matcher.regex("v", "(?m)a\r$\n^b").matches("a\r\nb"));
+    }
+
     @Test
     void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
     {

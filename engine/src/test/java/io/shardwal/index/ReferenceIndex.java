@@ -15,8 +15,11 @@ import java.util.regex.Pattern;
  */
 final class ReferenceIndex implements SeriesIndex
 {
-    /** Prometheus' regex semantics: {@code .} matches newlines, {@code (?i)} folds case in all of Unicode. */
-    private static final int FLAGS = Pattern.DOTALL | Pattern.UNICODE_CASE;
+    /**
+     * Prometheus' regex semantics: {@code .} matches newlines, {@code (?i)} folds case in all of Unicode, only
+     * {@code \n} ends a line.
+     */
+    private static final int FLAGS = Pattern.DOTALL | Pattern.UNICODE_CASE | Pattern.UNIX_LINES;
 
     private final Map<Long, Labels> series = new HashMap<>();
     private final long hashMask;
