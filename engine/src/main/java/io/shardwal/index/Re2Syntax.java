@@ -20,6 +20,8 @@ import java.util.Map;
  *   <li><em>{@code [} and {@code &} inside a class</em> ({@code [[]}, {@code [a[bc]]}, {@code [a&&b]}): RE2 classes
  *       do not nest, so these are literals there, where {@link java.util.regex.Pattern} opens a nested class (or
  *       refuses the regex for want of its {@code ]}) or intersects. They are escaped.</li>
+ *   <li><em>Go's named groups</em> ({@code (?P<code>5..)}), which {@link java.util.regex.Pattern} refuses, become
+ *       plain groups: a name changes nothing about what a regex matches.</li>
  * </ul>
  *
  * <p>The scan reads the regex as both engines do alike: a backslash escapes the next character (the X of {@code \cX}
@@ -44,7 +46,7 @@ final class Re2Syntax
     /** {@code regex} as a {@link java.util.regex} regex of the same meaning; the same string if nothing differs. */
     static String toJava(final String regex)
     {
-        if (regex.indexOf('[') < 0 && regex.indexOf('{') < 0)
+        if (regex.indexOf('[') < 0 && regex.indexOf('{') < 0 && !regex.contains("(?P<"))
         {
             return regex;
         }
@@ -100,6 +102,11 @@ final class Re2Syntax
                 }
                 // a ']' right after the opening is a literal, in RE2 and in java.util.regex alike
                 i = copy(regex, i, open < n && regex.charAt(open) == ']' ? open + 1 - i : open - i, out);
+            }
+            else if (c == '(' && !inClass && namedGroupEnd(regex, i) > 0)
+            {
+                out.append('(');
+                i = namedGroupEnd(regex, i);
             }
             else if (c == '{' && !inClass && !isRepetition(regex, i))
             {
@@ -174,6 +181,22 @@ final class Re2Syntax
         {
             return false;
         }
+    }
+
+    /** The index after {@code (?P<name>} at {@code at}, with a name of letters, digits and underscores, else -1. */
+    private static int namedGroupEnd(final String regex, final int at)
+    {
+        if (!regex.startsWith("(?P<", at))
+        {
+            return -1;
+        }
+        int i = at + 4;
+        while (i < regex.length() && (Character.isLetterOrDigit(regex.charAt(i)) || regex.charAt(i) == '_') &&
+            regex.charAt(i) < 0x80)
+        {
+            i++;
+        }
+        return i > at + 4 && i < regex.length() && regex.charAt(i) == '>' ? i + 1 : -1;
     }
 
     /** Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. */

@@ -170,6 +170,16 @@ class MatcherTest
         assertTrue(Matcher.regex("v", "(?m)a\r$\n^b").matches("a\r\nb"));
     }
 
+    /** Go's named groups, which RE2 takes, name nothing that matters to a match. */
+    @Test
+    void shouldTakeGoNamedGroups()
+    {
+        assertTrue(Matcher.regex("code", "(?P<class>5)(?P<rest_1>..)").matches("503"));
+        assertFalse(Matcher.regex("code", "(?P<class>5)..").matches("403"));
+        assertTrue(Matcher.regex("v", "\\Q(?P<x>\\E").matches("(?P<x>"), "a quote is literal");
+        assertTrue(Matcher.regex("v", "[(?P<x>]+").matches("P<"), "inside a class, these are characters");
+    }
+
     @Test
     void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
     {
