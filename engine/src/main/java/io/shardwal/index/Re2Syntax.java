@@ -135,7 +135,7 @@ final class Re2Syntax
         final char e = regex.charAt(at + 1);
         if (e == 'c')
         {
-            return 3;
+            return Math.min(3, regex.length() - at); // a regex may end in \c
         }
         if ((e == 'p' || e == 'P' || e == 'x' || e == 'N') && regex.startsWith("{", at + 2))
         {

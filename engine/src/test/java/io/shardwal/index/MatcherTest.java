@@ -180,6 +180,35 @@ class MatcherTest
         assertTrue(Matcher.regex("v", "[(?P<x>]+").matches("P<"), "inside a class, these are characters");
     }
 
+    /** Whatever the regex, truncated escapes and classes included, a matcher is made or refused with an IAE. */
+    @Test
+    void shouldMakeOrRefuseEveryRegexWithAnIllegalArgumentException()
+    {
+        final String[] pieces = {
+            "a", "{", "}", "{2}", "{1,", "[", "]", "[^", "[:", ":]", "[:alpha:]", "^", "&", "(", ")", "(?P<", "n", ">",
+            "\\", "\\c", "\\p", "\\p{", "\\p{^", "Greek", "\\x{", "\\Q", "\\E", "|", "*", ".",
+        };
+        final SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < 20_000; i++)
+        {
+            final StringBuilder regex = new StringBuilder();
+            for (int j = random.nextInt(1, 6); j > 0; j--)
+            {
+                regex.append(pieces[random.nextInt(pieces.length)]);
+            }
+            try
+            {
+                Matcher.regex("v", regex.toString()).matches("a");
+            }
+            catch (final IllegalArgumentException e)
+            {
+                assertTrue(e.getMessage().startsWith("invalid regex in matcher v=~"), e.getMessage());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Matcher.regex("v", "{\\c"));
+        assertThrows(IllegalArgumentException.class, () -> Matcher.regex("v", "[\\c"));
+    }
+
     @Test
     void shouldKnowWhichMatchersSelectSeriesWithoutTheLabel()
     {
