@@ -12,11 +12,13 @@ import java.util.regex.PatternSyntaxException;
  * {@code name!~"re"}. A series without the label is treated as having the value {@code ""}, so a matcher that
  * matches {@code ""} also selects series without that label ({@code job=""}, {@code job!="x"}, {@code job=~"x|"}).
  *
- * <p>Regexes use {@link java.util.regex} syntax, are fully anchored ({@code ^(?:re)$}) and let {@code .} match line
- * terminators too, as Prometheus does; {@code (?i)} folds case in all of Unicode, as RE2 does, not only in ASCII, and
- * RE2's POSIX classes ({@code [[:digit:]]}) and literal braces ({@code /users/{id}}) mean what they mean there
- * ({@link Re2Syntax}). Matching a value is bounded: a regex that backtracks more than {@link #REGEX_STEP_BUDGET}
- * steps on one value fails with an {@link IllegalArgumentException} instead of running for minutes.
+ * <p>Regexes are run by {@link java.util.regex}, fully anchored ({@code ^(?:re)$}), and let {@code .} match line
+ * terminators too, as Prometheus does. They are read as RE2 (Prometheus' engine) reads them where the two differ:
+ * {@code (?i)} folds case in all of Unicode, only a line feed ends a line, and POSIX classes ({@code [[:digit:]]}),
+ * literal braces ({@code /users/{id}}), classes that do not nest, scripts ({@code \p{Greek}}) and Go's named groups
+ * mean what they mean there ({@link Re2Syntax}). Matching a value is bounded: a regex that backtracks more than
+ * {@link #REGEX_STEP_BUDGET} steps on one value fails with an {@link IllegalArgumentException} instead of running for
+ * minutes.
  *
  * <p>Immutable and thread-safe.
  */
@@ -216,7 +218,7 @@ public final class Matcher
         try
         {
             // UNICODE_CASE: RE2's (?i) folds É to é; java.util.regex alone folds ASCII only. UNIX_LINES: for RE2 only
-            // \n ends a line, for (?-s). and (?m)^$ too; java.util.regex alone also takes \r, \u0085, \u2028, \u2029
+            // a line feed ends a line, for (?-s). and (?m)^$ too; java.util.regex alone also takes CR, NEL, LS and PS
             return Pattern.compile(java, Pattern.DOTALL | Pattern.UNICODE_CASE | Pattern.UNIX_LINES);
         }
         catch (final PatternSyntaxException e)
