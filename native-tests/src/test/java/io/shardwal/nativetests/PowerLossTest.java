@@ -27,16 +27,16 @@ import io.shardwal.wal.SyncMode;
 import io.shardwal.wal.WalOptions;
 
 /**
- * Power cuts, not process kills: a child appends records (singles, batches, zero-copy claims) in each sync mode, and
- * in one STRICT variant creates, compacts and prunes checkpoints, on {@link PowerLossFs}, a FUSE file system that keeps aside what
- * a disk would hold after a power cut (what was fsynced or msynced, and a random part of what was not). At a random
- * moment the parent takes that image, kills the child, and recovers the image as the machine would after a reboot:
- * every record acknowledged as durable before the cut ({@link DurableAcks}: every STRICT append, BATCH_ONLY
- * batches, and in every mode what a {@code sync()} that returned covered) must be there, intact, in order; nothing
- * torn, corrupt or aborted may be delivered ({@link LogVerifier}); the checkpoints must be what
- * {@link CheckpointLedger} allows.
- * The next cycle mounts the image again, so each child first recovers what the previous power cut left, and the log
- * is cut again while it recovers, rolls, prepares segments and writes checkpoints.
+ * Power cuts, not process kills: a child appends records (singles, batches, zero-copy claims) in each sync mode,
+ * and in one STRICT variant creates, compacts and prunes checkpoints, on {@link PowerLossFs}, a FUSE file system that
+ * keeps aside what a disk would hold after a power cut (what was fsynced or msynced, and a random part of what was
+ * not). At a random moment the parent takes that image, kills the child, and recovers the image as the machine
+ * would after a reboot: every record acknowledged as durable before the cut ({@link DurableAcks}: every STRICT
+ * append, BATCH_ONLY batches, and in every mode what a {@code sync()} that returned covered) must be there, intact,
+ * in order; nothing torn, corrupt or aborted may be delivered ({@link LogVerifier}); the checkpoints must be what
+ * {@link CheckpointLedger} allows. The next cycle mounts the image again, so each child first recovers what the
+ * previous power cut left, and the log is cut again while it recovers, rolls, prepares segments and writes
+ * checkpoints.
  *
  * <p>SIGKILL tests ({@link SigkillRecoveryTest}) cannot show this: after a kill the page cache keeps every byte
  * written. Here only what shardwal made durable survives — a missing msync, a segment or directory entry not synced
@@ -123,7 +123,7 @@ class PowerLossTest
             final ChildArgs args = new ChildArgs().set("dir", mount.resolve("wal")).set("mode", SyncMode.STRICT)
                 .set("shards", SHARDS).set("segment", SEGMENT).set("threads", 0).set("prepare", 0);
             powerCut(mount, work.resolve("crashes"), start, image, "synced-only", ChildProcess.of(AppendingChild.class,
-                work.resolve("crashes"), args.toArray()), "", running -> awaitOpened(running, ""));
+                work.resolve("crashes"), args.toArray()), "", true, running -> awaitOpened(running, ""));
         }
         finally
         {
@@ -236,7 +236,7 @@ class PowerLossTest
             final boolean afterOpen = random.nextInt(5) != 0;
             final int delay = afterOpen ? random.nextInt(400) : 300 + random.nextInt(900);
             final String cutSeed = Long.toString(random.nextLong());
-            cutSummary = powerCut(mount, crashes, image, next, cutSeed, child, where, running ->
+            cutSummary = powerCut(mount, crashes, image, next, cutSeed, child, where, cycle == 0, running ->
             {
                 if (afterOpen)
                 {
@@ -329,11 +329,11 @@ class PowerLossTest
     /**
      * One power cut: mounts a {@link PowerLossFs} at {@code mount} holding {@code image} (null: an empty disk), starts
      * {@code child} on it, lets {@code beforeCut} wait, cuts the power into {@code next}, kills the child and
-     * unmounts ({@code cutSeed}: see {@link PowerLossFs}). Returns the cut's summary. A first mount this machine
-     * refuses skips the test.
+     * unmounts ({@code cutSeed}: see {@link PowerLossFs}). Returns the cut's summary. A refused mount skips the test
+     * if it is the test's {@code firstMount}, and fails it otherwise.
      */
     private static String powerCut(final Path mount, final Path crashes, final Path image, final Path next,
-        final String cutSeed, final ChildProcess.Builder child, final String where,
+        final String cutSeed, final ChildProcess.Builder child, final String where, final boolean firstMount,
         final Consumer<ChildProcess> beforeCut)
     {
         createDirectory(mount);
@@ -346,8 +346,10 @@ class PowerLossTest
         try (ChildProcess fs = ChildProcess.of(PowerLossFs.class, crashes, fsArgs.toArray()).start())
         {
             final String mounted = fs.awaitLine(line -> line.equals("MOUNTED") || line.startsWith("X "), TIMEOUT);
-            if (image == null && mounted.contains("cannot mount"))
+            if (mounted.startsWith(PowerLossFs.UNAVAILABLE))
             {
+                // Only the first mount of a test can be refused: once one worked, a refusal is a failure.
+                check(firstMount, where + mounted);
                 Assumptions.abort("cannot mount the test's FUSE file system: " + mounted);
             }
             check(mounted.equals("MOUNTED"), where + "the file system did not start: " + mounted + "\n"
