@@ -13,6 +13,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
@@ -242,7 +244,7 @@ class PowerLossTest
                 {
                     awaitOpened(running, where);
                 }
-                sleep(delay);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
             });
             durableAcks.powerCut();
             if (checkpoints != null)
@@ -438,19 +440,6 @@ class PowerLossTest
         if (!condition)
         {
             throw new AssertionError(problem);
-        }
-    }
-
-    private static void sleep(final long millis)
-    {
-        try
-        {
-            Thread.sleep(millis);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         }
     }
 }
