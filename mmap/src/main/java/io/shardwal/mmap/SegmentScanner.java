@@ -214,14 +214,19 @@ public final class SegmentScanner
         }
     }
 
+    /**
+     * Counts the records of the committed BATCH at {@code offset}. Its length and its records' lengths are not
+     * checked here (readers check every frame), so a damaged one is only counted within the segment: the walk stops
+     * at an inner length that runs past the batch or the batch that runs past the segment's end.
+     */
     private static void countBatch(final MemorySegment data, final long offset, final int length,
         final Progress progress)
     {
-        final long end = offset + length;
-        for (long at = offset + FrameDescriptor.BATCH_HEADER_LENGTH; at < end; )
+        final long end = Math.min(offset + length, data.byteSize());
+        for (long at = offset + FrameDescriptor.BATCH_HEADER_LENGTH; end - at >= FrameDescriptor.HEADER_LENGTH; )
         {
             final int inner = data.get(FrameDescriptor.INT, at);
-            if (inner < FrameDescriptor.HEADER_LENGTH)
+            if (inner < FrameDescriptor.HEADER_LENGTH || inner > end - at)
             {
                 return;
             }

@@ -326,6 +326,23 @@ class SegmentScannerTest
     }
 
     @Test
+    void shouldNotReadPastTheSegmentWhenADamagedBatchRunsOverItsEnd()
+    {
+        final long[] inner = new long[2];
+        final long batch = appender.appendBatch(new SegmentAppenderTest.TestBatch(
+            List.of("a".getBytes(), "b".getBytes()), List.of("one".getBytes(), "two".getBytes())), inner, claim);
+        // Lengths as damage leaves them: the batch runs past the segment's end, its first record ends exactly there
+        segment.data().set(FrameDescriptor.INT, batch - BASE, Integer.MAX_VALUE - 7);
+        segment.data().set(FrameDescriptor.INT, inner[0] - BASE, (int)(CAPACITY - (inner[0] - BASE)));
+
+        final SegmentScanner.Progress progress = new SegmentScanner.Progress();
+        SegmentScanner.advanceCommitted(segment, progress);
+        assertEquals(CAPACITY, progress.offset, "the frontier walk trusts committed lengths; readers check them");
+        assertEquals(1, progress.records);
+        assertEquals(1, SegmentScanner.scan(segment, 0, true, false, SegmentScanner.Mode.VERIFY).findings().size());
+    }
+
+    @Test
     void shouldNotLetBatchRecordsSurviveTheirLostBatchHeader()
     {
         final List<Long> before = appendRecords(2, 0);
