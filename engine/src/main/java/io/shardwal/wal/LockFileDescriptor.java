@@ -150,7 +150,8 @@ final class LockFileDescriptor
                 return null;
             }
         }
-        return STATES.contains(fields.get("state")) ? Collections.unmodifiableMap(fields) : null;
+        final String state = fields.get("state");
+        return state != null && STATES.contains(state) ? Collections.unmodifiableMap(fields) : null;
     }
 
     /** {@code key=value} lines; others (padding, blank) are skipped and a repeated key keeps its last value. */

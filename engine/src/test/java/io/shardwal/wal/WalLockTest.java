@@ -224,6 +224,26 @@ class WalLockTest
     }
 
     /**
+     * Earlier versions' text whose state line is gone (here a damaged line end merged it into the line before) is
+     * damage, not a LOCK to read: the writer takes the stop for a possible OS crash instead of failing on it.
+     */
+    @Test
+    void shouldTakeEarlierLockTextWithoutAStateLineForDamage() throws IOException
+    {
+        final String merged = "pid=1\nboot=00000000-0000-0000-0000-000000000000\nstarted=then\u0002state=open\n";
+        assertNull(LockFileDescriptor.decode(merged.getBytes(StandardCharsets.UTF_8)));
+
+        final Path log = dir.resolve("log");
+        ShardedWal.open(options(log)).close();
+        Files.writeString(log.resolve(WalLock.FILE_NAME), merged);
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            assertEquals("POSSIBLE_OS_CRASH", wal.recoveryReport().previousStop());
+        }
+        assertEquals("closed", WalLock.fields(log).get("state"));
+    }
+
+    /**
      * A record that stays damaged is no rewrite in progress: a reader gives up after a moment with an error naming
      * the file; the next writer takes the stop for a possible OS crash and writes a whole record.
      */
