@@ -141,7 +141,9 @@ final class WalRecovery
      * Refuses a checkpoint that puts the shard past its records: recovering from there would start appends beyond a
      * gap that readers can never cross. Before the checkpoint was written, everything below its position was
      * committed and msynced, so the segment holding its last record reaches it: by its tail counter when the last
-     * stop leaves tail counters trustworthy, else by a walk over its committed frames.
+     * stop leaves tail counters trustworthy, else by a walk over its committed frames. The tail counter only ever
+     * vouches for the checkpoint: it sits outside the header's checksum, so a damaged one that falls short is
+     * checked by the walk, and only frames that end short refuse the checkpoint.
      */
     private static void checkReached(final Shard shard, final Checkpoint latest, final Path checkpointFile,
         final boolean trustTails) throws IOException
@@ -156,14 +158,14 @@ final class WalRecovery
             return; // position 0, below the pruned segments, or past the last one (refused by the caller)
         }
         final MappedSegment segment = segments.acquire(base);
-        final long reached;
+        long reached = -1;
         try
         {
             if (trustTails)
             {
                 reached = segment.claimedLimit();
             }
-            else
+            if (!reaches(offset, size, reached))
             {
                 final SegmentScanner.Progress progress = new SegmentScanner.Progress();
                 SegmentScanner.advanceCommitted(segment, progress);
@@ -174,11 +176,17 @@ final class WalRecovery
         {
             segments.release(segment);
         }
-        if (offset == 0 ? size - reached >= FrameDescriptor.MIN_FRAME_LENGTH : reached < offset)
+        if (!reaches(offset, size, reached))
         {
             throw badCheckpoint(latest, checkpointFile, shard.id, "past the end of its records: segment "
                 + segment.file().getFileName() + " holds them up to position " + (base + reached));
         }
+    }
+
+    /** Whether a segment whose frames (or claims) reach {@code reached} holds a checkpoint at {@code offset}. */
+    private static boolean reaches(final long offset, final long size, final long reached)
+    {
+        return offset == 0 ? size - reached < FrameDescriptor.MIN_FRAME_LENGTH : reached >= offset;
     }
 
     private static ShardwalException badCheckpoint(final Checkpoint latest, final Path checkpointFile,

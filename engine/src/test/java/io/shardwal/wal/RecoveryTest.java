@@ -229,6 +229,40 @@ class RecoveryTest
     }
 
     /**
+     * The tail counter lies outside the header's checksum: damaged after a clean stop (here below the latest
+     * checkpoint's position, or negative), it must not turn the checkpoint into one "past the end of its records"
+     * and refuse an intact log. The frames reach the checkpoint, so recovery goes on from it and keeps every record.
+     */
+    @Test
+    void shouldRecoverFromTheLatestCheckpointWhenItsSegmentsTailCounterIsDamaged()
+    {
+        final Path pristine = dir.resolve("pristine");
+        final List<Records.Ack> acks = new ArrayList<>();
+        try (ShardedWal wal = ShardedWal.open(options(pristine)))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                acks.add(new Records.Ack(wal.append(Records.key(0, i, 3), Records.value(0, i, 0)),
+                    Records.key(0, i, 3), Records.value(0, i, 0)));
+            }
+            assertTrue(wal.createCheckpoint("c").position(0) > 64);
+            acks.add(new Records.Ack(wal.append(Records.key(0, 20, 3), Records.value(0, 20, 0)),
+                Records.key(0, 20, 3), Records.value(0, 20, 0)));
+        }
+        for (final long tail : new long[] {64, -9066372494583119752L})
+        {
+            final Path image = CrashImages.copy(pristine, dir.resolve("tail-" + tail));
+            CrashImages.setTail(CrashImages.segmentFile(image, 0, 0), tail);
+            try (ShardedWal wal = ShardedWal.open(options(image)))
+            {
+                Records.assertAllPresent(acks, Records.readAll(wal));
+                final long next = RecordAddress.position(wal.append(new byte[] {1}, new byte[] {1}));
+                assertTrue(next > RecordAddress.position(acks.getLast().address()), "appends go after the records");
+            }
+        }
+    }
+
+    /**
      * After a clean close, a power loss may leave the newest segment's header page (its tail counter) older than
      * its msynced data. Recovery must not take such a segment for an empty one and append over it.
      */
