@@ -10,6 +10,7 @@ import io.shardwal.mmap.FrameHandler;
 import io.shardwal.mmap.FrameReader;
 import io.shardwal.mmap.FrameView;
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 
@@ -193,10 +194,11 @@ public final class Tailer implements AutoCloseable, FrameHandler
                     startWalk = -1 - frame; // a claim before the start has no commit word yet: wait to tell
                     return 0;
                 }
-                if (frame < startPosition - base())
+                if (frame < startPosition - base() && FrameReader.frameProblem(segment, frame) == null)
                 {
                     throw notARecordPosition(frame);
                 }
+                // else the walk met damage before the start: what the reader found there is the error
             }
             throw e;
         }
@@ -219,6 +221,7 @@ public final class Tailer implements AutoCloseable, FrameHandler
      * boundary, false while that cannot be told yet.
      *
      * @throws IllegalArgumentException if the start lies inside a frame.
+     * @throws ShardwalException        CORRUPT if the walk meets damage, which no start can be told through.
      */
     private boolean isFrameBoundary()
     {
@@ -236,8 +239,21 @@ public final class Tailer implements AutoCloseable, FrameHandler
         return true;
     }
 
-    private IllegalArgumentException notARecordPosition(final long frameOffset)
+    /**
+     * The start lies inside the frame at {@code frameOffset}: the caller's mistake, an IllegalArgumentException; but
+     * if that frame is damage (a length that only damage makes, a checksum that fails), the walk's conclusion is
+     * worth nothing and the file is to blame: CORRUPT naming it and the damaged frame.
+     */
+    private RuntimeException notARecordPosition(final long frameOffset)
     {
+        final String damage = FrameReader.frameProblem(segment, frameOffset);
+        if (damage != null)
+        {
+            return new ShardwalException(ShardwalException.Category.CORRUPT, "shard " + shard + ": cannot tell "
+                + "whether position " + startPosition + " is a record position: the walk over its segment's frames "
+                + "meets damage at position " + (base() + frameOffset) + " (" + damage + ")", segment.file(),
+                SegmentDescriptor.DATA_OFFSET + frameOffset);
+        }
         // The commit word, little-endian: +length, or -length while the frame is being written.
         final long frameLength = Math.abs((long)segment.data().get(INT, frameOffset));
         return new IllegalArgumentException("shard " + shard + ": position " + startPosition + " is not a record "

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentAppender;
+import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -224,6 +225,50 @@ class TailerStartTest
                 assertEquals(2, tailer.poll(r -> seen.add(r.address()), 10));
             }
             assertEquals(Arrays.asList(batch.address(1), batch.address(2)), seen);
+        }
+    }
+
+    /**
+     * A start at a record position (say a checkpoint's) whose frame is damaged, with damage before it too (a length
+     * only damage makes): the walk that tells starts from starts inside records lands "inside" the damaged frame, and
+     * the file is to blame (CORRUPT naming it), not the start (never IllegalArgumentException).
+     */
+    @Test
+    void shouldBlameTheSegmentNotTheStartWhenDamageBeforeTheStartHidesItsFrames()
+    {
+        final Path log = dir.resolve("damaged");
+        final long[] positions = new long[12];
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(log).shardCount(1).segmentSize(1 << 16)
+            .syncMode(SyncMode.ASYNC).build()))
+        {
+            for (int i = 0; i < positions.length; i++)
+            {
+                positions[i] = RecordAddress.position(wal.append(KEY, new byte[64]));
+            }
+        }
+        final Path segment = CrashImages.segmentFile(log, 0, 0);
+        CrashImages.write(segment, CrashImages.fileOffset(positions[3], 1 << 16),
+            ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0x7000_0000).array());
+        for (final boolean zeroed : new boolean[] {false, true})
+        {
+            // The frame at the start fails its checksum (the reader's CORRUPT), or reads as not committed yet
+            if (zeroed)
+            {
+                CrashImages.zero(segment, CrashImages.fileOffset(positions[8], 1 << 16), FRAME);
+            }
+            else
+            {
+                CrashImages.flipBit(segment, CrashImages.fileOffset(positions[8], 1 << 16) + 20, 0);
+            }
+            try (ShardedWal wal = ShardedWal.openReadOnly(log); Tailer tailer = wal.tailer(0, positions[8]))
+            {
+                final ShardwalException e = assertThrows(ShardwalException.class,
+                    () -> tailer.poll(record -> { }, 10), "zeroed " + zeroed);
+                assertEquals(ShardwalException.Category.CORRUPT, e.category(), e.getMessage());
+                assertEquals(segment, e.file(), e.getMessage());
+                assertTrue(e.getMessage().contains("position " + (zeroed ? positions[3] : positions[8])),
+                    e.getMessage());
+            }
         }
     }
 

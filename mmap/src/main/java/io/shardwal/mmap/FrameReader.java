@@ -140,6 +140,54 @@ public final class FrameReader
         return delivered;
     }
 
+    /**
+     * Why the frame at {@code offset} of {@code segment} cannot be one a writer made, or null if it can be: a
+     * committed frame must be well formed and carry its checksum (which binds its position), a claim in progress
+     * must fit the segment. A walk that steps over frames by their lengths asks this before it draws a conclusion
+     * from a frame's length, which damage can make anything. Read-only and safe while writers append.
+     */
+    public static String frameProblem(final MappedSegment segment, final long offset)
+    {
+        final MemorySegment data = segment.data();
+        final long remaining = segment.capacity() - offset;
+        try
+        {
+            if (remaining < FrameDescriptor.MIN_FRAME_LENGTH)
+            {
+                return "no frame fits in the segment's last " + remaining + " bytes";
+            }
+            // Acquire load of the commit word; pairs with the writer's release stores of -length and +length.
+            final int length = (int)FrameDescriptor.LENGTH.getAcquire(data, offset);
+            if (length < 0)
+            {
+                return -(long)length <= remaining ? null
+                    : "a claim of " + -(long)length + " bytes runs past the end of the segment";
+            }
+            if (length == 0)
+            {
+                return "no frame starts there";
+            }
+            final int word = data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET);
+            final String layout = FrameDescriptor.checkFrame(length, word, remaining);
+            if (layout != null)
+            {
+                return layout;
+            }
+            final int stored = data.get(FrameDescriptor.INT, offset + FrameDescriptor.CHECKSUM_OFFSET);
+            return stored == FrameChecks.expectedChecksum(data, segment.basePosition(), offset, length, word,
+                new Checksummer()) ? null : FrameDescriptor.typeName(FrameDescriptor.typeOf(word)) + " frame of "
+                + length + " bytes fails its checksum";
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
+        }
+    }
+
     private void checkFrame(final int length, final int word, final long remaining)
     {
         final String problem = FrameDescriptor.checkFrame(length, word, remaining);
