@@ -365,7 +365,10 @@ final class Shard
                 progress.offset = position - base;
                 progress.records = 0;
                 progress.payloadBytes = 0;
-                SegmentScanner.advanceCommitted(segment, progress);
+                // Not past the claimed end (acquire load of the tail, which claims advance): bytes there are no
+                // frames but damage that recovery after a clean stop did not read; a segment's data is this open's
+                // or recovered (its tail reset), so its tail is exact
+                SegmentScanner.advanceCommitted(segment, progress, segment.claimedLimit());
                 metrics.addCommitted(progress.records, progress.payloadBytes);
                 position = base + progress.offset;
                 if (segment.capacity() - progress.offset >= FrameDescriptor.MIN_FRAME_LENGTH)

@@ -263,6 +263,47 @@ class RecoveryTest
     }
 
     /**
+     * Damage past the tail of a cleanly closed log's newest segment is not read by the open, which trusts the tail
+     * counter. Appends then run up to it: the committed frontier must stop where the claims end instead of taking the
+     * damaged bytes for a committed frame, or a checkpoint would record a position past the records and readers would
+     * be sent into the damage. The next open reads on from that checkpoint and reports the damage.
+     */
+    @Test
+    void shouldNotCommitDamageThatLiesPastTheTailOnceAppendsReachIt()
+    {
+        final Path log = dir.resolve("log");
+        final List<Records.Ack> acks = writeAndClose(log, 10);
+        final long end = RecordAddress.position(acks.getLast().address()) + frameLength(acks.getLast());
+        final long damaged = FrameDescriptor.align(end) + 8 * 64;
+        // A positive length and a DATA header word: what a committed frame of 64 bytes starts with
+        CrashImages.write(CrashImages.segmentFile(log, 0, 0), CrashImages.fileOffset(damaged, SEGMENT),
+            java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(64).putInt(0x1234)
+                .putInt(FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, 1)).array());
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            long next = 0;
+            while (next < damaged)
+            {
+                final long position = RecordAddress.position(wal.append(new byte[] {1}, new byte[51]));
+                acks.add(new Records.Ack(RecordAddress.of(0, position), new byte[] {1}, new byte[51]));
+                next = position + 64;
+            }
+            assertEquals(damaged, next, "the appends end where the damage starts");
+            assertEquals(damaged, wal.committedPosition(0));
+            assertEquals(damaged, wal.createCheckpoint("c").position(0));
+            Records.assertAllPresent(acks, Records.readAll(wal));
+        }
+        try (ShardedWal wal = ShardedWal.open(options(log)))
+        {
+            final RecoveryReport report = wal.recoveryReport();
+            assertEquals(1, report.repairs().size(), report.summary());
+            assertEquals("TORN_TAIL", report.repairs().getFirst().kind());
+            assertEquals(damaged, report.repairs().getFirst().position());
+            Records.assertAllPresent(acks, Records.readAll(wal));
+        }
+    }
+
+    /**
      * After a clean close, a power loss may leave the newest segment's header page (its tail counter) older than
      * its msynced data. Recovery must not take such a segment for an empty one and append over it.
      */

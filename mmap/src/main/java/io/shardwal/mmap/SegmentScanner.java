@@ -125,12 +125,21 @@ public final class SegmentScanner
      */
     public static void advanceCommitted(final MappedSegment segment, final Progress progress)
     {
+        advanceCommitted(segment, progress, segment.capacity());
+    }
+
+    /**
+     * {@link #advanceCommitted(MappedSegment, Progress)} that passes no frame starting at or after {@code limit}: a
+     * writer's claimed end, past which nothing is committed, whatever damaged bytes there say.
+     */
+    public static void advanceCommitted(final MappedSegment segment, final Progress progress, final long limit)
+    {
         final MemorySegment data = segment.data();
         final long capacity = segment.capacity();
         long offset = progress.offset;
         try
         {
-            while (capacity - offset >= FrameDescriptor.MIN_FRAME_LENGTH)
+            while (capacity - offset >= FrameDescriptor.MIN_FRAME_LENGTH && offset < limit)
             {
                 // Acquire load of the commit word; pairs with the writer's release store.
                 final int length = (int)FrameDescriptor.LENGTH.getAcquire(data, offset);
