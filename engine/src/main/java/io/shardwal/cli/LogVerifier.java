@@ -88,6 +88,28 @@ final class LogVerifier
         return maxOpenMappings;
     }
 
+    /**
+     * Whether segments are scanned to their end, as the next writer's recovery will: after a crash in an earlier
+     * boot, and when {@code LOCK} stays damaged (a BAD_LOCK finding), which that writer takes for one.
+     */
+    private boolean possibleOsCrash()
+    {
+        try
+        {
+            return LogDirectory.possibleOsCrash(directory);
+        }
+        catch (final ShardwalException e)
+        {
+            if (e.category() != ShardwalException.Category.CORRUPT)
+            {
+                throw e;
+            }
+            findings.add(new Finding(LOG, LogDirectory.LOCK, 0, -1, 0, "BAD_LOCK", LogDirectory.describe(e)
+                + "; the next writer takes the last stop for a possible OS crash and rewrites it", false));
+            return true;
+        }
+    }
+
     /** Runs every check; returns the totals. Findings are in {@link #findings()}. */
     Summary run() throws IOException
     {
@@ -115,7 +137,7 @@ final class LogVerifier
             return new Summary(0, 0, 0, 0, 0);
         }
         final List<Checkpoint> checkpoints = checkpoints(shards);
-        final boolean wholeRemainder = !live && LogDirectory.possibleOsCrash(directory);
+        final boolean wholeRemainder = !live && possibleOsCrash();
         final long[] validEnds = new long[shards];
         final long[] firstBases = new long[shards];
         final boolean[] empty = new boolean[shards];

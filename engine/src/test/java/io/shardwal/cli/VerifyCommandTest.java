@@ -144,6 +144,29 @@ class VerifyCommandTest
         assertEquals("", run.err());
     }
 
+    /**
+     * A damaged LOCK is a finding like any other, not the end of the check: the segments are scanned as the next
+     * writer will scan them, which takes such a stop for a possible OS crash.
+     */
+    @Test
+    void shouldListADamagedLockAndGoOnCheckingTheSegments() throws IOException
+    {
+        final Path lock = log.resolve("LOCK");
+        Files.writeString(lock, Files.readString(lock).replace("state=closed", "state=xlosed"));
+        final TestLogs.Written victim = written.stream().filter(record -> record.shard() == 2).findFirst()
+            .orElseThrow();
+        final long base = victim.position() - victim.position() % TestLogs.SEGMENT_SIZE;
+        LogFiles.flipBit(log.resolve(String.format("shard_02/%020d.wal", base)),
+            SegmentDescriptor.DATA_OFFSET + victim.position() - base + 13, 0);
+
+        final Cli.Run run = Cli.run("verify", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().startsWith("BAD_LOCK LOCK offset 0: "), run.out());
+        assertTrue(run.out().contains("CHECKSUM_MISMATCH shard 2 "), run.out());
+        assertTrue(run.out().endsWith("2 problems found\n"), run.out());
+    }
+
     /** A big log takes minutes to check: verify shows how far it is on stderr, but stays quiet on a quick run. */
     @Test
     void shouldShowProgressOnStderrWhenTheCheckTakesLong()
