@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Random damage to every file of a log: each round copies a small log (closed cleanly, left by a process crash, or
- * by an OS crash), damages one of its files, sometimes two (bits flipped, bytes overwritten, cut short, extended,
- * deleted, pieces of segments copied over, segments renamed or copied to another segment's name: {@link LogDamage}),
+ * Random damage to every file of a log: each round copies a small log (closed cleanly, with or without prepared
+ * segments, left by a process crash, or by an OS crash), damages one of its files, sometimes two (bits flipped,
+ * bytes overwritten, cut short, extended, deleted, pieces of segments copied over, segments renamed or copied to
+ * another segment's name: {@link LogDamage}),
  * then opens it read-only, runs {@code shardwal verify} on it, opens it for writing, reads everything, replays from
  * every checkpoint, appends, checkpoints, prunes, compacts, closes and opens it again. {@link DamageCheck} holds what
  * every step must satisfy: a clear error of a documented kind naming the damaged file, or records that are exactly
@@ -69,14 +70,16 @@ class DamageFuzzTest
         System.out.println("DamageFuzzTest: seed " + seed + ", " + rounds + " rounds (rerun with -Dshardwal.seed="
             + seed + ")");
         final Path clean = dir.resolve("clean");
+        final Path prepared = dir.resolve("prepared");
         final Path crashed = dir.resolve("crashed");
-        final WrittenLog cleanLog = WrittenLog.write(clean, null);
-        final WrittenLog crashedLog = WrittenLog.write(dir.resolve("crashed-source"), crashed);
+        final WrittenLog cleanLog = WrittenLog.write(clean, null, false);
+        final WrittenLog preparedLog = WrittenLog.write(prepared, null, true);
+        final WrittenLog crashedLog = WrittenLog.write(dir.resolve("crashed-source"), crashed, false);
         final Path osCrashed = CrashImages.copy(crashed, dir.resolve("os-crashed"));
         CrashImages.markCrashed(osCrashed, false);
-        final Path[] images = {clean, crashed, osCrashed};
-        final WrittenLog[] logs = {cleanLog, crashedLog, crashedLog};
-        final String[] names = {"clean stop", "process crash", "OS crash"};
+        final Path[] images = {clean, crashed, osCrashed, prepared};
+        final WrittenLog[] logs = {cleanLog, crashedLog, crashedLog, preparedLog};
+        final String[] names = {"clean stop", "process crash", "OS crash", "clean stop, segments prepared"};
         final List<String> failures = new ArrayList<>();
         final SplittableRandom seeds = new SplittableRandom(seed);
         final long started = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.shardwal.wal;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.mmap.FrameDescriptor;
@@ -61,12 +64,13 @@ final class WrittenLog
 
     /**
      * Writes the log in {@code directory}; with {@code crashImage} non-null, also copies it there while the writer
-     * still holds it (what a kill -9 leaves), after the last append.
+     * still holds it (what a kill -9 leaves), after the last append. With {@code prepared}, each shard also has its
+     * next segment prepared (blank) when the log closes.
      */
-    static WrittenLog write(final Path directory, final Path crashImage)
+    static WrittenLog write(final Path directory, final Path crashImage, final boolean prepared)
     {
         final WrittenLog log = new WrittenLog();
-        try (ShardedWal wal = ShardedWal.open(options(directory)))
+        try (ShardedWal wal = ShardedWal.open(options(directory).toBuilder().prepareAhead(prepared ? 1 : 0).build()))
         {
             int sequence = 0;
             sequence = log.appendSome(wal, sequence, 300, 3);
@@ -82,6 +86,10 @@ final class WrittenLog
             for (int shard = 0; shard < SHARDS; shard++)
             {
                 log.firstPositions[shard] = wal.firstPosition(shard);
+                if (prepared)
+                {
+                    awaitNextSegment(directory, shard, wal.committedPosition(shard));
+                }
             }
             if (crashImage != null)
             {
@@ -94,6 +102,21 @@ final class WrittenLog
             }
         }
         return log;
+    }
+
+    /** Waits for the background preparer to create the segment after the one holding {@code end}. */
+    private static void awaitNextSegment(final Path directory, final int shard, final long end)
+    {
+        final Path next = CrashImages.segmentFile(directory, shard, end - end % SEGMENT_SIZE + SEGMENT_SIZE);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(next))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("the preparer did not create " + next);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
     }
 
     /** Appends {@code singles} single records with {@code batches} batches of six spread among them. */
