@@ -154,7 +154,20 @@ final class LogDirectory
     /** How the last writer stopped, from {@code LOCK}, for a log nobody writes now. */
     static String previousStop(final Path directory)
     {
-        return switch (lastWriter(directory).stop())
+        final LogFiles.LastStop stop;
+        try
+        {
+            stop = lastWriter(directory).stop();
+        }
+        catch (final ShardwalException e)
+        {
+            if (e.category() != ShardwalException.Category.CORRUPT)
+            {
+                throw e;
+            }
+            return "is unknown: " + describe(e) + " (the next writer takes it for a possible OS crash)";
+        }
+        return switch (stop)
         {
             case NONE -> "never opened for writing, or its creation did not finish";
             case CLEAN -> "closed cleanly";
@@ -173,14 +186,28 @@ final class LogDirectory
         {
             return null;
         }
-        final LogFiles.LastStop stop = lastWriter(directory).stop();
+        final String follow = "reading stops at a dead claim or gap, and records may follow it ('shardwal verify "
+            + directory + "' lists them; the next writer's recovery makes them readable)";
+        final LogFiles.LastStop stop;
+        try
+        {
+            stop = lastWriter(directory).stop();
+        }
+        catch (final ShardwalException e)
+        {
+            if (e.category() != ShardwalException.Category.CORRUPT)
+            {
+                throw e;
+            }
+            // Damage to LOCK is no reason not to read the records: say what it leaves unknown
+            return "note: how the last writer stopped is unknown (" + describe(e) + "): " + follow;
+        }
         if (stop == LogFiles.LastStop.CLEAN || stop == LogFiles.LastStop.NONE)
         {
             return null;
         }
         return "note: the last writer did not close (crashed or was killed) and none has recovered the log since: "
-            + "reading stops at a dead claim or gap, and records may follow it ('shardwal verify " + directory
-            + "' lists them; the next writer's recovery makes them readable)";
+            + follow;
     }
 
     /** Prints {@link #unrecoveredNote} on the command's stderr, if there is one. */

@@ -213,6 +213,24 @@ class DumpCommandTest
         assertTrue(run.err().contains("shardwal verify"), run.err());
     }
 
+    /** A damaged LOCK leaves the last writer's stop unknown, which is worth a note, not a reason to print nothing. */
+    @Test
+    void shouldDumpEveryRecordWhenLockIsDamagedAndSaySo() throws IOException
+    {
+        final Path lock = log.resolve("LOCK");
+        Files.writeString(lock, Files.readString(lock).replace("state=closed", "state=xlosed"));
+
+        final Cli.Run run = Cli.run("dump", log, "--shard", 0);
+        final Cli.Run inspect = Cli.run("inspect", log);
+
+        assertEquals(0, run.exit(), run.toString());
+        assertEquals(inShard(0).size(), RecordText.parse(run.out()).size());
+        assertTrue(run.err().contains("how the last writer stopped is unknown") && run.err().contains("LOCK"),
+            run.err());
+        assertEquals(0, inspect.exit(), inspect.toString());
+        assertTrue(inspect.out().contains("the last writer is unknown: CORRUPT"), inspect.out());
+    }
+
     /** Collects byte arrays. */
     private static final class ByteArrayBuilder
     {
