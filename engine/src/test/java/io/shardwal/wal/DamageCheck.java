@@ -50,12 +50,12 @@ final class DamageCheck
     private final WrittenLog written;
     private final String context;
     /** What {@code verify} found, if it ran. */
-    private Verified verified;
+    private CliRun verified;
     /** Whether {@code verify} ran and found nothing: then the writable open must open and repair nothing. */
     private boolean verifiedClean;
 
-    /** What {@code shardwal verify} did. */
-    record Verified(int exit, String out, String err)
+    /** What one {@code shardwal} command did. */
+    record CliRun(int exit, String out, String err)
     {
     }
 
@@ -74,20 +74,28 @@ final class DamageCheck
         this.context = context;
     }
 
-    /** Runs every step; {@code verify} runs {@code shardwal verify} on the damaged log, if not null. */
-    void run(final Function<Path, Verified> verify)
+    /**
+     * Runs every step. {@code cli} runs a {@code shardwal} command line in-process; with {@code verify} it runs
+     * {@code verify} on the damaged log, with {@code readers} the other reading commands too ({@code inspect},
+     * {@code stats}, {@code checkpoints}, {@code dump}).
+     */
+    void run(final Function<String[], CliRun> cli, final boolean verify, final boolean readers)
     {
         final List<String> before = LogDamage.fingerprint(log);
         final Reading readOnly = readOnly();
-        verified = verify == null ? null : verify.apply(log);
-        if (verified != null && (verified.err().contains("unexpected failure") || verified.exit() < 0
-            || verified.exit() > 3))
+        verified = verify ? command(cli, "verify", log.toString()) : null;
+        if (readers)
         {
-            fail("verify failed unexpectedly: exit " + verified.exit() + "\n" + verified.out() + verified.err());
+            command(cli, "inspect", log.toString());
+            command(cli, "stats", log.toString(), "--json");
+            command(cli, "stats", log.toString(), "--prometheus");
+            command(cli, "checkpoints", log.toString(), "--positions");
+            command(cli, "dump", log.toString(), "--format", "hex");
+            command(cli, "dump", log.toString(), "--format", "json");
         }
         if (!before.equals(LogDamage.fingerprint(log)))
         {
-            fail("the read-only open or verify changed the log's files");
+            fail("the read-only open or a reading command changed the log's files");
         }
         verifiedClean = verified != null && verified.exit() == 0;
         if (verifiedClean && readOnly != null && !readOnly.failures().isEmpty())
@@ -104,6 +112,17 @@ final class DamageCheck
             }
             compareReopened(first, second);
         }
+    }
+
+    /** Runs one reading command: it may find damage (exit 1) or refuse to run (3), naming why, but not crash. */
+    private CliRun command(final Function<String[], CliRun> cli, final String... args)
+    {
+        final CliRun run = cli.apply(args);
+        if (run.err().contains("unexpected failure") || run.exit() < 0 || run.exit() > 3)
+        {
+            fail(args[0] + " failed unexpectedly: exit " + run.exit() + "\n" + run.out() + run.err());
+        }
+        return run;
     }
 
     // ------------------------------------------------------------------------------------------------ read-only

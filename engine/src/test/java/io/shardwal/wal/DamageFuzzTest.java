@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Random damage to every file of a log: each round copies a small log (closed cleanly, with or without prepared
  * segments, left by a process crash, or by an OS crash), damages one of its files, sometimes two (bits flipped,
  * bytes overwritten, cut short, extended, deleted, pieces of segments copied over, segments renamed or copied to
- * another segment's name: {@link LogDamage}),
- * then opens it read-only, runs {@code shardwal verify} on it, opens it for writing, reads everything, replays from
- * every checkpoint, appends, checkpoints, prunes, compacts, closes and opens it again. {@link DamageCheck} holds what
+ * another segment's name: {@link LogDamage}), then opens it read-only, runs {@code shardwal verify} (and the other
+ * reading commands) on it, opens it for writing, reads everything, replays from every checkpoint, appends,
+ * checkpoints, prunes, compacts, closes and opens it again. {@link DamageCheck} holds what
  * every step must satisfy: a clear error of a documented kind naming the damaged file, or records that are exactly
  * ones written, none twice, none missing that the damage cannot explain, and every loss reported. Each round has
  * {@link #ROUND_LIMIT}: a hang fails it.
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DamageFuzzTest
 {
     private static final int ROUNDS = 200;
-    private static final int SOAK_ROUNDS = 5000;
+    private static final int SOAK_ROUNDS = 2000;
     private static final Duration ROUND_LIMIT = Duration.ofSeconds(20);
     private static final int MAX_FAILURES = 25;
 
@@ -59,12 +59,13 @@ class DamageFuzzTest
     }
 
     /**
-     * @param everyVerify whether {@code verify} runs in every round. If not, it runs in every fourth one and not on
-     *                    a damaged LOCK, to keep the default run within 30 s: the command line's set-up costs about
-     *                    half as much as the rest of a round, and a damaged LOCK record a second (a reader gives a
-     *                    rewrite that long to finish).
+     * @param everyCommand whether {@code verify} and the other reading commands run in every round. If not,
+     *                     verify runs in every eighth one, the others in every 32nd, and none on a damaged LOCK,
+     *                     to keep the default run within 30 s: a command line's set-up costs about half as much as
+     *                     the rest of a round, and a damaged LOCK record a second (a reader gives a rewrite that long
+     *                     to finish).
      */
-    private void run(final int rounds, final boolean everyVerify)
+    private void run(final int rounds, final boolean everyCommand)
     {
         final long seed = seed();
         System.out.println("DamageFuzzTest: seed " + seed + ", " + rounds + " rounds (rerun with -Dshardwal.seed="
@@ -104,9 +105,11 @@ class DamageFuzzTest
             try
             {
                 final DamageCheck check = new DamageCheck(image, damages, logs[variant], context);
-                final boolean verify = everyVerify || round % 4 == 0
-                    && damages.stream().noneMatch(d -> d.file().getFileName().toString().equals(WalLock.FILE_NAME));
-                assertTimeoutPreemptively(ROUND_LIMIT, () -> check.run(verify ? DamageFuzzTest::verify : null), context
+                final boolean lock = damages.stream()
+                    .anyMatch(d -> d.file().getFileName().toString().equals(WalLock.FILE_NAME));
+                final boolean verify = everyCommand || round % 8 == 0 && !lock;
+                final boolean readers = everyCommand || round % 32 == 16 && !lock;
+                assertTimeoutPreemptively(ROUND_LIMIT, () -> check.run(DamageFuzzTest::cli, verify, readers), context
                     + ": the round did not end within " + ROUND_LIMIT.toSeconds() + " s");
             }
             catch (final AssertionError e)
@@ -125,14 +128,13 @@ class DamageFuzzTest
         }
     }
 
-    /** {@code shardwal verify DIR} in-process: the exit code and what it printed. */
-    private static DamageCheck.Verified verify(final Path log)
+    /** One {@code shardwal} command line in-process: the exit code and what it printed. */
+    private static DamageCheck.CliRun cli(final String... args)
     {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
-        final int exit = ShardwalCli.execute(new PrintWriter(out), new PrintWriter(err), false, "verify",
-            log.toString());
-        return new DamageCheck.Verified(exit, out.toString(), err.toString());
+        final int exit = ShardwalCli.execute(new PrintWriter(out), new PrintWriter(err), false, args);
+        return new DamageCheck.CliRun(exit, out.toString(), err.toString());
     }
 
     private static long seed()
