@@ -48,7 +48,8 @@ final class DamageCheck
     private final Path log;
     private final List<LogDamage.Damage> damages;
     private final WrittenLog written;
-    private final String context;
+    /** Seed, round and damage, for messages; the damage done by {@link #damageAgain} is added to it. */
+    private String context;
     /** What {@code verify} found, if it ran. */
     private CliRun verified;
     /** Whether {@code verify} ran and found nothing: then the writable open must open and repair nothing. */
@@ -77,9 +78,11 @@ final class DamageCheck
     /**
      * Runs every step. {@code cli} runs a {@code shardwal} command line in-process; with {@code verify} it runs
      * {@code verify} on the damaged log, with {@code readers} the other reading commands too ({@code inspect},
-     * {@code stats}, {@code checkpoints}, {@code dump}).
+     * {@code stats}, {@code checkpoints}, {@code dump}); with {@code more} non-null the log is damaged by it once
+     * more at the end and opened again ({@link #damageAgain}).
      */
-    void run(final Function<String[], CliRun> cli, final boolean verify, final boolean readers)
+    void run(final Function<String[], CliRun> cli, final boolean verify, final boolean readers,
+        final Function<Path, List<LogDamage.Damage>> more)
     {
         final List<String> before = LogDamage.fingerprint(log);
         final Reading readOnly = readOnly();
@@ -111,6 +114,50 @@ final class DamageCheck
                 fail("the log did not open again after its recovery");
             }
             compareReopened(first, second);
+        }
+        if (more != null)
+        {
+            damageAgain(more);
+        }
+    }
+
+    /**
+     * Damages the log once more, after the repairs, appends, prune and compaction above (or after the open that
+     * refused it), and opens it read-only and for writing: whatever is read must still be records written, and every
+     * failure a documented one naming a damaged file. What may be missing is not checked any more.
+     */
+    private void damageAgain(final Function<Path, List<LogDamage.Damage>> more)
+    {
+        final List<LogDamage.Damage> again = more.apply(log);
+        damages.addAll(again);
+        context += ", then after the reopen " + again;
+        final String[] steps = {"read-only open after more damage", "writable open after more damage"};
+        for (final String step : steps)
+        {
+            final ShardedWal wal;
+            try
+            {
+                wal = step == steps[0] ? ShardedWal.openReadOnly(log)
+                    : ShardedWal.open(WrittenLog.options(log).toBuilder().createIfMissing(false).build());
+            }
+            catch (final Throwable e)
+            {
+                checkFailure(step, e);
+                continue;
+            }
+            try (wal)
+            {
+                readAll(wal, step);
+                replayFromEach(wal, step);
+            }
+            catch (final AssertionError e)
+            {
+                throw e;
+            }
+            catch (final Throwable e)
+            {
+                checkFailure(step + ": close", e);
+            }
         }
     }
 

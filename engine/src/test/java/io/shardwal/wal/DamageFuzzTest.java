@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import io.shardwal.cli.ShardwalCli;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bytes overwritten, cut short, extended, deleted, pieces of segments copied over, segments renamed or copied to
  * another segment's name: {@link LogDamage}), then opens it read-only, runs {@code shardwal verify} (and the other
  * reading commands) on it, opens it for writing, reads everything, replays from every checkpoint, appends,
- * checkpoints, prunes, compacts, closes and opens it again. {@link DamageCheck} holds what
+ * checkpoints, prunes, compacts, closes and opens it again; in some rounds it damages the log once more and opens it
+ * again. {@link DamageCheck} holds what
  * every step must satisfy: a clear error of a documented kind naming the damaged file, or records that are exactly
  * ones written, none twice, none missing that the damage cannot explain, and every loss reported. Each round has
  * {@link #ROUND_LIMIT}: a hang fails it.
@@ -109,8 +111,10 @@ class DamageFuzzTest
                     .anyMatch(d -> d.file().getFileName().toString().equals(WalLock.FILE_NAME));
                 final boolean verify = everyCommand || round % 8 == 0 && !lock;
                 final boolean readers = everyCommand || round % 32 == 16 && !lock;
-                assertTimeoutPreemptively(ROUND_LIMIT, () -> check.run(DamageFuzzTest::cli, verify, readers), context
-                    + ": the round did not end within " + ROUND_LIMIT.toSeconds() + " s");
+                final Function<Path, List<LogDamage.Damage>> more = everyCommand || round % 4 == 3
+                    ? log -> LogDamage.damage(log, random) : null;
+                assertTimeoutPreemptively(ROUND_LIMIT, () -> check.run(DamageFuzzTest::cli, verify, readers, more),
+                    context + ": the round did not end within " + ROUND_LIMIT.toSeconds() + " s");
             }
             catch (final AssertionError e)
             {
