@@ -37,23 +37,33 @@ final class LogDamage
             return what.startsWith("delete");
         }
 
-        /** The shard whose segment this damaged, or -1 for another file. */
+        /** The shard whose segment (or directory) this damaged, or -1 for another file. */
         int shard()
         {
+            if (isShardDirectory())
+            {
+                return Integer.parseInt(file.getFileName().toString().substring("shard_".length()));
+            }
             final String parent = file.getParent().getFileName().toString();
             return isSegment() ? Integer.parseInt(parent.substring("shard_".length())) : -1;
         }
 
-        /** The first shard position the damage touches (the segment's base for its header); for segments only. */
+        /** The first shard position the damage touches (the segment's base for its header); for shards only. */
         long positionFrom()
         {
-            return base() + Math.max(0, from - SegmentDescriptor.DATA_OFFSET);
+            return isShardDirectory() ? 0 : base() + Math.max(0, from - SegmentDescriptor.DATA_OFFSET);
         }
 
-        /** The shard position after the last one the damage touches; for segments only. */
+        /** The shard position after the last one the damage touches; for shards only. */
         long positionTo()
         {
             return to == END ? Long.MAX_VALUE : base() + Math.max(0, to - SegmentDescriptor.DATA_OFFSET);
+        }
+
+        private boolean isShardDirectory()
+        {
+            final String name = file.getFileName().toString();
+            return name.startsWith("shard_") && !name.endsWith(".wal");
         }
 
         /** Whether a message names the damaged file (or, for a segment, its shard's directory). */
@@ -115,6 +125,10 @@ final class LogDamage
             {
                 return List.of(copyFrame(file, files, random));
             }
+            if (kind >= 97 && file.getFileName().toString().endsWith(".wal"))
+            {
+                return List.of(damageShardDirectory(file.getParent(), file, random));
+            }
             return List.of(damageFile(file, random));
         }
         catch (final IOException e)
@@ -141,6 +155,26 @@ final class LogDamage
         }
         Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
         return List.of(taken);
+    }
+
+    /** Deletes a shard's directory, or puts a copy of one of its segments there under a name off the grid. */
+    private static Damage damageShardDirectory(final Path shard, final Path segment, final SplittableRandom random)
+        throws IOException
+    {
+        if (random.nextBoolean())
+        {
+            for (final Path file : files(shard))
+            {
+                Files.delete(file);
+            }
+            Files.delete(shard);
+            return new Damage(shard, "delete the directory", 0, Damage.END);
+        }
+        final String name = segment.getFileName().toString();
+        final long base = Long.parseLong(name.substring(0, name.length() - ".wal".length()));
+        final Path stray = shard.resolve(ShardSegments.fileName(base + 8 * (1 + random.nextInt(1000))));
+        Files.copy(segment, stray, StandardCopyOption.REPLACE_EXISTING);
+        return new Damage(stray, "copy " + name + " to a name off the segment grid", 0, Damage.END);
     }
 
     /** Copies a piece of a segment (often whole frames: 8-aligned) from another segment, or another place of it. */
