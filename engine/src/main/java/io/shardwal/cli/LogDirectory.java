@@ -154,18 +154,11 @@ final class LogDirectory
     /** How the last writer stopped, from {@code LOCK}, for a log nobody writes now. */
     static String previousStop(final Path directory)
     {
-        final LogFiles.LastStop stop;
-        try
+        final String[] damage = new String[1];
+        final LogFiles.LastStop stop = lastStop(directory, damage);
+        if (stop == null)
         {
-            stop = lastWriter(directory).stop();
-        }
-        catch (final ShardwalException e)
-        {
-            if (e.category() != ShardwalException.Category.CORRUPT)
-            {
-                throw e;
-            }
-            return "is unknown: " + describe(e) + " (the next writer takes it for a possible OS crash)";
+            return "is unknown: " + damage[0] + " (the next writer takes it for a possible OS crash)";
         }
         return switch (stop)
         {
@@ -173,6 +166,24 @@ final class LogDirectory
             case CLEAN -> "closed cleanly";
             default -> "did not close (crashed or was killed); the next writer recovers the log";
         };
+    }
+
+    /** How the last writer stopped, from {@code LOCK}; null if {@code LOCK} is damaged ({@code damage[0]} says how). */
+    private static LogFiles.LastStop lastStop(final Path directory, final String[] damage)
+    {
+        try
+        {
+            return lastWriter(directory).stop();
+        }
+        catch (final ShardwalException e)
+        {
+            if (e.category() != ShardwalException.Category.CORRUPT)
+            {
+                throw e;
+            }
+            damage[0] = describe(e);
+            return null;
+        }
     }
 
     /**
@@ -188,19 +199,12 @@ final class LogDirectory
         }
         final String follow = "reading stops at a dead claim or gap, and records may follow it ('shardwal verify "
             + directory + "' lists them; the next writer's recovery makes them readable)";
-        final LogFiles.LastStop stop;
-        try
+        final String[] damage = new String[1];
+        final LogFiles.LastStop stop = lastStop(directory, damage);
+        if (stop == null)
         {
-            stop = lastWriter(directory).stop();
-        }
-        catch (final ShardwalException e)
-        {
-            if (e.category() != ShardwalException.Category.CORRUPT)
-            {
-                throw e;
-            }
             // Damage to LOCK is no reason not to read the records: say what it leaves unknown
-            return "note: how the last writer stopped is unknown (" + describe(e) + "): " + follow;
+            return "note: how the last writer stopped is unknown (" + damage[0] + "): " + follow;
         }
         if (stop == LogFiles.LastStop.CLEAN || stop == LogFiles.LastStop.NONE)
         {
