@@ -155,12 +155,12 @@ final class LogDirectory
     static String previousStop(final Path directory)
     {
         final String[] damage = new String[1];
-        final LogFiles.LastStop stop = lastStop(directory, damage);
-        if (stop == null)
+        final LogFiles.LastWriter writer = lastWriterOrNull(directory, damage);
+        if (writer == null)
         {
             return "is unknown: " + damage[0] + " (the next writer takes it for a possible OS crash)";
         }
-        return switch (stop)
+        return switch (writer.stop())
         {
             case NONE -> "never opened for writing, or its creation did not finish";
             case CLEAN -> "closed cleanly";
@@ -168,12 +168,12 @@ final class LogDirectory
         };
     }
 
-    /** How the last writer stopped, from {@code LOCK}; null if {@code LOCK} is damaged ({@code damage[0]} says how). */
-    private static LogFiles.LastStop lastStop(final Path directory, final String[] damage)
+    /** What {@code LOCK} says of the last writer; null if {@code LOCK} is damaged ({@code damage[0]} says how). */
+    static LogFiles.LastWriter lastWriterOrNull(final Path directory, final String[] damage)
     {
         try
         {
-            return lastWriter(directory).stop();
+            return lastWriter(directory);
         }
         catch (final ShardwalException e)
         {
@@ -200,12 +200,13 @@ final class LogDirectory
         final String follow = "reading stops at a dead claim or gap, and records may follow it ('shardwal verify "
             + directory + "' lists them; the next writer's recovery makes them readable)";
         final String[] damage = new String[1];
-        final LogFiles.LastStop stop = lastStop(directory, damage);
-        if (stop == null)
+        final LogFiles.LastWriter writer = lastWriterOrNull(directory, damage);
+        if (writer == null)
         {
             // Damage to LOCK is no reason not to read the records: say what it leaves unknown
             return "note: how the last writer stopped is unknown (" + damage[0] + "): " + follow;
         }
+        final LogFiles.LastStop stop = writer.stop();
         if (stop == LogFiles.LastStop.CLEAN || stop == LogFiles.LastStop.NONE)
         {
             return null;
@@ -226,12 +227,6 @@ final class LogDirectory
     }
 
     /** True if {@code LOCK} says the last writer did not close and ran in another boot than this one. */
-    static boolean possibleOsCrash(final Path directory)
-    {
-        return lastWriter(directory).stop() == LogFiles.LastStop.POSSIBLE_OS_CRASH
-            && !lastWriter(directory).fields().isEmpty();
-    }
-
     static Path shardDirectory(final Path directory, final int shard)
     {
         return LogFiles.shardDirectory(directory, shard);

@@ -15,6 +15,7 @@ import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.LogFiles;
 import io.shardwal.wal.ShardedWal;
 
 /**
@@ -94,20 +95,15 @@ final class LogVerifier
      */
     private boolean possibleOsCrash()
     {
-        try
+        final String[] damage = new String[1];
+        final LogFiles.LastWriter writer = LogDirectory.lastWriterOrNull(directory, damage);
+        if (writer == null)
         {
-            return LogDirectory.possibleOsCrash(directory);
-        }
-        catch (final ShardwalException e)
-        {
-            if (e.category() != ShardwalException.Category.CORRUPT)
-            {
-                throw e;
-            }
-            findings.add(new Finding(LOG, LogDirectory.LOCK, 0, -1, 0, "BAD_LOCK", LogDirectory.describe(e)
+            findings.add(new Finding(LOG, LogDirectory.LOCK, 0, -1, 0, "BAD_LOCK", damage[0]
                 + "; the next writer takes the last stop for a possible OS crash and rewrites it", false));
             return true;
         }
+        return writer.stop() == LogFiles.LastStop.POSSIBLE_OS_CRASH && !writer.fields().isEmpty();
     }
 
     /** Runs every check; returns the totals. Findings are in {@link #findings()}. */
