@@ -61,7 +61,7 @@ final class ChildProcess implements AutoCloseable
             .start(() -> readLines(process.getErrorStream(), this::onStderrLine, false));
     }
 
-    /** A child running {@code mainClass} with {@code args}, native access enabled, a 192 MiB heap. */
+    /** A child running {@code mainClass} with {@code args}, native access enabled, a 192 MiB heap (by default). */
     static Builder of(final Class<?> mainClass, final Path crashDirectory, final String... args)
     {
         return new Builder(mainClass, crashDirectory, List.of(args));
@@ -75,6 +75,7 @@ final class ChildProcess implements AutoCloseable
         private final List<String> args;
         private boolean nativeAccess = true;
         private boolean quickStart;
+        private int maxHeapMiB = 192;
         private Predicate<String> lineFilter = line -> false;
 
         private Builder(final Class<?> mainClass, final Path crashDirectory, final List<String> args)
@@ -102,6 +103,13 @@ final class ChildProcess implements AutoCloseable
             return this;
         }
 
+        /** The child's maximum heap (default 192 MiB). */
+        Builder maxHeapMiB(final int value)
+        {
+            maxHeapMiB = value;
+            return this;
+        }
+
         /** Stdout lines the filter returns true for are consumed by it (on the reader thread), not kept. */
         Builder lineFilter(final Predicate<String> value)
         {
@@ -121,7 +129,8 @@ final class ChildProcess implements AutoCloseable
             {
                 command.add("-XX:TieredStopAtLevel=1");
             }
-            command.addAll(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:-CreateCoredumpOnCrash",
+            command.addAll(List.of("-Xmx" + maxHeapMiB + "m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+                "-XX:-CreateCoredumpOnCrash",
                 "-XX:ErrorFile=" + crashDirectory.resolve("hs_err_pid%p.log"),
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "-cp", System.getProperty("java.class.path"), mainClass.getName()));

@@ -54,6 +54,7 @@ class PowerLossTest
     private static final int DEFAULT_CYCLES = Integer.getInteger("shardwal.powerCycles", 20);
     private static final int SOAK_CYCLES = Integer.getInteger("shardwal.soakPowerCycles", 200);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int CYCLES_PER_LOG = 50;
     private static final int SHARDS = 3;
     private static final long SEGMENT = 64 * 1024;
     private static final int THREADS = 3;
@@ -147,20 +148,30 @@ class PowerLossTest
         Assumptions.assumeTrue(unavailable == null, "cannot cut the power under a FUSE file system: " + unavailable);
         final long seed = Seeds.seed();
         final Path work = Directories.scratch("power-loss-" + mode + (checkpointing ? "-checkpoints" : ""));
-        final Campaign campaign = new Campaign(work, seed, mode, checkpointing);
-        try
+        long acknowledged = 0;
+        int repairs = 0;
+        // A new log every CYCLES_PER_LOG cuts: the file system holds a log twice in its heap (as seen, as durable).
+        for (int first = 0, log = 0; first < cycles; first += CYCLES_PER_LOG, log++)
         {
-            campaign.run(cycles);
+            final Path logWork = work.resolve("log-" + log);
+            final Campaign campaign = new Campaign(logWork, seed, log, mode, checkpointing);
+            try
+            {
+                campaign.run(Math.min(CYCLES_PER_LOG, cycles - first));
+            }
+            finally
+            {
+                unmountLeftover(logWork.resolve("mount"));
+            }
+            acknowledged += campaign.acknowledged;
+            repairs += campaign.repairs;
+            System.out.println(mode + " power loss seed " + seed + ", log " + log + ": " + campaign.acknowledged
+                + " records acknowledged, " + campaign.lastRecords + " in the log at the end; " + campaign.cutSummary);
         }
-        finally
-        {
-            unmountLeftover(work.resolve("mount"));
-        }
-        System.out.println(mode + " power loss seed " + seed + ": " + cycles + " cuts, " + campaign.acknowledged
-            + " records acknowledged, " + campaign.lastRecords + " in the log at the end, " + campaign.repairs
-            + " repairs; " + campaign.cutSummary);
-        assertTrue(campaign.acknowledged > cycles * 10L, "seed " + seed + ": too few records were acknowledged to "
-            + "prove anything (" + campaign.acknowledged + " in " + cycles + " cycles)");
+        System.out.println(mode + " power loss seed " + seed + ": " + cycles + " cuts, " + acknowledged
+            + " records acknowledged, " + repairs + " repairs");
+        assertTrue(acknowledged > cycles * 10L, "seed " + seed + ": too few records were acknowledged to "
+            + "prove anything (" + acknowledged + " in " + cycles + " cycles)");
         Directories.delete(work);
     }
 
@@ -169,6 +180,8 @@ class PowerLossTest
     {
         private final Path work;
         private final long seed;
+        private final long testSeed;
+        private final int logNumber;
         private final SplittableRandom random;
         private final SyncMode mode;
         private final RecordScheme scheme;
@@ -184,8 +197,12 @@ class PowerLossTest
         private int repairs;
         private String cutSummary = "";
 
-        Campaign(final Path work, final long seed, final SyncMode mode, final boolean checkpointing)
+        Campaign(final Path work, final long testSeed, final int logNumber, final SyncMode mode,
+            final boolean checkpointing)
         {
+            final long seed = testSeed + logNumber;
+            this.testSeed = testSeed;
+            this.logNumber = logNumber;
             this.mode = mode;
             this.durableAcks = new DurableAcks(mode, seed, acks);
             this.checkpoints = checkpointing ? new CheckpointLedger(SHARDS, new RecordScheme(seed), acks) : null;
@@ -215,8 +232,8 @@ class PowerLossTest
 
         private void cycle(final int cycle, final int cycles, final Path image, final Path next)
         {
-            final String where = "cycle " + cycle + " of " + cycles + " (seed " + seed + ", rerun with "
-                + "-Dshardwal.seed=" + seed + "): ";
+            final String where = "log " + logNumber + " cycle " + cycle + " of " + cycles + " (seed " + testSeed
+                + ", rerun with -Dshardwal.seed=" + testSeed + "): ";
             final long ackedBefore = acks.total();
             final int firstWriter = writers;
             writers += THREADS;
@@ -345,7 +362,8 @@ class PowerLossTest
             fsArgs.set("image", image);
         }
         final String summary;
-        try (ChildProcess fs = ChildProcess.of(PowerLossFs.class, crashes, fsArgs.toArray()).start())
+        // It holds every file twice (as processes see it, and as durable), up to CYCLES_PER_LOG cuts' worth of a log
+        try (ChildProcess fs = ChildProcess.of(PowerLossFs.class, crashes, fsArgs.toArray()).maxHeapMiB(512).start())
         {
             final String mounted = fs.awaitLine(line -> line.equals("MOUNTED") || line.startsWith("X "), TIMEOUT);
             if (mounted.startsWith(PowerLossFs.UNAVAILABLE))
