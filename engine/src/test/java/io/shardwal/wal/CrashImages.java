@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
@@ -23,7 +24,10 @@ final class CrashImages
     {
     }
 
-    /** Copies every file of {@code from} to {@code to} (which must not exist). */
+    /**
+     * Copies every file of {@code from} to {@code to} (which must not exist); a file that a running writer's
+     * preparer or pruning removes during the copy is left out.
+     */
     static Path copy(final Path from, final Path to)
     {
         try (Stream<Path> files = Files.walk(from))
@@ -37,7 +41,15 @@ final class CrashImages
                 }
                 else
                 {
-                    Files.copy(file, target);
+                    try
+                    {
+                        Files.copy(file, target);
+                    }
+                    catch (final NoSuchFileException e)
+                    {
+                        // Gone since the listing: the preparer renamed its ".creating" file, or a prune deleted a
+                        // segment. The image is then the state after that change, which a kill can leave as well.
+                    }
                 }
             }
             return to;
