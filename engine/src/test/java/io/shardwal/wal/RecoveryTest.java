@@ -222,9 +222,7 @@ class RecoveryTest
         {
             assertEquals("POSSIBLE_OS_CRASH", wal.recoveryReport().previousStop());
             assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
-            Records.assertAllPresent(acks, Records.readAll(wal));
-            final long next = RecordAddress.position(wal.append(new byte[] {1}, new byte[] {1}));
-            assertTrue(next > RecordAddress.position(acks.getLast().address()), "appends go after the records");
+            assertAllKeptAndAppendsFollow(wal, acks);
         }
     }
 
@@ -255,9 +253,7 @@ class RecoveryTest
             CrashImages.setTail(CrashImages.segmentFile(image, 0, 0), tail);
             try (ShardedWal wal = ShardedWal.open(options(image)))
             {
-                Records.assertAllPresent(acks, Records.readAll(wal));
-                final long next = RecordAddress.position(wal.append(new byte[] {1}, new byte[] {1}));
-                assertTrue(next > RecordAddress.position(acks.getLast().address()), "appends go after the records");
+                assertAllKeptAndAppendsFollow(wal, acks);
             }
         }
     }
@@ -432,5 +428,13 @@ class RecoveryTest
         assertEquals(ShardwalException.Category.CORRUPT, e.category());
         assertTrue(e.getMessage().contains(ShardSegments.fileName(SEGMENT)), e.getMessage());
         assertTrue(e.getMessage().contains("shard 0"), e.getMessage());
+    }
+
+    /** Every acknowledged record reads back, and the next append lands after the last of them. */
+    private static void assertAllKeptAndAppendsFollow(final ShardedWal wal, final List<Records.Ack> acks)
+    {
+        Records.assertAllPresent(acks, Records.readAll(wal));
+        final long next = RecordAddress.position(wal.append(new byte[] {1}, new byte[] {1}));
+        assertTrue(next > RecordAddress.position(acks.getLast().address()), "appends go after the records");
     }
 }
