@@ -1,0 +1,466 @@
+package io.shardwal.ingest;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+import io.shardwal.index.Labels;
+import io.shardwal.index.SeriesIds;
+import io.shardwal.index.SeriesIndex;
+import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.ShardedWal;
+
+/**
+ * The batching telemetry ingest front end: many threads {@link #send} samples; {@link IngestOptions#serializers()}
+ * batches fill at once, and each is written to the log with one {@link ShardedWal#appendBatch} when it holds
+ * {@link IngestOptions#maxSignalsInBatch()} samples or {@link IngestOptions#flushFrequency()} after its first one.
+ * New series go into the index and, as a SERIES record before their first sample, into the log, from which
+ * {@link IngestReplay} rebuilds both after a restart. Record format: {@link IngestRecords}.
+ *
+ * <p><b>Sending.</b> A send takes a free serializer (one no other thread is using), waiting at most
+ * {@link IngestOptions#maxWaitTime()}, then fails with a {@link ShardwalException.Category#TIMEOUT} error and takes
+ * nothing. It returns once the sample is in a batch; the thread that fills a batch writes it. A send that got a
+ * serializer whose last write failed first writes that batch again, and if that fails too it throws the storage
+ * error and takes nothing: storage errors reach senders, and an accepted sample is never dropped.
+ *
+ * <p><b>What a return promises.</b> {@link #send} alone promises nothing about the log. {@link #flush()} returns
+ * once every sample sent before it (and its series definition) is appended with the log's batch promise (msynced
+ * in STRICT and BATCH_ONLY mode, committed in ASYNC mode: call {@link ShardedWal#sync()} as well there), or throws
+ * saying how many samples are still unwritten; they stay in their batches and are written by a later send, flush,
+ * the background flusher or {@link #close()}.
+ *
+ * <p><b>Order.</b> All records of a series go to one shard. Samples of one series sent by one thread are written in
+ * send order only if they go through one serializer; across serializers (and threads) batches land in the order
+ * they are written, so consumers that need time order sort by timestamp. A series' definition may land after some
+ * of its samples (two threads, two serializers); {@link IngestReplay} reads definitions first for that reason.
+ *
+ * <p><b>The index.</b> A series is treated as new, and defined in the log, when the index does not contain its id
+ * yet. Feed the index only through this class or {@link IngestReplay}: a series added to it by other means would
+ * never be defined in the log. Two threads sending the first sample of a series at once may both define it; replay
+ * adds the same id twice, which the index ignores.
+ *
+ * <p>Thread-safe. Neither the log nor the index is owned: close them after this.
+ */
+public final class Ingest implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger("io.shardwal");
+
+    private final ShardedWal wal;
+    private final SeriesIndex index;
+    private final IngestOptions options;
+    private final BatchingSerializer[] serializers;
+    private final Semaphore free;
+    private final AtomicInteger nextStart = new AtomicInteger();
+    private final long maxWaitNanos;
+    private final Thread flusher;
+    private final LongAdder samplesAccepted = new LongAdder();
+    private final LongAdder samplesWritten = new LongAdder();
+    private final LongAdder batchesWritten = new LongAdder();
+    private final LongAdder seriesDefined = new LongAdder();
+    private final LongAdder failedWrites = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private volatile boolean closed;
+
+    private Ingest(final ShardedWal wal, final SeriesIndex index, final IngestOptions options)
+    {
+        this.wal = wal;
+        this.index = index;
+        this.options = options;
+        serializers = new BatchingSerializer[options.serializers()];
+        for (int i = 0; i < serializers.length; i++)
+        {
+            serializers[i] = new BatchingSerializer(i, wal, options.maxSignalsInBatch());
+        }
+        free = new Semaphore(serializers.length);
+        maxWaitNanos = options.maxWaitTime().toNanos();
+        flusher = Thread.ofPlatform().daemon().name("shardwal-ingest-flusher " + wal.directory().getFileName())
+            .unstarted(new Flusher(this, options.flushFrequency().toNanos()));
+    }
+
+    /**
+     * An ingest front end writing into {@code wal} and indexing into {@code index}; starts its flusher thread.
+     *
+     * @throws IllegalArgumentException if the log is read-only or its limits cannot hold ingest records.
+     */
+    public static Ingest open(final ShardedWal wal, final SeriesIndex index, final IngestOptions options)
+    {
+        Objects.requireNonNull(wal, "wal");
+        Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(options, "options");
+        if (wal.isReadOnly())
+        {
+            throw new IllegalArgumentException("the log in " + wal.directory() + " is open read-only: ingest writes");
+        }
+        if (wal.options().maxKeySize() < IngestRecords.KEY_LENGTH
+            || wal.options().maxValueSize() < IngestRecords.SAMPLE_VALUE_LENGTH)
+        {
+            throw new IllegalArgumentException("the log in " + wal.directory() + " takes keys of at most "
+                + wal.options().maxKeySize() + " bytes and values of at most " + wal.options().maxValueSize()
+                + "; ingest records need " + IngestRecords.KEY_LENGTH + " and " + IngestRecords.SAMPLE_VALUE_LENGTH
+                + " (more for series definitions)");
+        }
+        final Ingest ingest = new Ingest(wal, index, options);
+        ingest.flusher.start();
+        return ingest;
+    }
+
+    public IngestOptions options()
+    {
+        return options;
+    }
+
+    /**
+     * Sends one sample of the series {@code seriesLabels} (with {@code __name__}, as
+     * {@link Sample#seriesLabels()} gives them).
+     *
+     * @throws IllegalArgumentException if the labels cannot be indexed or their definition exceeds the log's
+     *                                  value limit; nothing was taken.
+     * @throws ShardwalException        TIMEOUT if no serializer became free in time, or what writing a batch this send
+     *                                  had to write threw; nothing was taken.
+     * @throws IllegalStateException    if this ingest is closed.
+     */
+    public void send(final Labels seriesLabels, final long timestampMillis, final double value)
+    {
+        final BatchingSerializer serializer = acquire();
+        try
+        {
+            take(serializer, seriesLabels, timestampMillis, value);
+        }
+        finally
+        {
+            release(serializer);
+        }
+    }
+
+    /**
+     * Sends the samples of one scrape through one serializer; those without a timestamp get
+     * {@code scrapeTimeMillis}.
+     *
+     * @throws IllegalArgumentException naming the sample that was refused; the samples before it were taken, it and
+     *                                  the ones after it were not. Other errors as {@link #send}.
+     */
+    public void sendAll(final List<Sample> samples, final long scrapeTimeMillis)
+    {
+        final BatchingSerializer serializer = acquire();
+        try
+        {
+            for (int i = 0; i < samples.size(); i++)
+            {
+                final Sample sample = samples.get(i);
+                final long time = sample.hasTimestamp() ? sample.timestampMillis() : scrapeTimeMillis;
+                try
+                {
+                    take(serializer, sample.seriesLabels(), time, sample.value());
+                }
+                catch (final RuntimeException e)
+                {
+                    throw refused(i, samples.size(), e);
+                }
+            }
+        }
+        finally
+        {
+            release(serializer);
+        }
+    }
+
+    private static RuntimeException refused(final int i, final int count, final RuntimeException e)
+    {
+        final String where = "sample " + (i + 1) + " of " + count + " was refused (the " + i + " before it were taken, "
+            + "it and the " + (count - i - 1) + " after it were not): ";
+        if (e instanceof ShardwalException s)
+        {
+            final String message = s.getMessage().startsWith(s.category() + ": ")
+                ? s.getMessage().substring(s.category().name().length() + 2) : s.getMessage();
+            return new ShardwalException(s.category(), where + message, null, ShardwalException.NO_OFFSET, e);
+        }
+        if (e instanceof IllegalStateException)
+        {
+            return new IllegalStateException(where + e.getMessage(), e);
+        }
+        return new IllegalArgumentException(where + e.getMessage(), e);
+    }
+
+    private void take(final BatchingSerializer serializer, final Labels labels, final long time, final double value)
+    {
+        if (serializer.failure() != null)
+        {
+            write(serializer);
+        }
+        final long hash = SeriesIds.hash(labels);
+        byte[] definition = index.contains(hash) ? null : definition(labels);
+        if (!serializer.fits(definition == null ? -1 : definition.length))
+        {
+            write(serializer);
+        }
+        final long id = index.addSeries(labels);
+        if (id != hash && definition == null)
+        {
+            // A collision: the labels got another id than their hash, which the index held for another label set.
+            definition = definition(labels);
+            if (!serializer.fits(definition.length))
+            {
+                write(serializer);
+            }
+        }
+        serializer.add(id, definition, time, value);
+        samplesAccepted.increment();
+        if (definition != null)
+        {
+            seriesDefined.increment();
+        }
+        if (serializer.isFull())
+        {
+            try
+            {
+                write(serializer);
+            }
+            catch (final RuntimeException e)
+            {
+                // The sample is taken and stays in the batch; the next user of this serializer meets the error.
+                LOG.log(System.Logger.Level.DEBUG, "shardwal: ingest batch write failed, kept for a retry", e);
+            }
+        }
+    }
+
+    private byte[] definition(final Labels labels)
+    {
+        final byte[] definition = IngestRecords.seriesValue(labels);
+        if (definition.length > wal.options().maxValueSize())
+        {
+            throw new IllegalArgumentException("the definition of series " + labels + " takes " + definition.length
+                + " bytes, more than the log's maxValueSize " + wal.options().maxValueSize());
+        }
+        return definition;
+    }
+
+    /** Writes the batch of a serializer this thread holds, counting the outcome. */
+    void write(final BatchingSerializer serializer)
+    {
+        final int samples;
+        try
+        {
+            samples = serializer.flush(wal);
+        }
+        catch (final RuntimeException e)
+        {
+            failedWrites.increment();
+            throw e;
+        }
+        if (samples > 0)
+        {
+            samplesWritten.add(samples);
+            batchesWritten.increment();
+        }
+    }
+
+    private BatchingSerializer acquire()
+    {
+        checkOpen();
+        try
+        {
+            if (!free.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS))
+            {
+                timeouts.increment();
+                throw new ShardwalException(ShardwalException.Category.TIMEOUT, "no ingest serializer became free "
+                    + "within " + options.maxWaitTime() + ": all " + serializers.length + " were busy writing "
+                    + "batches to " + wal.directory() + " (the log is slower than the senders); the sample was not "
+                    + "taken");
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free ingest serializer; the sample was "
+                + "not taken", e);
+        }
+        final int start = Math.floorMod(nextStart.getAndIncrement(), serializers.length);
+        while (true)
+        {
+            // A permit guarantees that a serializer is unlocked or about to be: free holds no more permits than that.
+            for (int i = 0; i < serializers.length; i++)
+            {
+                final BatchingSerializer serializer = serializers[(start + i) % serializers.length];
+                if (serializer.lock.tryLock())
+                {
+                    if (closed)
+                    {
+                        release(serializer);
+                        throw closedError();
+                    }
+                    return serializer;
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private void release(final BatchingSerializer serializer)
+    {
+        serializer.lock.unlock();
+        free.release();
+    }
+
+    /**
+     * The flusher's way in: takes {@code serializer} only if it is free now.
+     *
+     * @return whether this thread now holds it.
+     */
+    boolean tryTake(final BatchingSerializer serializer)
+    {
+        if (!free.tryAcquire())
+        {
+            return false;
+        }
+        if (!serializer.lock.tryLock())
+        {
+            free.release();
+            return false;
+        }
+        return true;
+    }
+
+    void give(final BatchingSerializer serializer)
+    {
+        release(serializer);
+    }
+
+    BatchingSerializer[] serializers()
+    {
+        return serializers;
+    }
+
+    /**
+     * Writes every batch. Waits for serializers in use.
+     *
+     * @throws ShardwalException if a batch could not be written: how many samples are unwritten and why (the
+     *                           first error as the cause, the others suppressed). They stay in their batches.
+     */
+    public void flush()
+    {
+        checkOpen();
+        writeAll("flush");
+    }
+
+    private void writeAll(final String operation)
+    {
+        RuntimeException first = null;
+        long unwritten = 0;
+        int failedBatches = 0;
+        for (final BatchingSerializer serializer : serializers)
+        {
+            serializer.lock.lock();
+            try
+            {
+                write(serializer);
+            }
+            catch (final RuntimeException e)
+            {
+                unwritten += serializer.samples();
+                failedBatches++;
+                if (first == null)
+                {
+                    first = e;
+                }
+                else
+                {
+                    first.addSuppressed(e);
+                }
+            }
+            finally
+            {
+                serializer.lock.unlock();
+            }
+        }
+        if (first != null)
+        {
+            final ShardwalException.Category category = first instanceof ShardwalException s ? s.category()
+                : ShardwalException.Category.FAILED;
+            throw new ShardwalException(category, operation + " of the ingest into " + wal.directory() + ": "
+                + unwritten + " samples in " + failedBatches + " batches are not written"
+                + (closed ? " and are lost with this close" : " (kept; a later write retries them)")
+                + ": " + first.getMessage(), null, ShardwalException.NO_OFFSET, first);
+        }
+    }
+
+    /** Counters since open. */
+    public IngestStats stats()
+    {
+        long pending = 0;
+        for (final BatchingSerializer serializer : serializers)
+        {
+            pending += serializer.samples();
+        }
+        return new IngestStats(samplesAccepted.sum(), samplesWritten.sum(), batchesWritten.sum(), seriesDefined.sum(),
+            failedWrites.sum(), timeouts.sum(), pending);
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw closedError();
+        }
+    }
+
+    private IllegalStateException closedError()
+    {
+        return new IllegalStateException("the ingest into " + wal.directory() + " is closed");
+    }
+
+    /**
+     * Stops the flusher and writes every batch; idempotent. Sends racing it either complete before their batch is
+     * written or fail as closed.
+     *
+     * @throws ShardwalException if a batch could not be written: how many samples are lost and why.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        // Woken, not interrupted: an interrupt could land in the middle of a batch's msync.
+        LockSupport.unpark(flusher);
+        boolean interrupted = false;
+        while (flusher.isAlive())
+        {
+            try
+            {
+                flusher.join();
+            }
+            catch (final InterruptedException e)
+            {
+                interrupted = true;
+            }
+        }
+        try
+        {
+            writeAll("close");
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Ingest{" + wal.directory() + ", " + options + (closed ? ", closed" : "") + '}';
+    }
+}
