@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +13,9 @@ import io.shardwal.index.Labels;
 import io.shardwal.index.Matcher;
 import io.shardwal.index.SeriesIds;
 import io.shardwal.index.ShardedIndex;
+import io.shardwal.ingest.Ingest;
+import io.shardwal.ingest.IngestOptions;
+import io.shardwal.ingest.IngestReplay;
 import io.shardwal.ingest.PrometheusTextParser;
 import io.shardwal.mmap.FrameClaim;
 import io.shardwal.mmap.FrameReader;
@@ -118,5 +122,38 @@ class ReadmeExampleTest
         assertEquals(2, printed.size());
         assertEquals(List.of("503", "500").stream().sorted().toList(),
             printed.stream().map(l -> l.get("code")).sorted().toList());
+    }
+
+    @Test
+    void shouldRunTheIngestExample()
+    {
+        final Path directory = dir.resolve("metrics");
+        final String scrape = """
+            # TYPE http_requests_total counter
+            http_requests_total{job="api",code="200"} 1027
+            http_requests_total{job="api",code="503"} 3
+            """;
+        final long scrapeTime = 1_700_000_000_000L;
+        // --- README: ingest example ---
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(directory).syncMode(SyncMode.BATCH_ONLY).build());
+            ShardedIndex index = ShardedIndex.withShards(4);
+            Ingest ingest = Ingest.open(wal, index, IngestOptions.builder()
+                .maxSignalsInBatch(512)                           // one appendBatch per 512 samples...
+                .flushFrequency(Duration.ofMillis(10))            // ...or 10 ms after a batch's first sample
+                .build()))
+        {
+            ingest.sendAll(PrometheusTextParser.parse(scrape).samples(), scrapeTime);   // from any thread
+            ingest.flush();                                       // written and msynced, or an exception
+        }
+
+        // After a restart: the index and every sample come back from the log.
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(directory).syncMode(SyncMode.BATCH_ONLY).build());
+            ShardedIndex index = ShardedIndex.withShards(4))
+        {
+            IngestReplay.replay(wal, index, (shard, position, seriesId, timeMillis, value) ->
+                System.out.println(index.getLabels(seriesId) + " " + value + " @" + timeMillis), 4);
+            // --- end of example ---
+            assertEquals(2, index.seriesCount());
+        }
     }
 }
