@@ -2,9 +2,6 @@ package io.shardwal.ingest;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -33,9 +30,9 @@ import io.shardwal.wal.ShardedWal;
  * saying how many samples are still unwritten; they stay in their batches and are written by a later send, flush,
  * the background flusher or {@link #close()}.
  *
- * <p><b>Order.</b> All records of a series go to one shard. Samples of one series sent by one thread are written in
- * send order only if they go through one serializer; across serializers (and threads) batches land in the order
- * they are written, so consumers that need time order sort by timestamp. A series' definition may land after some
+ * <p><b>Order.</b> All records of a series go to one shard. Each thread starts at a serializer of its own, so its
+ * samples usually go through one batch, in send order; when that one is busy they go through another, and batches
+ * land in the order they are written, so consumers that need time order sort by timestamp. A series' definition may land after some
  * of its samples (two threads, two serializers); {@link IngestReplay} reads definitions first for that reason.
  *
  * <p><b>The index.</b> A series is treated as new, and defined in the log, when the index does not contain its id
@@ -48,13 +45,13 @@ import io.shardwal.wal.ShardedWal;
 public final class Ingest implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger("io.shardwal");
+    /** How long a send that found every serializer busy parks before it looks again. */
+    private static final long WAIT_STEP_NANOS = 50_000;
 
     private final ShardedWal wal;
     private final SeriesIndex index;
     private final IngestOptions options;
     private final BatchingSerializer[] serializers;
-    private final Semaphore free;
-    private final AtomicInteger nextStart = new AtomicInteger();
     private final long maxWaitNanos;
     private final Thread flusher;
     private final LongAdder samplesAccepted = new LongAdder();
@@ -75,7 +72,6 @@ public final class Ingest implements AutoCloseable
         {
             serializers[i] = new BatchingSerializer(i, wal, options.maxSignalsInBatch());
         }
-        free = new Semaphore(serializers.length);
         maxWaitNanos = options.maxWaitTime().toNanos();
         flusher = Thread.ofPlatform().daemon().name("shardwal-ingest-flusher " + wal.directory().getFileName())
             .unstarted(new Flusher(this, options.flushFrequency().toNanos()));
@@ -261,9 +257,32 @@ public final class Ingest implements AutoCloseable
     private BatchingSerializer acquire()
     {
         checkOpen();
-        try
+        // Each thread starts at its own serializer: senders do not share a counter, and a thread's samples mostly
+        // go through one batch, in send order.
+        final int home = (int)Math.floorMod(Thread.currentThread().threadId(), (long)serializers.length);
+        long deadline = 0;
+        while (true)
         {
-            if (!free.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS))
+            for (int i = 0; i < serializers.length; i++)
+            {
+                final BatchingSerializer serializer = serializers[(home + i) % serializers.length];
+                if (serializer.lock.tryLock())
+                {
+                    if (closed)
+                    {
+                        serializer.lock.unlock();
+                        throw closedError();
+                    }
+                    return serializer;
+                }
+            }
+            checkOpen();
+            final long now = System.nanoTime();
+            if (deadline == 0)
+            {
+                deadline = now + maxWaitNanos;
+            }
+            if (now - deadline >= 0)
             {
                 timeouts.increment();
                 throw new ShardwalException(ShardwalException.Category.TIMEOUT, "no ingest serializer became free "
@@ -271,38 +290,18 @@ public final class Ingest implements AutoCloseable
                     + "batches to " + wal.directory() + " (the log is slower than the senders); the sample was not "
                     + "taken");
             }
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a free ingest serializer; the sample was "
-                + "not taken", e);
-        }
-        final int start = Math.floorMod(nextStart.getAndIncrement(), serializers.length);
-        while (true)
-        {
-            // A permit guarantees that a serializer is unlocked or about to be: free holds no more permits than that.
-            for (int i = 0; i < serializers.length; i++)
+            if (Thread.currentThread().isInterrupted())
             {
-                final BatchingSerializer serializer = serializers[(start + i) % serializers.length];
-                if (serializer.lock.tryLock())
-                {
-                    if (closed)
-                    {
-                        release(serializer);
-                        throw closedError();
-                    }
-                    return serializer;
-                }
+                throw new IllegalStateException("interrupted while waiting for a free ingest serializer; the sample "
+                    + "was not taken");
             }
-            Thread.onSpinWait();
+            LockSupport.parkNanos(this, Math.min(WAIT_STEP_NANOS, deadline - now));
         }
     }
 
-    private void release(final BatchingSerializer serializer)
+    private static void release(final BatchingSerializer serializer)
     {
         serializer.lock.unlock();
-        free.release();
     }
 
     /**
@@ -312,16 +311,7 @@ public final class Ingest implements AutoCloseable
      */
     boolean tryTake(final BatchingSerializer serializer)
     {
-        if (!free.tryAcquire())
-        {
-            return false;
-        }
-        if (!serializer.lock.tryLock())
-        {
-            free.release();
-            return false;
-        }
-        return true;
+        return serializer.lock.tryLock();
     }
 
     void give(final BatchingSerializer serializer)
