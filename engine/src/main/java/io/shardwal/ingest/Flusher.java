@@ -29,6 +29,20 @@ final class Flusher implements Runnable
     @Override
     public void run()
     {
+        try
+        {
+            loop();
+        }
+        catch (final RuntimeException | Error e)
+        {
+            LOG.log(System.Logger.Level.ERROR, "shardwal: the ingest flusher stopped; batches are written only when "
+                + "full, by flush() and by close() from now on", e);
+            throw e;
+        }
+    }
+
+    private void loop()
+    {
         final long tick = Math.max(100_000L, frequencyNanos / 4);
         while (!ingest.isClosed())
         {

@@ -31,9 +31,10 @@ import io.shardwal.wal.ShardedWal;
  * the background flusher or {@link #close()}.
  *
  * <p><b>Order.</b> All records of a series go to one shard. Each thread starts at a serializer of its own, so its
- * samples usually go through one batch, in send order; when that one is busy they go through another, and batches
- * land in the order they are written, so consumers that need time order sort by timestamp. A series' definition may land after some
- * of its samples (two threads, two serializers); {@link IngestReplay} reads definitions first for that reason.
+ * samples usually go through one batch, in send order; when that one is busy they go through another, and batches land
+ * in the order they are written, so consumers that need time order sort by timestamp. A series' definition may land
+ * after some of its samples (two threads, two serializers); {@link IngestReplay} reads definitions first for that
+ * reason.
  *
  * <p><b>The index.</b> A series is treated as new, and defined in the log, when the index does not contain its id
  * yet. Feed the index only through this class or {@link IngestReplay}: a series added to it by other means would

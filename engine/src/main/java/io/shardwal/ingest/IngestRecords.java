@@ -218,7 +218,8 @@ public final class IngestRecords
         if (type != expected)
         {
             throw new IllegalArgumentException("shard " + record.shard() + " position " + record.position() + " is a "
-                + (type == SERIES ? "SERIES" : "SAMPLE") + " record, not a " + (expected == SERIES ? "SERIES" : "SAMPLE"));
+                + (type == SERIES ? "SERIES" : "SAMPLE") + " record, not a "
+                + (expected == SERIES ? "SERIES" : "SAMPLE"));
         }
     }
 

@@ -116,6 +116,56 @@ class IngestTest
     }
 
     @Test
+    void shouldWriteEverySampleWhoseSendReturnedWhenCloseRacesTheSenders() throws Exception
+    {
+        final int threads = 4;
+        final Map<Point, Integer> sent = new ConcurrentHashMap<>();
+        final ShardedWal wal = openWal();
+        try (ShardedIndex index = ShardedIndex.withShards(2);
+            ExecutorService pool = Executors.newFixedThreadPool(threads))
+        {
+            final Ingest ingest = Ingest.open(wal, index, IngestOptions.builder().serializers(2).maxSignalsInBatch(16)
+                .flushFrequency(Duration.ofMillis(1)).build());
+            final CountDownLatch started = new CountDownLatch(threads);
+            final List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final int thread = t;
+                done.add(pool.submit(() ->
+                {
+                    started.countDown();
+                    for (int i = 0; ; i++)
+                    {
+                        final Labels labels = series(thread * 100 + i % 100);
+                        try
+                        {
+                            ingest.send(labels, i, thread);
+                        }
+                        catch (final IllegalStateException closed)
+                        {
+                            assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+                            return i;
+                        }
+                        sent.merge(new Point(SeriesIds.hash(labels), i, thread), 1, Integer::sum);
+                    }
+                }));
+            }
+            started.await();
+            Thread.sleep(30);
+            ingest.close();
+            for (final Future<Integer> f : done)
+            {
+                assertTrue(f.get() > 0, "every sender sent before the close");
+            }
+            wal.close();
+            try (ShardedIndex rebuilt = ShardedIndex.withShards(2))
+            {
+                assertEquals(sent, replayed(dir, rebuilt));
+            }
+        }
+    }
+
+    @Test
     void shouldWriteABatchWhenItHoldsMaxSignalsAndTheRestOnFlush()
     {
         try (ShardedWal wal = openWal(); ShardedIndex index = ShardedIndex.withShards(1);
