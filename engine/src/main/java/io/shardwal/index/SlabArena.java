@@ -24,6 +24,10 @@ import java.util.Arrays;
  * When a new slab is started, the rest of the old one is cut into free blocks (if this arena recycles), so nothing
  * is stranded. Addresses are {@code slab << SLAB_SHIFT | offset}; address 0 is {@link IndexDescriptor#NIL}.
  *
+ * <p>An allocation fails only when it needs a new slab and cannot have one (the operating system refuses the memory,
+ * or {@code maxSlabs} are in use): it then throws {@link IndexCapacityException} and has handed out nothing, so the
+ * caller can undo its own steps ({@link ShardStorage#insert}).
+ *
  * <p>Not thread-safe: the owning shard's lock guards allocation. Reads through {@link #slab(long)} may come from any
  * thread that holds that lock. {@link #close()} is idempotent; after it every access fails with an
  * {@link IllegalStateException} from the FFM API, never a crash.
@@ -48,6 +52,8 @@ final class SlabArena implements AutoCloseable
     private long lostBytes;
     private long reservedBytes;
     private boolean closed;
+    /** Tests only: the allocation that brings this to 0 fails as if no slab could be had; 0 when disarmed. */
+    private int allocationsUntilFault;
 
     /**
      * @param initialSlabBytes size of the first slab, a power of two in [64 KiB, 256 KiB].
@@ -118,6 +124,10 @@ final class SlabArena implements AutoCloseable
      */
     long allocate(final int sizeClass)
     {
+        if (allocationsUntilFault != 0)
+        {
+            injectedFaultSlowPath(classBytes(sizeClass));
+        }
         if (freeHeads[sizeClass] != NIL)
         {
             return pop(sizeClass);
@@ -131,7 +141,7 @@ final class SlabArena implements AutoCloseable
             carve(block + size, classBytes(from) - size);
             return block;
         }
-        return allocateBump(classBytes(sizeClass));
+        return bump(classBytes(sizeClass));
     }
 
     /** Returns a block from {@link #allocate(int)} to its free list. */
@@ -176,6 +186,33 @@ final class SlabArena implements AutoCloseable
 
     /** {@code bytes} zeroed bytes at an 8-byte aligned address above every earlier bump address. */
     long allocateBump(final int bytes)
+    {
+        if (allocationsUntilFault != 0)
+        {
+            injectedFaultSlowPath(bytes);
+        }
+        return bump(bytes);
+    }
+
+    /**
+     * Tests only: the {@code allocations}-th allocation from now (1 is the next; 0 disarms) fails with the
+     * {@link IndexCapacityException} of a refused slab, whether or not it would have needed a new slab, so that a test
+     * can make each allocation step of an operation fail in turn.
+     */
+    void failAllocation(final int allocations)
+    {
+        allocationsUntilFault = allocations;
+    }
+
+    private void injectedFaultSlowPath(final int bytes)
+    {
+        if (--allocationsUntilFault == 0)
+        {
+            throw noMemory(bytes, new OutOfMemoryError("injected by a test"));
+        }
+    }
+
+    private long bump(final int bytes)
     {
         final int aligned = (bytes + 7) & ~7;
         if (bumpOffset + aligned > bumpLimit)
@@ -238,8 +275,8 @@ final class SlabArena implements AutoCloseable
     {
         if (slabCount == maxSlabs)
         {
-            throw new IllegalStateException("index shard is full: " + slabCount + " slabs of up to " +
-                MAX_SLAB_BYTES + " bytes in use");
+            throw new IndexCapacityException("its addresses are used up: " + slabCount + " slabs of up to " +
+                MAX_SLAB_BYTES + " bytes in use", null);
         }
         int size = nextSlabBytes;
         while (size < bytes)
@@ -255,11 +292,26 @@ final class SlabArena implements AutoCloseable
         {
             slabs = Arrays.copyOf(slabs, slabCount * 2);
         }
-        slabs[slabCount++] = arena.allocate(size, 64);
+        final MemorySegment slab;
+        try
+        {
+            slab = arena.allocate(size, 64);
+        }
+        catch (final OutOfMemoryError e)
+        {
+            throw noMemory(size, e);
+        }
+        slabs[slabCount++] = slab;
         reservedBytes += size;
         bumpOffset = 0;
         bumpLimit = size;
         nextSlabBytes = Math.min(MAX_SLAB_BYTES, Math.max(nextSlabBytes, size) << 1);
+    }
+
+    private IndexCapacityException noMemory(final int bytes, final OutOfMemoryError cause)
+    {
+        return new IndexCapacityException("off-heap memory ran out: " + bytes + " more bytes were refused (" +
+            reservedBytes + " bytes in " + slabCount + " slabs held): " + cause.getMessage(), cause);
     }
 
     private void carveRemainder()
