@@ -205,15 +205,53 @@ final class DenseBitmaps
             bitmap = freeNumbers.removeAt(freeNumbers.size() - 1);
         }
         tables[bitmap - 1] = NO_BLOCKS;
-        if (cursor.reset(arena, pairEntry + PAIR_POSTINGS_OFFSET))
+        try
         {
-            do
+            if (cursor.reset(arena, pairEntry + PAIR_POSTINGS_OFFSET))
             {
-                setBit(bitmap, cursor.at());
+                do
+                {
+                    setBit(bitmap, cursor.at());
+                }
+                while (cursor.next());
             }
-            while (cursor.next());
+        }
+        catch (final RuntimeException | Error e)
+        {
+            release(bitmap); // a block could not be had: the pair goes on without a bitmap, as it was
+            throw e;
         }
         arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, bitmap);
+    }
+
+    /**
+     * Undoes {@link #appended} for the failed add of {@code ordinal} to the pair at {@code pairEntry}: clears its bit.
+     * A bitmap the add created stays; it is a faithful copy of the list without the ordinal.
+     */
+    void unset(final long pairEntry, final int ordinal)
+    {
+        final int bitmap = of(pairEntry);
+        if (bitmap == 0)
+        {
+            return;
+        }
+        final long[] table = tables[bitmap - 1];
+        final int block = ordinal >>> BLOCK_SHIFT;
+        if (block < table.length && table[block] != NIL)
+        {
+            final long word = table[block] + wordOffset(ordinal);
+            arena.putLong(word, arena.getLong(word) & ~(1L << ordinal));
+        }
+    }
+
+    /** Drops the bitmap of the pair at {@code pairEntry}, if any (the pair itself is being undone). */
+    void dropIfAny(final long pairEntry)
+    {
+        final int bitmap = of(pairEntry);
+        if (bitmap != 0)
+        {
+            drop(pairEntry, bitmap);
+        }
     }
 
     private void set(final long pairEntry, final int bitmap, final int entries, final int ordinal, final int ordinals)
@@ -251,6 +289,13 @@ final class DenseBitmaps
 
     private void drop(final long pairEntry, final int bitmap)
     {
+        release(bitmap);
+        arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, 0);
+    }
+
+    /** Returns bitmap {@code bitmap}'s blocks to the arena and its number to the free numbers. */
+    private void release(final int bitmap)
+    {
         for (final long address : tables[bitmap - 1])
         {
             if (address != NIL)
@@ -261,7 +306,6 @@ final class DenseBitmaps
         }
         tables[bitmap - 1] = null;
         freeNumbers.addInt(bitmap);
-        arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, 0);
     }
 
     private static long wordOffset(final int ordinal)

@@ -1,5 +1,6 @@
 package io.shardwal.index;
 
+import static io.shardwal.index.IndexDescriptor.NIL;
 import static io.shardwal.index.IndexDescriptor.TABLE_CHUNK_ENTRIES;
 import static io.shardwal.index.IndexDescriptor.TABLE_CHUNK_SHIFT;
 
@@ -34,7 +35,7 @@ final class EntryTable
     int append()
     {
         final int chunk = size >>> TABLE_CHUNK_SHIFT;
-        if ((size & (TABLE_CHUNK_ENTRIES - 1)) == 0)
+        if ((size & (TABLE_CHUNK_ENTRIES - 1)) == 0 && (chunk == chunks.length || chunks[chunk] == NIL))
         {
             if (chunk == chunks.length)
             {
@@ -43,6 +44,20 @@ final class EntryTable
             chunks[chunk] = arena.allocateBump(TABLE_CHUNK_ENTRIES * entryLength);
         }
         return size++;
+    }
+
+    /**
+     * Drops the entries from {@code newSize} on (undoing a failed add), zeroing them so that appending hands them out
+     * zeroed again; their chunks stay for the next appends.
+     */
+    void truncate(final int newSize)
+    {
+        for (int i = newSize; i < size; i++)
+        {
+            final long address = address(i);
+            arena.slab(address).asSlice(SlabArena.offset(address), entryLength).fill((byte)0);
+        }
+        size = Math.min(size, newSize);
     }
 
     /** The address of entry {@code index} (which must be below {@link #size()}). */

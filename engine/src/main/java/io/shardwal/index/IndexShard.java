@@ -41,6 +41,8 @@ final class IndexShard implements AutoCloseable
     private final LabelBytes rebuildScratch = new LabelBytes();
     private ShardStorage storage;
     private long purgedSeq;
+    /** Tests only: {@link SlabArena#failAllocation} for the storage of each rebuild (0: none). */
+    private int rebuildFaultAfter;
     private boolean closed;
 
     IndexShard(final int index, final IndexOptions options, final AtomicLong sequence)
@@ -90,7 +92,7 @@ final class IndexShard implements AutoCloseable
                     "the hash " + SeriesIds.toString(hash) + "; refusing to add another");
             }
             final long id = candidate(hash, free);
-            storage.insert(id, sequence.incrementAndGet(), labels, source, free != 0);
+            insert(id, labels, source, free != 0);
             return id;
         }
         finally
@@ -125,7 +127,7 @@ final class IndexShard implements AutoCloseable
                 throw new IllegalArgumentException("series id " + SeriesIds.toString(id) + " already holds " +
                     storage.labelsOf(ordinal) + ", not " + given);
             }
-            storage.insert(id, sequence.incrementAndGet(), labels, given, position != 0);
+            insert(id, labels, given, position != 0);
             return id;
         }
         finally
@@ -134,6 +136,26 @@ final class IndexShard implements AutoCloseable
         }
     }
 
+    /** Inserts a new series under the write lock; a failed insert changed nothing ({@link ShardStorage#insert}). */
+    private void insert(final long id, final LabelBytes labels, final Labels given, final boolean displaced)
+    {
+        try
+        {
+            storage.insert(id, sequence.incrementAndGet(), labels, given, displaced);
+        }
+        catch (final IndexCapacityException e)
+        {
+            throw new IndexCapacityException("index shard " + index + " could not add series " +
+                SeriesIds.toString(id) + " " + given + ", and left it out: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes a series. When the removal makes a rebuild due, the rebuild leaves the series out, so removal and
+     * rebuild are one step: a rebuild that fails changed nothing. One that runs out of off-heap memory (the fresh
+     * storage needs its own slabs) gives way to removing in place, so a removal never fails for want of memory; the
+     * next removal tries the rebuild again.
+     */
     void remove(final long id)
     {
         final long stamp = writeLock();
@@ -145,13 +167,22 @@ final class IndexShard implements AutoCloseable
             {
                 throw unknown(id);
             }
-            storage.remove(id, ordinal, sequence.incrementAndGet());
-            final int removed = storage.removedSeq.size();
+            final long seq = sequence.incrementAndGet();
+            final int removed = storage.removedSeq.size() + 1;
             if (removed >= options.compactionMinRemoved() &&
-                removed >= options.compactionRemovedRatio() * (removed + storage.liveSeries))
+                removed >= options.compactionRemovedRatio() * (removed + storage.liveSeries - 1))
             {
-                rebuild();
+                try
+                {
+                    rebuild(ordinal, seq);
+                    return;
+                }
+                catch (final IndexCapacityException e)
+                {
+                    // fall through: remove in place, the memory the rebuild took is returned
+                }
             }
+            storage.remove(id, ordinal, seq);
         }
         finally
         {
@@ -159,27 +190,32 @@ final class IndexShard implements AutoCloseable
         }
     }
 
-    /** Rebuilds the storage from its live series (in ordinal order, keeping ids and add numbers). Write lock held. */
-    void rebuild()
+    /**
+     * Rebuilds the storage from its live series (in ordinal order, keeping ids and add numbers) but {@code removing},
+     * which counts as removed at {@code removedAt}. Write lock held. On failure the old storage stays as it was.
+     */
+    private void rebuild(final int removing, final long removedAt)
     {
         final ShardStorage old = storage;
         final ShardStorage fresh = new ShardStorage(options);
+        fresh.general.failAllocation(rebuildFaultAfter);
         try
         {
             long purged = purgedSeq;
             for (int ordinal = 0; ordinal < old.ordinals(); ordinal++)
             {
                 final int flags = IndexDescriptor.flags(old.recordWord(ordinal));
-                if ((flags & FLAG_REMOVED) != 0)
+                if ((flags & FLAG_REMOVED) != 0 || ordinal == removing)
                 {
-                    purged = Math.max(purged, old.removedSeq.get(ordinal));
+                    purged = Math.max(purged, ordinal == removing ? removedAt : old.removedSeq.get(ordinal));
                     continue;
                 }
                 old.loadLabels(ordinal, rebuildScratch);
                 fresh.insert(old.seriesId(ordinal), old.addSeq(ordinal), rebuildScratch, null,
                     (flags & FLAG_DISPLACED) != 0);
             }
-            fresh.lastSeq = old.lastSeq;
+            fresh.lastSeq = Math.max(old.lastSeq, removedAt);
+            fresh.general.failAllocation(0);
             storage = fresh;
             purgedSeq = purged;
         }
@@ -345,7 +381,7 @@ final class IndexShard implements AutoCloseable
         try
         {
             checkOpen();
-            storage.checkIntegrity();
+            StorageCheck.check(storage);
         }
         finally
         {
@@ -364,6 +400,25 @@ final class IndexShard implements AutoCloseable
                 closed = true;
                 storage.close();
             }
+        }
+        finally
+        {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Tests only: the {@code allocations}-th allocation from now in this shard's storage fails as if off-heap memory
+     * ran out (0 disarms), and so does that allocation of every rebuild's fresh storage if {@code inRebuilds}.
+     */
+    void failAllocation(final int allocations, final boolean inRebuilds)
+    {
+        final long stamp = writeLock();
+        try
+        {
+            checkOpen();
+            storage.general.failAllocation(allocations);
+            rebuildFaultAfter = inRebuilds ? allocations : 0;
         }
         finally
         {

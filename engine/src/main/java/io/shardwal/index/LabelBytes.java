@@ -161,6 +161,16 @@ final class LabelBytes
         }
     }
 
+    /** Forgets what {@link #rememberPair} recorded for label {@code label} of the last encode. */
+    void forgetPair(final int label)
+    {
+        final int slot = labelSlots[label];
+        if (slot >= 0)
+        {
+            pairOwners[slot] = 0;
+        }
+    }
+
     /** Starts loading {@code labelCount} labels one string at a time with {@link #appendStored}. */
     void reset(final int labelCount)
     {

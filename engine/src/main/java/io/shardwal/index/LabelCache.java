@@ -58,6 +58,26 @@ final class LabelCache
         nameIds[slot] = index;
     }
 
+    /** Forgets pair ids from {@code firstDropped} on and name indexes from {@code firstDroppedName} on. */
+    void forgetFrom(final int firstDropped, final int firstDroppedName)
+    {
+        for (int slot = 0; slot < PAIRS; slot++)
+        {
+            if (pairStrings[2 * slot] != null && pairIds[slot] >= firstDropped)
+            {
+                pairStrings[2 * slot] = null;
+                pairStrings[2 * slot + 1] = null;
+            }
+        }
+        for (int slot = 0; slot < NAMES; slot++)
+        {
+            if (nameStrings[slot] != null && nameIds[slot] >= firstDroppedName)
+            {
+                nameStrings[slot] = null;
+            }
+        }
+    }
+
     long heapBytes()
     {
         return 4L * (pairStrings.length + pairIds.length + nameStrings.length + nameIds.length) + 5 * 16;

@@ -107,6 +107,45 @@ final class Postings
         arena.putInt(head + LIST_COUNT_OFFSET, 0);
     }
 
+    /**
+     * Removes the list's last entry if it is {@code value} (undoing an append of a failed add); a chunk left empty goes
+     * back to the arena. An append never leaves an empty chunk, so neither does this.
+     */
+    static void removeLast(final SlabArena arena, final long head, final int value)
+    {
+        final long last = arena.getLong(head + LIST_LAST_OFFSET);
+        if (last == NIL)
+        {
+            return;
+        }
+        final int count = arena.getInt(last + CHUNK_COUNT_OFFSET);
+        if (count == 0 || arena.getInt(last + CHUNK_ENTRIES_OFFSET + 4L * (count - 1)) != value)
+        {
+            return;
+        }
+        arena.putInt(last + CHUNK_COUNT_OFFSET, count - 1);
+        arena.putInt(head + LIST_COUNT_OFFSET, arena.getInt(head + LIST_COUNT_OFFSET) - 1);
+        if (count == 1)
+        {
+            long previous = NIL;
+            for (long chunk = arena.getLong(head + LIST_FIRST_OFFSET); chunk != last;
+                chunk = arena.getLong(chunk + CHUNK_NEXT_OFFSET))
+            {
+                previous = chunk;
+            }
+            if (previous == NIL)
+            {
+                arena.putLong(head + LIST_FIRST_OFFSET, NIL);
+            }
+            else
+            {
+                arena.putLong(previous + CHUNK_NEXT_OFFSET, NIL);
+            }
+            arena.putLong(head + LIST_LAST_OFFSET, previous);
+            arena.free(last, SlabArena.classFor(CHUNK_ENTRIES_OFFSET + 4 * arena.getInt(last + CHUNK_CAPACITY_OFFSET)));
+        }
+    }
+
     /** Validates every chunk of the list and that the head's count is their sum and the values ascend across them. */
     static void checkList(final SlabArena arena, final long head)
     {

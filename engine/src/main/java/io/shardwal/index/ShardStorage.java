@@ -88,9 +88,17 @@ final class ShardStorage implements AutoCloseable
         pairs = new EntryTable(general, PAIR_ENTRY_LENGTH);
         bitmaps = new DenseBitmaps(general, options.bitmapMinEntries());
         final int perMap = (int)Math.min(1 << 24, (long)(options.expectedSeriesPerShard() / 0.65 / ID_MAPS) + 1);
-        for (int i = 0; i < ID_MAPS; i++)
+        try
         {
-            idIndex[i] = new Int2IntHashMap(Math.max(8, perMap), 0.65f, MISSING);
+            for (int i = 0; i < ID_MAPS; i++)
+            {
+                idIndex[i] = new Int2IntHashMap(Math.max(8, perMap), 0.65f, MISSING);
+            }
+        }
+        catch (final RuntimeException | Error e)
+        {
+            general.close(); // the id maps are on the heap and may not fit; the slab would be lost with this object
+            throw e;
         }
     }
 
@@ -176,7 +184,15 @@ final class ShardStorage implements AutoCloseable
 
     // ---------------------------------------------------------------- mutation
 
-    /** Adds a series that is not yet present; returns its ordinal. {@code source} (may be null) feeds the cache. */
+    /**
+     * Adds a series that is not yet present; returns its ordinal. {@code source} (may be null) feeds the cache.
+     *
+     * <p>All or nothing: if a step throws (an {@link IndexCapacityException} from the arena, or an error from a map
+     * growing on the heap), what the earlier steps changed is undone ({@link #undoInsert}) before the exception goes
+     * on, so queries, listings, lookups and counts answer as before; only the memory the add had taken stays held.
+     * Undoing rather than reserving up front keeps the hot path as it is: the steps' memory needs depend on which
+     * strings, pairs and chunks are new, known only once each step looks.
+     */
     int insert(final long id, final long seq, final LabelBytes labels, final Labels source, final boolean displaced)
     {
         final int n = labels.count;
@@ -185,56 +201,72 @@ final class ShardStorage implements AutoCloseable
             pairScratch = new int[Math.max(n, pairScratch.length * 2)];
         }
         final int[] pairIds = pairScratch;
-        for (int i = 0; i < n; i++)
+        final int ordinal = series.size();
+        final int stringsBefore = strings.size();
+        final int namesBefore = names.size();
+        final int pairsBefore = pairs.size();
+        int resolved = 0;
+        int listed = 0;
+        try
         {
-            int pair = source == null ? MISSING : cache.pair(source.name(i), source.value(i));
-            if (pair == MISSING)
+            for (; resolved < n; resolved++)
             {
-                final int nameString = strings.intern(labels.segment, labels.nameOffset(i), labels.nameLength(i),
-                    labels.nameHash(i));
-                final int valueString = strings.intern(labels.segment, labels.valueOffset(i), labels.valueLength(i),
-                    labels.valueHash(i));
-                pair = pairFor(nameString, valueString, seq);
+                final int i = resolved;
+                int pair = source == null ? MISSING : cache.pair(source.name(i), source.value(i));
+                if (pair == MISSING)
+                {
+                    final int nameString = strings.intern(labels.segment, labels.nameOffset(i),
+                        labels.nameLength(i), labels.nameHash(i));
+                    final int valueString = strings.intern(labels.segment, labels.valueOffset(i),
+                        labels.valueLength(i), labels.valueHash(i));
+                    pair = pairFor(nameString, valueString, seq);
+                    if (source != null)
+                    {
+                        cache.putPair(source.name(i), source.value(i), pair);
+                        cache.putName(source.name(i), general.getInt(pairs.address(pair) + PAIR_NAME_OFFSET));
+                    }
+                }
+                pairIds[i] = pair;
                 if (source != null)
                 {
-                    cache.putPair(source.name(i), source.value(i), pair);
-                    cache.putName(source.name(i), general.getInt(pairs.address(pair) + PAIR_NAME_OFFSET));
+                    labels.rememberPair(i, owner, pair);
                 }
             }
-            pairIds[i] = pair;
-            if (source != null)
+            final long record = general.allocateBump(IndexDescriptor.recordLength(n));
+            MemorySegment.copy(pairIds, 0, general.slab(record), INT, SlabArena.offset(record), n);
+            series.append(); // == ordinal
+            final long entry = series.address(ordinal);
+            final MemorySegment slab = general.slab(entry);
+            final long o = SlabArena.offset(entry);
+            slab.set(LONG, o + SERIES_ID_OFFSET, id);
+            slab.set(LONG, o + SERIES_ADD_SEQ_OFFSET, seq);
+            slab.set(LONG, o + SERIES_RECORD_OFFSET,
+                IndexDescriptor.recordWord(record, n, displaced ? FLAG_DISPLACED : 0));
+            for (; listed < n; listed++)
             {
-                labels.rememberPair(i, owner, pair);
+                // the list head, bitmap number and live count share the pair's 64-byte entry: one slab lookup for all
+                final long pair = pairs.address(pairIds[listed]);
+                final MemorySegment pairSlab = general.slab(pair);
+                final long pairOffset = SlabArena.offset(pair);
+                final int entries = Postings.append(general, pair + PAIR_POSTINGS_OFFSET, pairSlab, ordinal);
+                bitmaps.appended(pair, pairSlab, entries, ordinal, ordinal + 1);
+                pairSlab.set(INT, pairOffset + PAIR_LIVE_OFFSET, pairSlab.get(INT, pairOffset + PAIR_LIVE_OFFSET) + 1);
+            }
+            final int low = (int)id;
+            final Int2IntHashMap ids = idMap(id);
+            if (ids.get(low) == MISSING)
+            {
+                ids.put(low, ordinal);
+            }
+            else
+            {
+                idOverflow.put(id, ordinal);
             }
         }
-        final long record = general.allocateBump(IndexDescriptor.recordLength(n));
-        MemorySegment.copy(pairIds, 0, general.slab(record), INT, SlabArena.offset(record), n);
-        final int ordinal = series.append();
-        final long entry = series.address(ordinal);
-        final MemorySegment slab = general.slab(entry);
-        final long o = SlabArena.offset(entry);
-        slab.set(LONG, o + SERIES_ID_OFFSET, id);
-        slab.set(LONG, o + SERIES_ADD_SEQ_OFFSET, seq);
-        slab.set(LONG, o + SERIES_RECORD_OFFSET, IndexDescriptor.recordWord(record, n, displaced ? FLAG_DISPLACED : 0));
-        for (int i = 0; i < n; i++)
+        catch (final RuntimeException | Error e)
         {
-            // the list head, bitmap number and live count share the pair's 64-byte entry: one slab lookup for all
-            final long pair = pairs.address(pairIds[i]);
-            final MemorySegment pairSlab = general.slab(pair);
-            final long pairOffset = SlabArena.offset(pair);
-            final int entries = Postings.append(general, pair + PAIR_POSTINGS_OFFSET, pairSlab, ordinal);
-            bitmaps.appended(pair, pairSlab, entries, ordinal, ordinal + 1);
-            pairSlab.set(INT, pairOffset + PAIR_LIVE_OFFSET, pairSlab.get(INT, pairOffset + PAIR_LIVE_OFFSET) + 1);
-        }
-        final int low = (int)id;
-        final Int2IntHashMap ids = idMap(id);
-        if (ids.get(low) == MISSING)
-        {
-            ids.put(low, ordinal);
-        }
-        else
-        {
-            idOverflow.put(id, ordinal);
+            undoInsert(id, ordinal, resolved, listed, labels, source, stringsBefore, namesBefore, pairsBefore);
+            throw e;
         }
         liveSeries++;
         if (displaced)
@@ -246,9 +278,88 @@ final class ShardStorage implements AutoCloseable
         return ordinal;
     }
 
+    /**
+     * Undoes a failed {@link #insert} of series {@code id} at {@code ordinal}, newest step first: its id mapping, the
+     * postings appends of its first {@code listed} labels and of the one that failed (with their bitmap bits and live
+     * counts), its series entry, and the pairs, names and strings it created, which also leave the caches. Frees
+     * chunks and blocks but allocates nothing, so it cannot fail for want of memory itself.
+     */
+    private void undoInsert(final long id, final int ordinal, final int resolved, final int listed,
+        final LabelBytes labels, final Labels source, final int stringsBefore, final int namesBefore,
+        final int pairsBefore)
+    {
+        if (idMap(id).get((int)id) == ordinal)
+        {
+            idMap(id).remove((int)id);
+        }
+        if (idOverflow.get(id) == ordinal)
+        {
+            idOverflow.remove(id);
+        }
+        if (series.size() > ordinal)
+        {
+            for (int i = 0; i <= listed && i < labels.count; i++)
+            {
+                final long pair = pairs.address(pairScratch[i]);
+                Postings.removeLast(general, pair + PAIR_POSTINGS_OFFSET, ordinal);
+                bitmaps.unset(pair, ordinal);
+                if (i < listed)
+                {
+                    general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) - 1);
+                }
+            }
+            series.truncate(ordinal);
+        }
+        for (int i = 0; source != null && i < resolved; i++)
+        {
+            if (pairScratch[i] >= pairsBefore)
+            {
+                labels.forgetPair(i);
+            }
+        }
+        if (pairs.size() > pairsBefore || names.size() > namesBefore)
+        {
+            cache.forgetFrom(pairsBefore, namesBefore);
+        }
+        for (int pair = pairs.size() - 1; pair >= pairsBefore; pair--)
+        {
+            final long entry = pairs.address(pair);
+            final long key = ((long)general.getInt(entry + PAIR_NAME_STRING_OFFSET) << 32) |
+                (general.getInt(entry + PAIR_VALUE_OFFSET) & 0xFFFF_FFFFL);
+            if (pairIndex.get(key) == pair)
+            {
+                pairIndex.remove(key);
+            }
+            ValueList.removeLast(general, nameValuesHead(general.getInt(entry + PAIR_NAME_OFFSET)), pair);
+            bitmaps.dropIfAny(entry);
+            Postings.clear(general, entry + PAIR_POSTINGS_OFFSET);
+        }
+        pairs.truncate(pairsBefore);
+        for (int name = names.size() - 1; name >= namesBefore; name--)
+        {
+            final int nameString = nameString(name);
+            if (nameIndex.get(nameString) == name)
+            {
+                nameIndex.remove(nameString);
+            }
+        }
+        names.truncate(namesBefore);
+        strings.truncate(stringsBefore);
+    }
+
     /** Marks live series {@code ordinal} removed at {@code seq}; its record and postings stay until a rebuild. */
     void remove(final long id, final int ordinal, final long seq)
     {
+        // first the one step that can fail (the map growing on the heap); an insert that fails still leaves the key
+        try
+        {
+            removedSeq.put(ordinal, seq);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            removedSeq.remove(ordinal);
+            throw e;
+        }
         final long entry = series.address(ordinal);
         final long word = general.getLong(entry + SERIES_RECORD_OFFSET);
         general.putLong(entry + SERIES_RECORD_OFFSET, word | ((long)FLAG_REMOVED << IndexDescriptor.FLAGS_SHIFT));
@@ -267,7 +378,6 @@ final class ShardStorage implements AutoCloseable
         {
             idOverflow.remove(id);
         }
-        removedSeq.put(ordinal, seq);
         lastSeq = Math.max(lastSeq, seq);
         liveSeries--;
         if ((IndexDescriptor.flags(word) & FLAG_DISPLACED) != 0)
@@ -457,56 +567,6 @@ final class ShardStorage implements AutoCloseable
     long pairCreatedSeq(final int pair)
     {
         return general.getLong(pairs.address(pair) + PAIR_CREATED_SEQ_OFFSET);
-    }
-
-    /**
-     * Validates the whole storage: every list's chunks, every record's structure, each pair's live count against
-     * the live records that carry it, and that each live record is reachable by its id.
-     *
-     * @throws IllegalStateException naming the first broken invariant.
-     */
-    void checkIntegrity()
-    {
-        final int[] live = new int[pairs.size()];
-        int liveCount = 0;
-        for (int ordinal = 0; ordinal < series.size(); ordinal++)
-        {
-            final long word = recordWord(ordinal);
-            IndexDescriptor.checkSeries(word, ordinal, general);
-            if ((IndexDescriptor.flags(word) & FLAG_REMOVED) != 0)
-            {
-                continue;
-            }
-            liveCount++;
-            if (ordinalOf(seriesId(ordinal)) != ordinal)
-            {
-                throw new IllegalStateException("live series " + ordinal + " is not found by its id " +
-                    SeriesIds.toString(seriesId(ordinal)));
-            }
-            final long record = IndexDescriptor.recordAddress(word);
-            for (int i = 0; i < IndexDescriptor.labelCount(word); i++)
-            {
-                live[general.getInt(record + 4L * i)]++;
-            }
-        }
-        if (liveCount != liveSeries)
-        {
-            throw new IllegalStateException("shard counts " + liveSeries + " live series but holds " + liveCount);
-        }
-        for (int pair = 0; pair < pairs.size(); pair++)
-        {
-            Postings.checkList(general, pairPostingsHead(pair));
-            bitmaps.check(pairs.address(pair));
-            if (live[pair] != pairLiveSeries(pair))
-            {
-                throw new IllegalStateException("pair " + pair + " counts " + pairLiveSeries(pair) +
-                    " live series but " + live[pair] + " live records carry it");
-            }
-        }
-        for (int name = 0; name < names.size(); name++)
-        {
-            ValueList.checkList(general, nameValuesHead(name));
-        }
     }
 
     /** Heap held by this storage: the primitive arrays of its maps and its chunk tables (an exact count of slots). */

@@ -56,6 +56,11 @@ import org.HdrHistogram.Histogram;
  *       with its pair id in the last shard that resolved it); both are shared by every index in the JVM and freed
  *       with the thread.</li>
  *   <li><em>Errors.</em> Bad input is an {@link IllegalArgumentException} naming the label, regex or id.</li>
+ *   <li><em>Out of memory.</em> An add that cannot get the off-heap memory it needs throws
+ *       {@link IndexCapacityException} naming the shard and what ran out, and leaves the index as it was: no id,
+ *       postings entry, label name or value, string or count of the series remains, and a retry may succeed. Only the
+ *       bytes it had taken stay reserved until the shard rebuilds. A removal never fails for want of memory: a rebuild
+ *       it makes due that cannot get its memory is put off to a later removal.</li>
  * </ul>
  */
 public final class ShardedIndex implements SeriesIndex

@@ -153,6 +153,28 @@ final class StringTable
             bytesEqual(prefix, 0, arena.slab(address), SlabArena.offset(address), (int)prefixLength);
     }
 
+    /**
+     * Forgets the strings from id {@code newSize} on, newest first (undoing a failed add): a newer string may sit on a
+     * key an older one probed past, never the reverse. Their bytes stay allocated.
+     */
+    void truncate(final int newSize)
+    {
+        for (int id = entries.size() - 1; id >= newSize; id--)
+        {
+            int key = hash(id);
+            int found;
+            while ((found = byHash.get(key)) != MISSING && found != id)
+            {
+                key++;
+            }
+            if (found == id)
+            {
+                byHash.remove(key);
+            }
+        }
+        entries.truncate(newSize);
+    }
+
     long heapBytes()
     {
         return entries.heapBytes() + 8L * byHash.capacity() + 48;

@@ -128,6 +128,47 @@ final class ValueList
         return n;
     }
 
+    /**
+     * Removes the list's last entry if it is pair {@code pair} (undoing a failed add that created the pair); a chunk
+     * left empty goes back to the arena.
+     */
+    static void removeLast(final SlabArena arena, final long head, final int pair)
+    {
+        final long last = arena.getLong(head + LIST_LAST_OFFSET);
+        if (last == NIL)
+        {
+            return;
+        }
+        final int count = arena.getInt(last + VALUE_CHUNK_COUNT_OFFSET);
+        if (count == 0 || arena.getInt(last + VALUE_CHUNK_ENTRIES_OFFSET + (long)VALUE_ENTRY_LENGTH * (count - 1) +
+            VALUE_ENTRY_PAIR_OFFSET) != pair)
+        {
+            return;
+        }
+        arena.putInt(last + VALUE_CHUNK_COUNT_OFFSET, count - 1);
+        arena.putInt(head + LIST_COUNT_OFFSET, arena.getInt(head + LIST_COUNT_OFFSET) - 1);
+        if (count == 1)
+        {
+            long previous = NIL;
+            for (long chunk = arena.getLong(head + LIST_FIRST_OFFSET); chunk != last;
+                chunk = arena.getLong(chunk + VALUE_CHUNK_NEXT_OFFSET))
+            {
+                previous = chunk;
+            }
+            if (previous == NIL)
+            {
+                arena.putLong(head + LIST_FIRST_OFFSET, NIL);
+            }
+            else
+            {
+                arena.putLong(previous + VALUE_CHUNK_NEXT_OFFSET, NIL);
+            }
+            arena.putLong(head + LIST_LAST_OFFSET, previous);
+            arena.free(last, SlabArena.classFor(VALUE_CHUNK_ENTRIES_OFFSET +
+                VALUE_ENTRY_LENGTH * arena.getInt(last + VALUE_CHUNK_CAPACITY_OFFSET)));
+        }
+    }
+
     /** Validates the chain: counts within capacities, the head's count their sum, its last pointer the last chunk. */
     static void checkList(final SlabArena arena, final long head)
     {
