@@ -93,6 +93,7 @@ final class IndexShard implements AutoCloseable
             }
             final long id = candidate(hash, free);
             insert(id, labels, source, free != 0);
+            labels.inserted = true;
             return id;
         }
         finally

@@ -34,6 +34,8 @@ final class LabelBytes
     int[] offsets = new int[32];
     int[] lengths = new int[32];
     int[] hashes = new int[32];
+    /** Set by {@link IndexShard#add} when it inserted the series just encoded; read by its caller on this thread. */
+    boolean inserted;
     private char[] chars = new char[64];
     /**
      * The UTF-8 of recently seen strings, by String.hashCode: label names and most values recur (often as the very

@@ -20,6 +20,31 @@ public interface SeriesIndex extends AutoCloseable
      */
     long addSeries(Labels labels);
 
+    /** Told of a series that an add indexed for the first time. */
+    @FunctionalInterface
+    interface NewSeriesListener
+    {
+        void onNewSeries(long id, Labels labels);
+    }
+
+    /**
+     * {@link #addSeries(Labels)}, calling {@code listener} (on this thread, after the series is indexed, holding
+     * no lock of the index) if this call indexed the series: of concurrent adds of the same new labels, one is
+     * told. This default implementation may also tell of a series another thread added at the same time, or
+     * whose hash another label set holds; implementations that know whether they inserted tell exactly once.
+     */
+    default long addSeries(final Labels labels, final NewSeriesListener listener)
+    {
+        final long hash = SeriesIds.hash(labels);
+        final boolean known = contains(hash);
+        final long id = addSeries(labels);
+        if (!known || id != hash)
+        {
+            listener.onNewSeries(id, labels);
+        }
+        return id;
+    }
+
     /**
      * Indexes {@code labels} under {@code id}, as recorded by an earlier {@link #addSeries(Labels)} (replay).
      *

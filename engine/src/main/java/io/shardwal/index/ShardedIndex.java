@@ -132,6 +132,21 @@ public final class ShardedIndex implements SeriesIndex
     }
 
     @Override
+    public long addSeries(final Labels labels, final NewSeriesListener listener)
+    {
+        checkSeries(labels);
+        final LabelBytes bytes = LabelBytes.forThread();
+        final long hash = bytes.encode(labels) & hashMask;
+        bytes.inserted = false;
+        final long id = shards[shardOf(hash)].add(hash, bytes, labels);
+        if (bytes.inserted)
+        {
+            listener.onNewSeries(id, labels);
+        }
+        return id;
+    }
+
+    @Override
     public long addSeries(final long id, final Labels labels)
     {
         checkSeries(labels);

@@ -3,6 +3,8 @@ package io.shardwal.ingest;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.shardwal.index.Labels;
+import io.shardwal.index.SeriesIndex;
 import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.WalBatch;
@@ -18,7 +20,7 @@ import io.shardwal.wal.WalBatch;
  * did not commit, so retrying neither loses nor duplicates a record. Until it is written the serializer takes no
  * new samples; {@link #failure()} says why.
  */
-final class BatchingSerializer
+final class BatchingSerializer implements SeriesIndex.NewSeriesListener
 {
     final ReentrantLock lock = new ReentrantLock();
     private final int number;
@@ -31,6 +33,8 @@ final class BatchingSerializer
     /** {@link System#nanoTime()} of the first sample of the batch, or 0 if the batch is empty; read by the flusher. */
     private volatile long firstSampleNanos;
     private volatile RuntimeException failure;
+    /** Whether the index told this serializer's current add that the series is new. */
+    boolean newSeries;
 
     BatchingSerializer(final int number, final ShardedWal wal, final int maxSignals)
     {
@@ -48,6 +52,12 @@ final class BatchingSerializer
         }
         // A shard's part of a batch is one frame that must fit a segment: keep the whole batch within one.
         byteBudget = wal.options().segmentSize() - FrameDescriptor.BATCH_HEADER_LENGTH;
+    }
+
+    @Override
+    public void onNewSeries(final long id, final Labels labels)
+    {
+        newSeries = true;
     }
 
     int number()

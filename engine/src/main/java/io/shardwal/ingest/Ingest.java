@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import io.shardwal.index.Labels;
-import io.shardwal.index.SeriesIds;
 import io.shardwal.index.SeriesIndex;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
@@ -36,10 +35,11 @@ import io.shardwal.wal.ShardedWal;
  * after some of its samples (two threads, two serializers); {@link IngestReplay} reads definitions first for that
  * reason.
  *
- * <p><b>The index.</b> A series is treated as new, and defined in the log, when the index does not contain its id
- * yet. Feed the index only through this class or {@link IngestReplay}: a series added to it by other means would
- * never be defined in the log. Two threads sending the first sample of a series at once may both define it; replay
- * adds the same id twice, which the index ignores.
+ * <p><b>The index.</b> A series is defined in the log when a send's add indexed it
+ * ({@link SeriesIndex#addSeries(Labels, SeriesIndex.NewSeriesListener)}): {@link io.shardwal.index.ShardedIndex}
+ * tells exactly one of concurrent adds of a new series. Feed the index only through this class or
+ * {@link IngestReplay}: a series added to it by other means would never be defined in the log. A definition
+ * written twice (an index that tells more than once) is harmless: replay adds the same id again, which is ignored.
  *
  * <p>Thread-safe. Neither the log nor the index is owned: close them after this.
  */
@@ -188,22 +188,19 @@ public final class Ingest implements AutoCloseable
         {
             write(serializer);
         }
-        final long hash = SeriesIds.hash(labels);
-        byte[] definition = index.contains(hash) ? null : definition(labels);
-        if (!serializer.fits(definition == null ? -1 : definition.length))
+        // Everything that can refuse the sample happens before the index learns of the series.
+        long bound = IngestRecords.seriesValueBound(labels);
+        if (bound < 0 || bound > wal.options().maxValueSize())
+        {
+            bound = definition(labels).length;
+        }
+        if (!serializer.fits((int)bound))
         {
             write(serializer);
         }
-        final long id = index.addSeries(labels);
-        if (id != hash && definition == null)
-        {
-            // A collision: the labels got another id than their hash, which the index held for another label set.
-            definition = definition(labels);
-            if (!serializer.fits(definition.length))
-            {
-                write(serializer);
-            }
-        }
+        serializer.newSeries = false;
+        final long id = index.addSeries(labels, serializer);
+        final byte[] definition = serializer.newSeries ? IngestRecords.seriesValue(labels) : null;
         serializer.add(id, definition, time, value);
         samplesAccepted.increment();
         if (definition != null)

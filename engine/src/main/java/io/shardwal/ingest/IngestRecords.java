@@ -95,6 +95,31 @@ public final class IngestRecords
         return value;
     }
 
+    /**
+     * An upper bound of the length of {@link #seriesValue}, from the labels' lengths in chars (at most 3 bytes of
+     * UTF-8 each), or -1 if the bound could exceed a limit of the format: then only encoding tells.
+     */
+    static long seriesValueBound(final Labels labels)
+    {
+        final int n = labels.size();
+        if (n > 0xFFFF)
+        {
+            return -1;
+        }
+        long bound = 3;
+        for (int i = 0; i < n; i++)
+        {
+            final long name = 3L * labels.name(i).length();
+            final long value = 3L * labels.value(i).length();
+            if (name > 0xFFFF || value > 0xFFFF)
+            {
+                return -1;
+            }
+            bound += 4 + name + value;
+        }
+        return bound;
+    }
+
     private static byte[] utf8(final String string, final Labels labels)
     {
         final byte[] bytes = string.getBytes(StandardCharsets.UTF_8);
