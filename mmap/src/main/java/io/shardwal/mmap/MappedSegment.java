@@ -5,10 +5,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -39,7 +37,6 @@ public final class MappedSegment implements AutoCloseable
     /** Suffix of a segment file that is still being created; a leftover one is an interrupted creation. */
     public static final String CREATING_SUFFIX = ".creating";
 
-    private static final int ZERO_CHUNK = 1 << 20;
     private static final long CLOSE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
     private final Path file;
@@ -117,14 +114,14 @@ public final class MappedSegment implements AutoCloseable
             {
                 if (!Natives.fallocate(temporary, fileSize))
                 {
-                    zeroFill(creating, fileSize, temporary);
+                    SegmentFiles.zeroFill(creating, fileSize, temporary);
                 }
                 final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
                 SegmentDescriptor.writeHeader(header, basePosition, capacity, ownerId, createdMillis);
-                writeFully(creating, header, 0);
+                SegmentFiles.writeFully(creating, header, 0);
                 creating.force(true);
             }
-            moveAtomically(temporary, file);
+            SegmentFiles.moveAtomically(temporary, file);
             syncDirectory(file.toAbsolutePath().getParent());
         }
         catch (final IOException | RuntimeException e)
@@ -170,7 +167,7 @@ public final class MappedSegment implements AutoCloseable
         {
             final long size = channel.size();
             final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
-            readFully(channel, header);
+            SegmentFiles.readFully(channel, header);
             header.flip();
             SegmentDescriptor.checkHeader(header, file, size);
             return new MappedSegment(file, channel, readOnly, header);
@@ -196,7 +193,7 @@ public final class MappedSegment implements AutoCloseable
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {
             final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
-            readFully(channel, header);
+            SegmentFiles.readFully(channel, header);
             header.flip();
             SegmentDescriptor.checkHeader(header, file, channel.size());
             return new long[] {header.getLong(SegmentDescriptor.BASE_POSITION_OFFSET),
@@ -475,56 +472,6 @@ public final class MappedSegment implements AutoCloseable
         {
             throw new IndexOutOfBoundsException("range [" + offset + ", " + offset + " + " + length
                 + ") is outside the " + capacity + " data bytes of " + file);
-        }
-    }
-
-    private static void zeroFill(final FileChannel channel, final long size, final Path file) throws IOException
-    {
-        final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
-        for (long position = 0; position < size; position += ZERO_CHUNK)
-        {
-            zeros.clear().limit((int)Math.min(ZERO_CHUNK, size - position));
-            writeFully(channel, zeros, position);
-        }
-        if (channel.size() != size)
-        {
-            throw new IOException("zero-filling " + file + " left it at " + channel.size() + " bytes, not " + size);
-        }
-    }
-
-    private static void writeFully(final FileChannel channel, final ByteBuffer buffer, final long position)
-        throws IOException
-    {
-        long at = position;
-        while (buffer.hasRemaining())
-        {
-            at += channel.write(buffer, at);
-        }
-    }
-
-    private static void readFully(final FileChannel channel, final ByteBuffer buffer) throws IOException
-    {
-        long at = 0;
-        while (buffer.hasRemaining())
-        {
-            final int read = channel.read(buffer, at);
-            if (read < 0)
-            {
-                return;
-            }
-            at += read;
-        }
-    }
-
-    private static void moveAtomically(final Path from, final Path to) throws IOException
-    {
-        try
-        {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        }
-        catch (final AtomicMoveNotSupportedException e)
-        {
-            Files.move(from, to);
         }
     }
 

@@ -1,0 +1,69 @@
+package io.shardwal.mmap;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** The plain file I/O of creating and reading segment files, apart from {@link MappedSegment}'s mapping. */
+final class SegmentFiles
+{
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private SegmentFiles()
+    {
+    }
+
+    static void zeroFill(final FileChannel channel, final long size, final Path file) throws IOException
+    {
+        final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
+        for (long position = 0; position < size; position += ZERO_CHUNK)
+        {
+            zeros.clear().limit((int)Math.min(ZERO_CHUNK, size - position));
+            writeFully(channel, zeros, position);
+        }
+        if (channel.size() != size)
+        {
+            throw new IOException("zero-filling " + file + " left it at " + channel.size() + " bytes, not " + size);
+        }
+    }
+
+    static void writeFully(final FileChannel channel, final ByteBuffer buffer, final long position)
+        throws IOException
+    {
+        long at = position;
+        while (buffer.hasRemaining())
+        {
+            at += channel.write(buffer, at);
+        }
+    }
+
+    static void readFully(final FileChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        long at = 0;
+        while (buffer.hasRemaining())
+        {
+            final int read = channel.read(buffer, at);
+            if (read < 0)
+            {
+                return;
+            }
+            at += read;
+        }
+    }
+
+    static void moveAtomically(final Path from, final Path to) throws IOException
+    {
+        try
+        {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final AtomicMoveNotSupportedException e)
+        {
+            Files.move(from, to);
+        }
+    }
+}
