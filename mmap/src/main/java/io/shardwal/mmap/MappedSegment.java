@@ -185,20 +185,33 @@ public final class MappedSegment implements AutoCloseable
      */
     public static long[] readGeometry(final Path file) throws IOException
     {
-        return Uninterrupted.call(() -> readGeometryNow(file));
+        final ByteBuffer header = readHeader(file);
+        return new long[] {header.getLong(SegmentDescriptor.BASE_POSITION_OFFSET),
+            header.getLong(SegmentDescriptor.CAPACITY_OFFSET)};
     }
 
-    private static long[] readGeometryNow(final Path file) throws IOException
+    /**
+     * Reads the rolled-into mark of a segment file's validated header without mapping it (see
+     * {@link #rolledIntoAcquire()}). The caller's interrupt is set aside meanwhile, as for {@link #openReadOnly}.
+     */
+    public static long readRolledInto(final Path file) throws IOException
     {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        return readHeader(file).getLong(SegmentDescriptor.ROLLED_INTO_OFFSET);
+    }
+
+    private static ByteBuffer readHeader(final Path file) throws IOException
+    {
+        return Uninterrupted.call(() ->
         {
-            final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
-            SegmentFiles.readFully(channel, header);
-            header.flip();
-            SegmentDescriptor.checkHeader(header, file, channel.size());
-            return new long[] {header.getLong(SegmentDescriptor.BASE_POSITION_OFFSET),
-                header.getLong(SegmentDescriptor.CAPACITY_OFFSET)};
-        }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+            {
+                final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
+                SegmentFiles.readFully(channel, header);
+                header.flip();
+                SegmentDescriptor.checkHeader(header, file, channel.size());
+                return header;
+            }
+        });
     }
 
     public Path file()
@@ -260,6 +273,44 @@ public final class MappedSegment implements AutoCloseable
     public long claimedLimit()
     {
         return Math.min(tailAcquire(), capacity);
+    }
+
+    /**
+     * Marks this segment as rolled into the next one, whose base is {@link #endPosition()}. Call only once that
+     * segment's file is durable (forced, renamed into place, its directory synced): a newest segment carrying the mark
+     * then proves its successor lost. One release store to the header page, made durable by the next
+     * {@link #msyncHeader()}; setting it again changes nothing.
+     */
+    public void markRolled()
+    {
+        if (readOnly)
+        {
+            throw new IllegalStateException("rolled-into mark on read-only segment " + file);
+        }
+        try
+        {
+            // Release store; pairs with the acquire load of rolledIntoAcquire and with plain header reads by others.
+            SegmentDescriptor.ROLLED_INTO.setRelease(mapping, (long)SegmentDescriptor.ROLLED_INTO_OFFSET,
+                endPosition());
+        }
+        catch (final IllegalStateException e)
+        {
+            throw closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw truncated(e);
+        }
+    }
+
+    /**
+     * The rolled-into mark as stored: 0 while the writer never moved on from this segment, {@link #endPosition()} once
+     * it did; any other value is damage. Acquire load.
+     */
+    public long rolledIntoAcquire()
+    {
+        // Pairs with the release store of markRolled.
+        return (long)SegmentDescriptor.ROLLED_INTO.getAcquire(mapping, (long)SegmentDescriptor.ROLLED_INTO_OFFSET);
     }
 
     /** Reserves {@code alignedLength} bytes; returns the offset of the first one (may be at or past capacity). */

@@ -40,7 +40,8 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |                  CRC32C of bytes [0, 52)                      | 52
  *  +---------------------------------------------------------------+
- *  |                  Reserved (0) up to the next cache line       | 56
+ *  |                  Rolled Into (the next segment's base, or 0)  | 56
+ *  |                                                               |
  *  +---------------------------------------------------------------+
  *  |                  Tail Counter (claims, may overshoot)         | 64  own cache line
  *  |                                                               |
@@ -50,7 +51,13 @@ import java.util.zip.CRC32C;
  *  |                  Frames ...                                   | 4096
  * </pre>
  *
- * <p>Bytes [0, 56) are written once, when the file is created, and never change. The tail counter is the claim
+ * <p>Bytes [0, 56) are written once, when the file is created, and never change. The rolled-into mark is written
+ * once more, when the writer moves on to the next segment, and only once that segment's file is durable (forced,
+ * renamed into place, its directory synced): it holds the next segment's base ({@code base + capacity}), so a newest
+ * segment that carries it tells that its successor existed and is now missing (a loss, not a shorter log). Any other
+ * non-zero value is damage, not a mark. It lies outside the checksum so that setting it is one aligned 8-byte store
+ * that no crash leaves half done or at odds with the checksum; readers of earlier builds never read the field (it
+ * was reserved and zero), so a marked file is still format version 1. The tail counter is the claim
  * counter of the many-writer appender: it is advanced with {@code getAndAdd} and may run past the capacity (read
  * it as {@code min(tail, capacity)}). It sits alone on the second cache line so that the claims' traffic does not
  * touch the immutable fields, and the frames start on their own page so that msync of data never includes it.
@@ -72,6 +79,8 @@ public final class SegmentDescriptor
     public static final int HEADER_CRC_OFFSET = 52;
     /** Bytes [0, CHECKSUMMED_LENGTH) are covered by the header CRC. */
     public static final int CHECKSUMMED_LENGTH = 52;
+    /** The rolled-into mark: 0 until the writer moved on to the next segment, then that segment's base. */
+    public static final int ROLLED_INTO_OFFSET = 56;
     public static final int TAIL_OFFSET = 64;
 
     /** Length of the header; frames start here, on a page boundary. */
@@ -88,6 +97,8 @@ public final class SegmentDescriptor
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Atomic access to the tail counter: getAndAdd by writers, acquire by readers, volatile set by recovery. */
     static final VarHandle TAIL = LONG.varHandle();
+    /** Access to the rolled-into mark: a release store by the rolling writer, acquire loads by readers. */
+    static final VarHandle ROLLED_INTO = LONG.varHandle();
 
     private SegmentDescriptor()
     {

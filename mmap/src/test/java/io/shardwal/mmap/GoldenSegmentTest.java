@@ -46,6 +46,7 @@ class GoldenSegmentTest
             assertEquals(GoldenSegment.BASE_POSITION, segment.basePosition());
             assertEquals(GoldenSegment.CAPACITY, segment.capacity());
             assertEquals(GoldenSegment.OWNER, segment.ownerId());
+            assertEquals(0, segment.rolledIntoAcquire(), "a version-1 file from before the rolled-into mark has none");
             final List<Collected.Frame> frames = Collected.readAll(segment);
             assertEquals(GoldenSegment.RECORDS.size(), frames.size());
             for (int i = 0; i < frames.size(); i++)

@@ -212,6 +212,36 @@ class MappedSegmentTest
         }
     }
 
+    /**
+     * The rolled-into mark is the next segment's base at offset 56, little-endian, outside the header checksum: the
+     * marked file still validates (as format version 1), the mark survives close and reopen, and a new segment has
+     * none.
+     */
+    @Test
+    void shouldKeepTheRolledIntoMarkOutsideTheChecksumAcrossReopens() throws IOException
+    {
+        final Path file = dir.resolve("rolled.wal");
+        try (MappedSegment segment = MappedSegment.create(file, 3 * CAPACITY, CAPACITY, 2))
+        {
+            assertEquals(0, segment.rolledIntoAcquire());
+            segment.markRolled();
+            segment.markRolled();
+            assertEquals(4 * CAPACITY, segment.rolledIntoAcquire());
+            segment.msyncHeader();
+        }
+        final ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(4 * CAPACITY, header.getLong(SegmentDescriptor.ROLLED_INTO_OFFSET));
+        assertEquals(SegmentDescriptor.VERSION, header.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(4 * CAPACITY, MappedSegment.readRolledInto(file));
+        assertArrayEquals(new long[] {3 * CAPACITY, CAPACITY}, MappedSegment.readGeometry(file));
+        try (MappedSegment reopened = MappedSegment.openReadOnly(file))
+        {
+            assertEquals(4 * CAPACITY, reopened.rolledIntoAcquire());
+            assertThrows(IllegalStateException.class, reopened::markRolled);
+        }
+        assertEquals(0, MappedSegment.readRolledInto(createSegment()));
+    }
+
     @Test
     void shouldNotAllowWritesThroughAReadOnlySegment() throws IOException
     {
