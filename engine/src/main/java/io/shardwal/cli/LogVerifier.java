@@ -447,6 +447,7 @@ final class LogVerifier
                 try
                 {
                     usable[i] = true;
+                    checkRolledInto(segment, i);
                     if (segment.tailAcquire() > 0)
                     {
                         last = i;
@@ -464,6 +465,33 @@ final class LogVerifier
                 }
             }
             return last;
+        }
+
+        /**
+         * The rolled-into mark of segment {@code i}: 0, or the next segment's base once the writer moved on, which it
+         * does only once that segment's file exists. Anything else is damage; a newest segment carrying the mark lost
+         * its successor, and every record after it, to something else (read-only opens and recovery refuse it). The
+         * disk is looked at again before that is said: a live writer may have rolled, or pruned, since the listing.
+         */
+        private void checkRolledInto(final MappedSegment segment, final int i)
+        {
+            final long mark = segment.rolledIntoAcquire();
+            final long next = segment.endPosition();
+            final String name = relative(files.get(i).getFileName().toString());
+            if (mark != 0 && mark != next)
+            {
+                add(name, bases.get(i), SegmentDescriptor.ROLLED_INTO_OFFSET, 8, "BAD_HEADER", "the rolled-into "
+                    + "mark is " + mark + ", neither 0 nor the next segment's base " + next + " (the next writer to "
+                    + "roll sets it)", false);
+                return;
+            }
+            final Path successor = files.get(i).resolveSibling(LogDirectory.segmentName(next));
+            if (mark == next && i == files.size() - 1 && !Files.exists(successor) && Files.exists(files.get(i)))
+            {
+                add(relative(successor.getFileName().toString()), next, -1, 0, "MISSING_SEGMENT", "the newest "
+                    + "segment " + name + " was rolled into it (the writer moves on only once the next file exists): "
+                    + "positions [" + next + ", ...) are gone", false);
+            }
         }
 
         /**
