@@ -255,6 +255,9 @@ final class Shard
                 }
                 metrics.recordRollWait(System.nanoTime() - start);
             }
+            // Only now that the next file is durable (created or prepared with its directory synced): a newest
+            // segment carrying the mark is then a loss (LostSegments); the header syncs after the roll make it durable
+            full.segment().markRolled();
             active = new SegmentAppender(next);
             metrics.recordRoll(inline);
         }

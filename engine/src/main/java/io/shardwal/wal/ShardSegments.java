@@ -120,7 +120,8 @@ final class ShardSegments implements AutoCloseable
     }
 
     /**
-     * Lists the segment files on disk (ignoring other files) and checks that they form one unbroken chain.
+     * Lists the segment files on disk (ignoring other files) and checks that they form one unbroken chain, whose
+     * newest segment was not rolled into a successor now missing ({@link LostSegments}).
      *
      * @return names of leftover files of interrupted segment creations, which the caller reports and deletes.
      */
@@ -165,6 +166,10 @@ final class ShardSegments implements AutoCloseable
                     fileFor(expected), ShardwalException.NO_OFFSET);
             }
             expected = base + segmentSize;
+        }
+        if (expected >= 0)
+        {
+            LostSegments.refuseLostSuccessor(shard, directory, expected - segmentSize, segmentSize);
         }
         return leftovers;
     }
