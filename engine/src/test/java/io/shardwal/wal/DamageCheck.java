@@ -26,8 +26,10 @@ import io.shardwal.mmap.ShardwalException;
  *   <li>A record may be missing only when the damage can explain it: the damaged file is a segment of its shard
  *       and the record's frame (or batch) ends after the damage starts. A writable open must report a repair at or
  *       before any record it lost (or a read must refuse), except for a deleted segment's own records, which
- *       nothing else on disk knows of; a read-only view may end its reading at the damage. Damage to other files
+ *       nothing else on disk may know of; a read-only view may end its reading at the damage. Damage to other files
  *       loses no record. Checkpoints listed are ones created, and none is lost unless checkpoints.log is damaged.</li>
+ *   <li>A shard whose newest segment on disk was rolled into a next one that is gone (its rolled-into mark says so)
+ *       lost records: every open refuses it and verify lists it, never reading a shorter log.</li>
  *   <li>Read-only opens and {@code verify} change no byte; verify does not crash; when it finds nothing, a
  *       read-only view reads everything and a writable open repairs nothing; what recovery repairs in segments,
  *       verify lists.</li>
@@ -54,6 +56,8 @@ final class DamageCheck
     private CliRun verified;
     /** Whether {@code verify} ran and found nothing: then the writable open must open and repair nothing. */
     private boolean verifiedClean;
+    /** A shard that lost the segment its newest one was rolled into, as the damaged files show; null if none. */
+    private String lostSuccessor;
 
     /** What one {@code shardwal} command did. */
     record CliRun(int exit, String out, String err)
@@ -85,8 +89,14 @@ final class DamageCheck
         final Function<Path, List<LogDamage.Damage>> more)
     {
         final List<String> before = LogDamage.fingerprint(log);
+        lostSuccessor = LogDamage.lostSuccessor(log);
         final Reading readOnly = readOnly();
         verified = verify ? command(cli, "verify", log.toString()) : null;
+        if (lostSuccessor != null && verified != null && verified.out().contains("verified ")
+            && !verified.out().contains("MISSING_SEGMENT"))
+        {
+            fail("verify did not list the lost segment (" + lostSuccessor + "): " + verified.out());
+        }
         if (readers)
         {
             command(cli, "inspect", log.toString());
@@ -131,6 +141,7 @@ final class DamageCheck
         final List<LogDamage.Damage> again = more.apply(log);
         damages.addAll(again);
         context += ", then after the reopen " + again;
+        lostSuccessor = LogDamage.lostSuccessor(log);
         final String[] steps = {"read-only open after more damage", "writable open after more damage"};
         for (final String step : steps)
         {
@@ -397,6 +408,10 @@ final class DamageCheck
 
     private Reading readAll(final ShardedWal wal, final String step)
     {
+        if (lostSuccessor != null)
+        {
+            fail(step + " opened a log whose newest segment was rolled into a missing one (" + lostSuccessor + ")");
+        }
         final List<Map<Long, WrittenLog.Written>> records = new ArrayList<>();
         final Map<Integer, ShardwalException> failures = new TreeMap<>();
         final long[] firsts = new long[wal.shardCount()];
@@ -475,7 +490,8 @@ final class DamageCheck
                     fail(step + ": lost " + expected + ", which the damage does not touch; "
                         + (report == null ? "" : report.summary()));
                 }
-                // A deleted segment's records may go unnoticed: nothing else on disk knows of them
+                // A deleted segment's records may go unnoticed when nothing else on disk knows of them (a segment
+                // rolled into it does: then no open may succeed, see readAll)
                 final boolean deleted = damages.stream().anyMatch(d -> d.shard() == s && d.deleted()
                     && expected.unitStart() < d.positionTo());
                 if (report != null && !deleted && !reported(report, shard, expected.position()))

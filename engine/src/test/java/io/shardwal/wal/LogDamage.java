@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentDescriptor;
+import io.shardwal.mmap.ShardwalException;
 
 /**
  * Random damage to one file of a log directory: bits flipped, a range overwritten with random bytes, 0xFF or
@@ -307,6 +309,39 @@ final class LogDamage
                 channel.write(buffer, offset + buffer.position());
             }
         }
+    }
+
+    /**
+     * The first shard whose newest segment file carries a valid rolled-into mark while the file it names is missing,
+     * read from the disk as the damage left it (a mark damaged, or a header that does not validate, counts as none);
+     * null if there is none.
+     */
+    static String lostSuccessor(final Path log)
+    {
+        for (int shard = 0; shard < WrittenLog.SHARDS; shard++)
+        {
+            final Path directory = ShardedWal.shardDirectory(log, shard);
+            final long newest = files(log).stream().filter(file -> file.getParent().equals(directory))
+                .mapToLong(file -> ShardSegments.parseBase(file.getFileName().toString())).max().orElse(-1);
+            if (newest < 0)
+            {
+                continue;
+            }
+            final long next = newest + WrittenLog.SEGMENT_SIZE;
+            try
+            {
+                if (MappedSegment.readRolledInto(directory.resolve(ShardSegments.fileName(newest))) == next
+                    && !Files.exists(directory.resolve(ShardSegments.fileName(next))))
+                {
+                    return "shard " + shard + " lost " + ShardSegments.fileName(next);
+                }
+            }
+            catch (final IOException | ShardwalException e)
+            {
+                // no valid header, no mark
+            }
+        }
+        return null;
     }
 
     /** The contents of every file of {@code directory}, to show that a read-only reader changed none. */
