@@ -133,6 +133,12 @@ final class WalRecovery
         {
             prepared.add(segments.pinned(bases.get(i)));
         }
+        if (!prepared.isEmpty())
+        {
+            // A writer killed between a creation's rename and its directory sync leaves a file that a power cut may
+            // still take away; rolling into it marks the segment before it (LostSegments), so it must be durable first
+            MappedSegment.syncDirectory(segments.directory());
+        }
         shard.start(segments.pinned(bases.get(last)), validEnd, prepared, lastEnd);
         return new RecoveryReport.ShardRecovery(shard.id, start, validEnd, records, last - startIndex + 1);
     }
