@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import io.shardwal.cli.ShardwalCli;
 import io.shardwal.mmap.MappedSegment;
@@ -165,6 +167,15 @@ class LostSegmentsTest
         }
         final Path log = dir.resolve("log-3");
         final long newestWithData = lastPosition - lastPosition % SEGMENT;
+        try (ShardedWal wal = ShardedWal.open(options(log, 3)))
+        {
+            assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(segment(log, newestWithData + SEGMENT)) && System.nanoTime() < deadline)
+            {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // the preparer creates it in the background
+            }
+        }
         assertTrue(newestBase(log) > newestWithData, "segments are prepared past the records");
         for (long base = newestBase(log); base > newestWithData; base -= SEGMENT)
         {
