@@ -28,8 +28,8 @@ import io.shardwal.ingest.IngestOptions;
 import io.shardwal.wal.SyncMode;
 
 /**
- * Samples of known series (the scrape path) into an ASYNC log of 4 shards and a 4-shard index, 1 and 2 sender
- * threads, operations = samples:
+ * Samples of known series (the scrape path) into a log of 4 shards and a 4-shard index, 1 and 2 sender threads,
+ * operations = samples; the log's sync mode per {@link #durability}:
  * <ul>
  *   <li>{@code subject=ingest}: {@link Ingest#send}, batches of {@code maxSignalsInBatch} samples written with
  *       one {@code appendBatch} each (the flusher writes the rest every 10 ms);</li>
@@ -57,6 +57,15 @@ public class IngestBenchmark
     @Param({"512"})
     public int maxSignalsInBatch;
 
+    /**
+     * {@code commit}: an ASYNC log for both subjects (a sample is committed when written, msynced by the syncer).
+     * {@code msync}: each subject with the promise it can give per write: the ingest into a BATCH_ONLY log (each
+     * batch msynced as it is written), the per-sample appends into a STRICT log (each append msynced before it
+     * returns, concurrent ones sharing msyncs).
+     */
+    @Param({"commit", "msync"})
+    public String durability;
+
     private BenchWal log;
     private ShardedIndex index;
     private Ingest ingest;
@@ -65,8 +74,9 @@ public class IngestBenchmark
     @Setup(Level.Trial)
     public void open()
     {
-        log = BenchWal.open("ingest-", builder -> builder.shardCount(4).segmentSize(8L << 20)
-            .syncMode(SyncMode.ASYNC));
+        final SyncMode mode = durability.equals("commit") ? SyncMode.ASYNC
+            : subject.equals("ingest") ? SyncMode.BATCH_ONLY : SyncMode.STRICT;
+        log = BenchWal.open("ingest-", builder -> builder.shardCount(4).segmentSize(8L << 20).syncMode(mode));
         index = ShardedIndex.withShards(4);
         series = new Labels[SERIES];
         for (int i = 0; i < SERIES; i++)
