@@ -16,7 +16,9 @@ import java.util.regex.PatternSyntaxException;
  * terminators too, as Prometheus does. They are read as RE2 (Prometheus' engine) reads them where the two differ:
  * {@code (?i)} folds case in all of Unicode, only a line feed ends a line, and POSIX classes ({@code [[:digit:]]}),
  * literal braces ({@code /users/{id}}), classes that do not nest, scripts ({@code \p{Greek}}) and Go's named groups
- * mean what they mean there ({@link Re2Syntax}). Matching a value is bounded: a regex that backtracks more than
+ * mean what they mean there, and so do octal escapes, {@code \v}, the ungreedy flag {@code (?U)}, {@code $} (the end
+ * of the text without {@code (?m)}) and case folding of {@code İ}, {@code ı} and {@code ß} ({@link Re2Syntax}); a
+ * backreference, which RE2 refuses, is refused too. Matching a value is bounded: a regex that backtracks more than
  * {@link #REGEX_STEP_BUDGET} steps on one value fails with an {@link IllegalArgumentException} instead of running for
  * minutes.
  *
@@ -214,17 +216,18 @@ public final class Matcher
 
     private static Pattern compile(final String name, final Type type, final String regex)
     {
-        final String java = Re2Syntax.toJava(regex);
         try
         {
             // UNICODE_CASE: RE2's (?i) folds É to é; java.util.regex alone folds ASCII only. UNIX_LINES: for RE2 only
             // a line feed ends a line, for (?-s). and (?m)^$ too; java.util.regex alone also takes CR, NEL, LS and PS
+            final String java = Re2Syntax.toJava(regex);
             return Pattern.compile(java, Pattern.DOTALL | Pattern.UNICODE_CASE | Pattern.UNIX_LINES);
         }
         catch (final PatternSyntaxException e)
         {
-            // an index into a rewritten regex would point at the wrong character of the one given
-            final boolean index = e.getIndex() >= 0 && java.equals(regex);
+            // an index into a rewritten regex would point at the wrong character of the one given; Re2Syntax's own
+            // refusals index the regex given
+            final boolean index = e.getIndex() >= 0 && regex.equals(e.getPattern());
             throw new IllegalArgumentException("invalid regex in matcher " + name + type.symbol + "\"" + regex +
                 "\": " + e.getDescription() + (index ? " near index " + e.getIndex() : ""), e);
         }

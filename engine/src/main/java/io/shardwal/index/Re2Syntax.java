@@ -1,6 +1,8 @@
 package io.shardwal.index;
 
+import java.util.Arrays;
 import java.util.Map;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Rewrites the parts of RE2's syntax (Prometheus' regexes) that {@link java.util.regex} reads differently, or refuses,
@@ -22,111 +24,413 @@ import java.util.Map;
  *       refuses the regex for want of its {@code ]}) or intersects. They are escaped.</li>
  *   <li><em>Go's named groups</em> ({@code (?P<code>5..)}), which {@link java.util.regex.Pattern} refuses, become
  *       plain groups: a name changes nothing about what a regex matches.</li>
+ *   <li><em>Octal escapes</em> ({@code \0}, {@code \012}, {@code \101}: {@code \0} or two or three octal digits)
+ *       become {@code \x{..}}; Java reads {@code \1} as a backreference and refuses {@code \0} alone. RE2 has no
+ *       backreferences: {@code \1} to {@code \9} that start no octal escape are refused here too, with a
+ *       {@link PatternSyntaxException} giving their index, rather than matched as Java would.</li>
+ *   <li><em>{@code \v}</em> is the vertical tab in RE2 and any vertical whitespace ({@code \n} too) in Java; it
+ *       becomes {@code \x{b}}.</li>
+ *   <li><em>The flag {@code U}</em> makes repetitions ungreedy in RE2 and classes Unicode in Java ({@code (?U)\w}
+ *       matched {@code é}). It is dropped: greediness cannot change whether a fully anchored regex matches.</li>
+ *   <li><em>{@code $} and {@code ^}</em>: without {@code (?m)}, RE2's {@code $} is the end of the text, Java's also
+ *       the place before a final {@code \n} ({@code a$\n} matched {@code "a\n"}): it becomes {@code \z}. With
+ *       {@code (?m)}, RE2's {@code ^} also matches after a {@code \n} that ends the text, Java's does not: it becomes
+ *       {@code (?:\A|(?<=\n))}. The flags are followed through groups, as both engines scope them.</li>
+ *   <li><em>A repetition right after a flag group</em> ({@code a(?i)*}, {@code a(?U){2}}) repeats the atom before
+ *       the group in RE2 and the empty group in Java; it is refused with its index rather than matched
+ *       differently.</li>
+ *   <li><em>Case folding under {@code (?i)}</em>: RE2 folds by Unicode simple case folding, Java by its case
+ *       mappings. They agree on {@code k}/{@code K}/Kelvin sign and {@code s}/{@code S}/long s, and neither folds
+ *       {@code ß} into {@code "ss"}; but Java folds {@code İ} and {@code ı} into {@code i} and {@code I}, which RE2
+ *       folds into nothing, and does not fold {@code ß} into {@code ẞ}, which RE2 does. Such literals become
+ *       case-sensitive groups of exactly RE2's set ({@code (?-i:[iI])}), and classes are rewritten by
+ *       {@link Re2Class}. RE2 also folds {@code \w} ({@code (?i)\w} takes the Kelvin sign and the long s), Java does
+ *       not: it gets the two added. Not rewritten (a difference left): other Perl and POSIX classes and
+ *       {@code \p{..}} under {@code (?i)}, which RE2 folds and Java folds by its own rules.</li>
  * </ul>
  *
  * <p>The scan reads the regex as both engines do alike: a backslash escapes the next character (the X of {@code \cX}
- * too, and the braces of {@code \p{..}}, {@code \x{..}} and {@code \N{..}}), {@code \Q...\E} quotes, and a
- * {@code ]} right after a class's {@code [} or {@code [^} is a literal.
+ * too, and the braces of {@code \p{..}}, {@code \x{..}} and {@code \N{..}}), {@code \Q...\E} quotes (whose
+ * characters are written out as escaped literals), and a {@code ]} right after a class's {@code [} or {@code [^} is
+ * a literal.
  *
- * <p>Stateless and thread-safe.
+ * <p>One instance per translation; {@link #toJava} is thread-safe.
  */
 final class Re2Syntax
 {
-    private static final Map<String, String> CLASSES = Map.ofEntries(
+    static final Map<String, String> CLASSES = Map.ofEntries(
         Map.entry("alnum", "Alnum"), Map.entry("alpha", "Alpha"), Map.entry("ascii", "ASCII"),
         Map.entry("blank", "Blank"), Map.entry("cntrl", "Cntrl"), Map.entry("digit", "Digit"),
         Map.entry("graph", "Graph"), Map.entry("lower", "Lower"), Map.entry("print", "Print"),
         Map.entry("punct", "Punct"), Map.entry("space", "Space"), Map.entry("upper", "Upper"),
         Map.entry("word", "word"), Map.entry("xdigit", "XDigit"));
 
-    private Re2Syntax()
+    /** Characters that are structure outside a class (the rest are literals). */
+    private static final String META = ".|*+?()";
+    /**
+     * RE2's {@code \w} under {@code (?i)}, as class members: RE2 folds the class, adding the Kelvin sign and the long
+     * s; Java does not fold {@code \w}.
+     */
+    static final String FOLDED_WORD = "\\w\\x{212a}\\x{17f}";
+    private static final int FOLD = 1;
+    private static final int MULTI_LINE = 2;
+
+    private final String regex;
+    private final StringBuilder out;
+    /** {@link #FOLD} and {@link #MULTI_LINE} where the scan is; saved per open group, as both engines scope flags. */
+    private int flags;
+    private int[] saved = new int[8];
+    private int depth;
+
+    private Re2Syntax(final String regex)
     {
+        this.regex = regex;
+        this.out = new StringBuilder(regex.length() + 16);
     }
 
-    /** {@code regex} as a {@link java.util.regex} regex of the same meaning; the same string if nothing differs. */
+    /**
+     * {@code regex} as a {@link java.util.regex} regex of the same meaning; the same string if nothing differs.
+     *
+     * @throws PatternSyntaxException (index into {@code regex}) for a construct RE2 refuses where
+     *                                {@link java.util.regex.Pattern} would mean something else: a backreference.
+     */
     static String toJava(final String regex)
     {
-        if (regex.indexOf('[') < 0 && regex.indexOf('{') < 0 && !regex.contains("(?P<"))
+        if (regex.indexOf('[') < 0 && regex.indexOf('{') < 0 && regex.indexOf('\\') < 0 && regex.indexOf('$') < 0 &&
+            !regex.contains("(?"))
         {
             return regex;
         }
-        final StringBuilder out = new StringBuilder(regex.length() + 16);
+        return new Re2Syntax(regex).translate();
+    }
+
+    private String translate()
+    {
         final int n = regex.length();
-        boolean inClass = false;
-        boolean quoted = false;
         int i = 0;
         while (i < n)
         {
             final char c = regex.charAt(i);
-            if (quoted)
+            if (c == '\\')
             {
-                quoted = !(c == '\\' && i + 1 < n && regex.charAt(i + 1) == 'E');
-                i = copy(regex, i, quoted ? 1 : 2, out);
-            }
-            else if (c == '\\')
-            {
-                quoted = i + 1 < n && regex.charAt(i + 1) == 'Q';
-                final int length = escapeLength(regex, i);
-                final String property = property(regex.substring(i, i + length));
-                if (property != null)
-                {
-                    out.append(property);
-                    i += length;
-                }
-                else
-                {
-                    i = copy(regex, i, length, out);
-                }
-            }
-            else if (c == '[' && inClass && posixEnd(regex, i) > 0)
-            {
-                final int end = posixEnd(regex, i);
-                final boolean negated = regex.charAt(i + 2) == '^';
-                final String java = CLASSES.get(regex.substring(i + (negated ? 3 : 2), end - 2));
-                out.append(java.equals("word") ? (negated ? "\\W" : "\\w") :
-                    (negated ? "\\P{" : "\\p{") + java + "}");
-                i = end;
-            }
-            else if (inClass && (c == '[' || c == '&'))
-            {
-                out.append('\\').append(c);
-                i++;
+                i = escape(i);
             }
             else if (c == '[')
             {
-                inClass = true;
-                int open = i + 1;
-                if (open < n && regex.charAt(open) == '^')
-                {
-                    open++;
-                }
-                // a ']' right after the opening is a literal, in RE2 and in java.util.regex alike
-                i = copy(regex, i, open < n && regex.charAt(open) == ']' ? open + 1 - i : open - i, out);
+                i = Re2Class.translate(this, i);
             }
-            else if (c == '(' && !inClass && namedGroupEnd(regex, i) > 0)
+            else if (c == '(')
             {
-                out.append('(');
-                i = namedGroupEnd(regex, i);
+                i = group(i);
             }
-            else if (c == '{' && !inClass && !isRepetition(regex, i))
+            else if (c == ')')
+            {
+                if (depth > 0)
+                {
+                    flags = saved[--depth];
+                }
+                out.append(c);
+                i++;
+            }
+            else if (c == '$')
+            {
+                // RE2's $ is the end of the text unless (?m); Java's also matches before a final \n, and a \n may
+                // follow it in the regex ("a$\n" matched "a\n")
+                out.append((flags & MULTI_LINE) != 0 ? "$" : "\\z");
+                i++;
+            }
+            else if (c == '^' && (flags & MULTI_LINE) != 0)
+            {
+                // RE2's (?m)^ also matches after a \n that ends the text, and in an empty one; Java's does neither
+                out.append("(?:\\A|(?<=\n))");
+                i++;
+            }
+            else if (c == '{' && !isRepetition(regex, i))
             {
                 out.append("\\{");
                 i++;
             }
+            else if (META.indexOf(c) >= 0)
+            {
+                out.append(c);
+                i++;
+            }
             else
             {
-                inClass &= c != ']';
-                i = copy(regex, i, 1, out);
+                final int cp = regex.codePointAt(i);
+                literal(cp, false);
+                i += Character.charCount(cp);
             }
         }
         return out.toString();
+    }
+
+    /** Translates the escape at {@code at} outside a class; returns the index after it. */
+    private int escape(final int at)
+    {
+        final int length = escapeLength(regex, at);
+        if (length < 2)
+        {
+            out.append('\\'); // a trailing backslash: java.util.regex refuses it too
+            return at + 1;
+        }
+        final char e = regex.charAt(at + 1);
+        if (e == 'Q')
+        {
+            return quote(at);
+        }
+        final long literal = escapedCodePoint(at);
+        if (literal >= 0)
+        {
+            literal((int)literal, true);
+            return (int)(literal >>> 32);
+        }
+        if ((flags & FOLD) != 0 && (e == 'w' || e == 'W'))
+        {
+            out.append(e == 'w' ? "[" : "[^").append(FOLDED_WORD).append(']');
+            return at + 2;
+        }
+        final String property = property(regex.substring(at, at + length));
+        out.append(property != null ? property : regex.substring(at, at + length));
+        return at + length;
+    }
+
+    /**
+     * The code point of the escape at {@code at} if it is one RE2 reads as a character and Java reads differently
+     * or not at all for that reason: an octal escape ({@code \0}, {@code \012}, {@code \101}), {@code \v} (RE2: the
+     * vertical tab; Java: any vertical whitespace) and {@code \x} escapes (so that case folding sees them). Returned
+     * as {@code end << 32 | codePoint}, or -1 for another escape.
+     *
+     * @throws PatternSyntaxException for {@code \1} to {@code \9} that start no octal escape: RE2 has no
+     *                                backreferences and refuses them, java.util.regex would read a backreference.
+     */
+    long escapedCodePoint(final int at)
+    {
+        final int n = regex.length();
+        if (at + 1 >= n)
+        {
+            return -1;
+        }
+        final char e = regex.charAt(at + 1);
+        if (e == 'v')
+        {
+            return ((long)(at + 2) << 32) | 0x0B;
+        }
+        if (e >= '0' && e <= '9')
+        {
+            final boolean octal = e == '0' || (e <= '7' && at + 2 < n && isOctal(regex.charAt(at + 2)));
+            if (!octal)
+            {
+                throw new PatternSyntaxException("RE2 has no backreferences and refuses \\" + e +
+                    " (an octal escape has two or three digits, or is \\0)", regex, at);
+            }
+            int value = e - '0';
+            int i = at + 2;
+            for (int digits = 1; digits < 3 && i < n && isOctal(regex.charAt(i)); digits++)
+            {
+                value = value * 8 + regex.charAt(i++) - '0';
+            }
+            return ((long)i << 32) | value;
+        }
+        if (e == 'x')
+        {
+            return hexEscape(at);
+        }
+        return -1;
+    }
+
+    /** {@code \xHH} or {@code \x{H...}} at {@code at} as {@code end << 32 | codePoint}, or -1 if malformed. */
+    private long hexEscape(final int at)
+    {
+        final int n = regex.length();
+        final boolean braced = at + 2 < n && regex.charAt(at + 2) == '{';
+        final int from = braced ? at + 3 : at + 2;
+        final int to = braced ? regex.indexOf('}', from) : Math.min(n, at + 4);
+        if (to < 0 || to == from || to - from > 8 || (!braced && to - from < 2))
+        {
+            return -1;
+        }
+        int value = 0;
+        for (int i = from; i < to; i++)
+        {
+            final int digit = Character.digit(regex.charAt(i), 16);
+            if (digit < 0 || value > (Character.MAX_CODE_POINT >> 4))
+            {
+                return -1;
+            }
+            value = value * 16 + digit;
+        }
+        return value > Character.MAX_CODE_POINT ? -1 : ((long)(braced ? to + 1 : to) << 32) | value;
+    }
+
+    /**
+     * {@code \Q...\E} at {@code at}: each quoted character as a literal of its own (escaped unless a letter, a digit
+     * or not ASCII), so that case folding sees it; runs to {@code \E} or the end. Returns the index after it.
+     */
+    private int quote(final int at)
+    {
+        final int n = regex.length();
+        int i = at + 2;
+        while (i < n && !regex.startsWith("\\E", i))
+        {
+            final int cp = regex.codePointAt(i);
+            if (cp < 0x80 && !Character.isLetterOrDigit(cp))
+            {
+                out.append('\\').append((char)cp);
+            }
+            else
+            {
+                literal(cp, true);
+            }
+            i += Character.charCount(cp);
+        }
+        return Math.min(n, i + 2);
+    }
+
+    /**
+     * Appends literal {@code cp} outside a class. Under {@code (?i)} the characters whose case folding differs
+     * between the engines are matched exactly as RE2's simple case folding does: java.util.regex folds dotted and
+     * dotless i ({@code İ}, {@code ı}) into i and I, where RE2 folds them into nothing, and does not fold {@code ß}
+     * into {@code ẞ}, where RE2 does. {@code escaped}: written as an escape (kept as a {@code \x{..}}).
+     */
+    private void literal(final int cp, final boolean escaped)
+    {
+        if ((flags & FOLD) != 0)
+        {
+            final String exact = foldOrbit(cp);
+            if (exact != null)
+            {
+                out.append("(?-i:").append(exact).append(')');
+                return;
+            }
+        }
+        if (escaped)
+        {
+            out.append("\\x{").append(Integer.toHexString(cp)).append('}');
+        }
+        else
+        {
+            out.appendCodePoint(cp);
+        }
+    }
+
+    /** The exact (case-sensitive) Java form of RE2's case-folding orbit of {@code cp}, if Java's fold differs. */
+    static String foldOrbit(final int cp)
+    {
+        return switch (cp)
+        {
+            case 'i', 'I' -> "[iI]";
+            case 0x130 -> "\\x{130}";
+            case 0x131 -> "\\x{131}";
+            case 0xDF, 0x1E9E -> "[\\x{df}\\x{1e9e}]";
+            default -> null;
+        };
+    }
+
+    /**
+     * The group at {@code at}: Go's named group becomes a plain one; a flag group has RE2's {@code U} (ungreedy)
+     * removed, since Java's {@code U} means Unicode classes and greediness cannot change whether a fully anchored
+     * regex matches; the flags {@code i} and {@code m} are tracked for {@link #literal}, {@code $} and {@code ^}.
+     * Returns the index after the opening.
+     */
+    private int group(final int at)
+    {
+        final int named = namedGroupEnd(regex, at);
+        if (named > 0)
+        {
+            open();
+            out.append('(');
+            return named;
+        }
+        int i = at + 2;
+        if (!regex.startsWith("(?", at))
+        {
+            open();
+            out.append('(');
+            return at + 1;
+        }
+        final StringBuilder kept = new StringBuilder();
+        int set = flags;
+        boolean negate = false;
+        for (; i < regex.length() && (isAsciiLetter(regex.charAt(i)) || regex.charAt(i) == '-'); i++)
+        {
+            final char f = regex.charAt(i);
+            negate |= f == '-';
+            final int bit = f == 'i' ? FOLD : f == 'm' ? MULTI_LINE : 0;
+            set = negate ? set & ~bit : set | bit;
+            if (f != 'U')
+            {
+                kept.append(f);
+            }
+        }
+        final char end = i < regex.length() ? regex.charAt(i) : 0;
+        if (end != ')' && end != ':')
+        {
+            open(); // another (? construct: lookaround, a Java named group, or an error java.util.regex reports
+            out.append('(');
+            return at + 1;
+        }
+        if (end == ':')
+        {
+            open();
+        }
+        else if (i + 1 < regex.length() && ("*+?".indexOf(regex.charAt(i + 1)) >= 0 ||
+            (regex.charAt(i + 1) == '{' && isRepetition(regex, i + 1))))
+        {
+            throw new PatternSyntaxException("a repetition right after the flag group " +
+                regex.substring(at, i + 1) + " repeats what precedes the group in RE2 (or is refused there), but " +
+                "the empty group in java.util.regex; put the flags elsewhere", regex, i + 1);
+        }
+        flags = set;
+        final String javaFlags = kept.toString().endsWith("-") ? kept.substring(0, kept.length() - 1) :
+            kept.toString();
+        if (end == ':' || !javaFlags.isEmpty())
+        {
+            out.append("(?").append(javaFlags).append(end);
+        }
+        return i + 1;
+    }
+
+    /** Enters a group: its flags end with it. */
+    private void open()
+    {
+        if (depth == saved.length)
+        {
+            saved = Arrays.copyOf(saved, depth * 2);
+        }
+        saved[depth++] = flags;
+    }
+
+    boolean folding()
+    {
+        return (flags & FOLD) != 0;
+    }
+
+    String regex()
+    {
+        return regex;
+    }
+
+    StringBuilder out()
+    {
+        return out;
+    }
+
+    private static boolean isOctal(final char c)
+    {
+        return c >= '0' && c <= '7';
+    }
+
+    private static boolean isAsciiLetter(final char c)
+    {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
     /**
      * The length of the escape at {@code at}: two characters, three for {@code \cX}, and up to the closing brace for
      * {@code \p{..}}, {@code \P{..}}, {@code \x{..}} and {@code \N{..}}.
      */
-    private static int escapeLength(final String regex, final int at)
+    static int escapeLength(final String regex, final int at)
     {
         if (at + 1 >= regex.length())
         {
@@ -149,7 +453,7 @@ final class Re2Syntax
      * The Java form of the escape {@code \p{name}} or {@code \P{name}} if RE2's differs (a script name, {@code Any},
      * a name negated by {@code ^}), else null.
      */
-    private static String property(final String escape)
+    static String property(final String escape)
     {
         if (escape.length() < 5 || (escape.charAt(1) != 'p' && escape.charAt(1) != 'P') || escape.charAt(2) != '{')
         {
@@ -224,7 +528,7 @@ final class Re2Syntax
     }
 
     /** The index after {@code [:name:]} or {@code [:^name:]} at {@code at} for a known name, else -1. */
-    private static int posixEnd(final String regex, final int at)
+    static int posixEnd(final String regex, final int at)
     {
         if (!regex.startsWith("[:", at))
         {
@@ -237,14 +541,6 @@ final class Re2Syntax
         }
         final int start = regex.startsWith("^", at + 2) ? at + 3 : at + 2;
         return CLASSES.containsKey(regex.substring(start, close)) ? close + 2 : -1;
-    }
-
-    /** Appends up to {@code count} characters of {@code regex} from {@code from}; returns the index after them. */
-    private static int copy(final String regex, final int from, final int count, final StringBuilder out)
-    {
-        final int end = Math.min(regex.length(), from + count);
-        out.append(regex, from, end);
-        return end;
     }
 
     private static boolean isDigit(final char c)

@@ -170,6 +170,157 @@ class MatcherTest
         assertTrue(Matcher.regex("v", "(?m)a\r$\n^b").matches("a\r\nb"));
     }
 
+    /**
+     * RE2 reads \0 and two- or three-digit escapes as octal and refuses \1 to \9 otherwise (it has no
+     * backreferences); java.util.regex read \1 as a backreference and refused \0 alone.
+     */
+    @Test
+    void shouldReadOctalEscapesAndRefuseBackreferencesAsRe2Does()
+    {
+        assertTrue(Matcher.regex("v", "\\101\\102").matches("AB"));
+        assertTrue(Matcher.regex("v", "a\\0b").matches("a\0b"));
+        assertTrue(Matcher.regex("v", "\\012|x").matches("\n"));
+        assertTrue(Matcher.regex("v", "\\1234").matches("S4"), "three digits at most");
+        assertTrue(Matcher.regex("v", "\\08").matches("\u00008"), "8 is no octal digit");
+        assertTrue(Matcher.regex("v", "[\\101-\\103]+").matches("ABC"));
+        assertTrue(Matcher.regex("v", "[\\0]").matches("\0"));
+        assertTrue(Matcher.regex("v", "(?i)\\141").matches("A"));
+        for (final String backreference : new String[] {"(a)\\1", "(a)\\18", "\\8", "\\9", "[\\1]"})
+        {
+            final IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Matcher.regex("v", backreference));
+            assertTrue(e.getMessage().startsWith("invalid regex in matcher v=~") &&
+                e.getMessage().contains("RE2 has no backreferences") &&
+                e.getMessage().endsWith("near index " + backreference.indexOf('\\')), e.getMessage());
+        }
+    }
+
+    /** RE2's \v is the vertical tab only; java.util.regex's is any vertical whitespace, \n included. */
+    @Test
+    void shouldReadBackslashVAsTheVerticalTabAsRe2Does()
+    {
+        assertTrue(Matcher.regex("v", "a\\vb").matches("a\u000Bb"));
+        assertFalse(Matcher.regex("v", "a\\vb").matches("a\nb"));
+        assertFalse(Matcher.regex("v", "a[\\v]b").matches("a\rb"));
+        assertTrue(Matcher.regex("v", "a[\\v]b").matches("a\u000Bb"));
+    }
+
+    /**
+     * RE2's (?U) makes repetitions ungreedy, which cannot change whether a fully anchored regex matches;
+     * java.util.regex's (?U) made \w and friends Unicode, so (?U)\w matched é where RE2 does not.
+     */
+    @Test
+    void shouldTakeTheUngreedyFlagWithoutMakingClassesUnicode()
+    {
+        assertTrue(Matcher.regex("v", "(?U)a+b*").matches("aab"));
+        assertFalse(Matcher.regex("v", "(?U)\\w+").matches("\u00e9"));
+        assertFalse(Matcher.regex("v", "(?U:\\w)").matches("\u00e9"));
+        assertFalse(Matcher.regex("v", "(?Ui)\\w").matches("\u00e9"));
+        assertTrue(Matcher.regex("v", "(?iU)\u00c9").matches("\u00e9"), "the other flags stay");
+        assertTrue(Matcher.regex("v", "(?U-i)a(?-U)b").matches("ab"));
+        assertFalse(Matcher.regex("v", "(?U-i)a").matches("A"));
+    }
+
+    /**
+     * A repetition right after a flag group repeats the atom before the group in RE2 ("a(?i){2}" is "aa") and the
+     * empty group in java.util.regex ("a"): refused, with its index, rather than matched differently.
+     */
+    @Test
+    void shouldRefuseARepetitionOfAFlagGroup()
+    {
+        for (final String regex : new String[] {"a(?i){2}", "a(?U)?", "(?-s)*", "ab(?m)+"})
+        {
+            final IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Matcher.regex("v", regex));
+            assertTrue(e.getMessage().contains("repeats what precedes the group in RE2") &&
+                e.getMessage().endsWith("near index " + (regex.indexOf(')') + 1)), e.getMessage());
+        }
+        assertTrue(Matcher.regex("v", "(?i:a){2}").matches("aA"), "a group with flags is an atom");
+    }
+
+    /**
+     * Without (?m), RE2's $ is the very end of the text; java.util.regex's $ also matched before a final \n, which
+     * the rest of the regex could then match ("a$\n" matched "a\n"). With (?m), RE2's ^ also matches after a \n
+     * that ends the text.
+     */
+    @Test
+    void shouldEndTheTextAtDollarAsRe2Does()
+    {
+        assertFalse(Matcher.regex("v", "a$\n").matches("a\n"));
+        assertFalse(Matcher.regex("v", "a$.*").matches("a\n"));
+        assertFalse(Matcher.regex("v", "(a$|b)\n").matches("a\n"));
+        assertTrue(Matcher.regex("v", "a$").matches("a"));
+        assertTrue(Matcher.regex("v", "(?m)a$\n").matches("a\n"));
+        assertTrue(Matcher.regex("v", "(?m:a$)\n").matches("a\n"));
+        assertFalse(Matcher.regex("v", "(?m:a)$\n").matches("a\n"), "(?m) ends with its group");
+        assertFalse(Matcher.regex("v", "((?m)a)$\n").matches("a\n"), "(?m) ends with its group");
+        assertTrue(Matcher.regex("v", "(?m)a\n^").matches("a\n"));
+        assertTrue(Matcher.regex("v", "(?m)^").matches(""), "RE2's (?m)^ matches in an empty text too");
+        assertTrue(Matcher.regex("v", "[$]\\$").matches("$$"), "a quoted or class $ is a literal");
+    }
+
+    /**
+     * (?i) folds as RE2's simple case folding: K, k and the Kelvin sign together, s, S and the long s, ß with ẞ (and
+     * not with "ss"), and dotted and dotless i with nothing, where java.util.regex folded İ and ı into i and I and
+     * did not fold ß into ẞ.
+     */
+    @Test
+    void shouldFoldCaseAsRe2SimpleCaseFoldingDoes()
+    {
+        final String kelvin = "\u212a";
+        final String longS = "\u017f";
+        final String dotted = "\u0130";
+        final String dotless = "\u0131";
+        assertMatches("(?i)k", "k", "K", kelvin);
+        assertMatches("(?i)[k]", "k", "K", kelvin);
+        assertMatches("(?i)" + kelvin, "k", "K", kelvin);
+        assertMatches("(?i)s", "s", "S", longS);
+        assertMatches("(?i)[s" + longS + "]", "s", "S", longS);
+        assertMatches("(?i)\u00df", "\u00df", "\u1e9e");
+        assertMatches("(?i)[\u00df]", "\u00df", "\u1e9e");
+        assertMatches("(?i)\u1e9e", "\u00df", "\u1e9e");
+        assertMatches("(?i)[^\u00df]", "i", "I", dotted, dotless, "k", "K", kelvin, "s", "S", longS);
+        assertMatches("(?i)i", "i", "I");
+        assertMatches("(?i)I", "i", "I");
+        assertMatches("(?i)\\x49", "i", "I");
+        assertMatches("(?i)\\Qi\\E", "i", "I");
+        assertMatches("(?i)[i]", "i", "I");
+        assertMatches("(?i)[a-z]", "i", "I", "k", "K", kelvin, "s", "S", longS);
+        assertMatches("(?i)" + dotted, dotted);
+        assertMatches("(?i)[" + dotted + "]", dotted);
+        assertMatches("(?i)" + dotless, dotless);
+        assertMatches("(?i)[" + dotless + "x]", dotless);
+        assertMatches("(?i)[^i]", "k", "K", kelvin, "s", "S", longS, "\u00df", "\u1e9e", dotted, dotless);
+        assertMatches("(?i)[^" + dotted + "]", "i", "I", "k", "K", kelvin, "s", "S", longS, "\u00df", "\u1e9e",
+            dotless);
+        assertMatches("i", "i");
+        assertMatches("(?i:i)I", "iI", "II");
+        assertFalse(Matcher.regex("v", "(?i)\u00df").matches("ss"));
+        assertTrue(Matcher.regex("v", "(?i)ist[a-z]+").matches("IStanbul"));
+        assertFalse(Matcher.regex("v", "(?i)ist[a-z]+").matches(dotted + "stanbul"));
+        assertTrue(Matcher.regex("v", "(?i)i+").matches("iIiI"), "a repetition repeats the whole orbit");
+        assertMatches("(?i)\\w", "i", "I", "k", "K", kelvin, "s", "S", longS);
+        assertMatches("(?i)[\\w]", "i", "I", "k", "K", kelvin, "s", "S", longS);
+        assertMatches("(?i)[[:word:]]", "i", "I", "k", "K", kelvin, "s", "S", longS);
+        assertMatches("(?i)\\W", dotted, dotless, "\u00df", "\u1e9e");
+        assertMatches("(?i)[\\W]", dotted, dotless, "\u00df", "\u1e9e");
+        assertMatches("\\w", "i", "I", "k", "K", "s", "S");
+    }
+
+    private static void assertMatches(final String regex, final String... expected)
+    {
+        final String[] candidates = {
+            "i", "I", "\u0130", "\u0131", "k", "K", "\u212a", "s", "S", "\u017f", "\u00df", "\u1e9e", "iI", "II",
+        };
+        final List<String> want = List.of(expected);
+        final Matcher m = Matcher.regex("v", regex);
+        for (final String candidate : candidates)
+        {
+            assertEquals(want.contains(candidate), m.matches(candidate),
+                () -> regex + " on U+" + Integer.toHexString(candidate.codePointAt(0)) + " (" + candidate + ")");
+        }
+    }
+
     /** Go's named groups, which RE2 takes, name nothing that matters to a match. */
     @Test
     void shouldTakeGoNamedGroups()
