@@ -22,8 +22,9 @@ import java.util.regex.PatternSyntaxException;
  *   <li><em>{@code [} and {@code &} inside a class</em> ({@code [[]}, {@code [a[bc]]}, {@code [a&&b]}): RE2 classes
  *       do not nest, so these are literals there, where {@link java.util.regex.Pattern} opens a nested class (or
  *       refuses the regex for want of its {@code ]}) or intersects. They are escaped.</li>
- *   <li><em>Go's named groups</em> ({@code (?P<code>5..)}), which {@link java.util.regex.Pattern} refuses, become
- *       plain groups: a name changes nothing about what a regex matches.</li>
+ *   <li><em>Go's named groups</em> ({@code (?P<code>5..)}, which {@link java.util.regex.Pattern} refuses, and
+ *       {@code (?<code>5..)}) become plain groups: a name changes nothing about what a regex matches, and the rewrites
+ *       below must not touch it.</li>
  *   <li><em>Octal escapes</em> ({@code \0}, {@code \012}, {@code \101}: {@code \0} or two or three octal digits)
  *       become {@code \x{..}}; Java reads {@code \1} as a backreference and refuses {@code \0} alone. RE2 has no
  *       backreferences: {@code \1} to {@code \9} that start no octal escape are refused here too, with a
@@ -487,20 +488,24 @@ final class Re2Syntax
         }
     }
 
-    /** The index after {@code (?P<name>} at {@code at}, with a name of letters, digits and underscores, else -1. */
+    /**
+     * The index after {@code (?P<name>} or {@code (?<name>} (Go reads both) at {@code at}, with a name of letters,
+     * digits and underscores, else -1. Either becomes a plain group, so that no rewrite touches the name.
+     */
     private static int namedGroupEnd(final String regex, final int at)
     {
-        if (!regex.startsWith("(?P<", at))
+        final int start = regex.startsWith("(?P<", at) ? at + 4 : regex.startsWith("(?<", at) ? at + 3 : -1;
+        if (start < 0)
         {
             return -1;
         }
-        int i = at + 4;
+        int i = start;
         while (i < regex.length() && (Character.isLetterOrDigit(regex.charAt(i)) || regex.charAt(i) == '_') &&
             regex.charAt(i) < 0x80)
         {
             i++;
         }
-        return i > at + 4 && i < regex.length() && regex.charAt(i) == '>' ? i + 1 : -1;
+        return i > start && i < regex.length() && regex.charAt(i) == '>' ? i + 1 : -1;
     }
 
     /** Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. */

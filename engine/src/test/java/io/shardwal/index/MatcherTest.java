@@ -236,6 +236,7 @@ class MatcherTest
                 e.getMessage().endsWith("near index " + (regex.indexOf(')') + 1)), e.getMessage());
         }
         assertTrue(Matcher.regex("v", "(?i:a){2}").matches("aA"), "a group with flags is an atom");
+        assertTrue(Matcher.regex("v", "(?i)(?<id>x)(?P<in>y)").matches("XY"), "the names are not case-folded");
     }
 
     /**
