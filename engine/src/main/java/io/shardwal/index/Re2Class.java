@@ -11,8 +11,8 @@ package io.shardwal.index;
  * apart from everything, and does not fold a member {@code ß} into {@code ẞ}, where RE2 does: a character other than
  * {@code İ}, {@code ı} (and {@code U+FFFF}) is matched case-insensitively against the class with each single
  * {@code İ} or {@code ı} member replaced by {@code U+FFFF} and {@code ẞ} added beside {@code ß}; {@code İ}, {@code ı}
- * and {@code U+FFFF} (whose orbits are themselves) case-sensitively against the class as written. Ranges are left
- * as they are: Java folds a character into a range through its own case mappings, not the range's.
+ * and {@code U+FFFF} (whose orbits are themselves) case-sensitively against the class as written. A range also gets
+ * the few orbits Java's folding of ranges misses ({@link #orbitsMissed}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -20,6 +20,8 @@ final class Re2Class
 {
     /** The characters matched case-sensitively, against the class as written. */
     private static final String EXACT = "[\\x{130}\\x{131}\\x{ffff}]";
+    /** Characters that are their own upper case but whose lower case's upper case is another one. */
+    private static final int[] SIGNS = {0x3F4, 0x2126, 0x212A, 0x212B};
 
     private Re2Class()
     {
@@ -60,6 +62,10 @@ final class Re2Class
                     final String range = member(cp) + "-" + (last >= 0 ? member((int)last) : "");
                     plain.append(range);
                     folded.append(range);
+                    if (last >= 0 && syntax.folding())
+                    {
+                        folded.append(orbitsMissed(cp, (int)last));
+                    }
                     i = rangeEnd;
                     continue;
                 }
@@ -152,6 +158,27 @@ final class Re2Class
         final String property = Re2Syntax.property(escape);
         plain.append(property != null ? property : escape);
         return at + length;
+    }
+
+    /**
+     * The members java.util.regex misses when it folds range {@code [from-to]}: it tests a character, its upper case
+     * and that one's lower case, which for the Kelvin sign, the Angstrom sign, the Ohm sign and the capital theta
+     * symbol (their own upper case) never reaches K, Å, Ω or Θ, so {@code (?i)[A-Z]} missed the Kelvin sign; nor does
+     * a k reach a range of the Kelvin sign alone. Each such orbit that meets the range is added whole.
+     */
+    private static String orbitsMissed(final int from, final int to)
+    {
+        final StringBuilder missed = new StringBuilder();
+        for (final int sign : SIGNS)
+        {
+            final int lower = Character.toLowerCase(sign);
+            final int upper = Character.toUpperCase(lower);
+            if ((sign >= from && sign <= to) || (lower >= from && lower <= to) || (upper >= from && upper <= to))
+            {
+                missed.append(member(sign)).append(member(lower)).append(member(upper));
+            }
+        }
+        return missed.toString();
     }
 
     /** RE2's word class (or its negation) as class members; under {@code (?i)} folded as RE2 folds it. */

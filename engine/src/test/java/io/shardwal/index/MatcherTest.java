@@ -287,6 +287,10 @@ class MatcherTest
         assertMatches("(?i)\\Qi\\E", "i", "I");
         assertMatches("(?i)[i]", "i", "I");
         assertMatches("(?i)[a-z]", "i", "I", "k", "K", kelvin, "s", "S", longS);
+        assertMatches("(?i)[A-Z]", "i", "I", "k", "K", kelvin, "s", "S", longS);
+        assertMatches("(?i)[^A-Z]", dotted, dotless, "\u00df", "\u1e9e");
+        assertMatches("(?i)[\\x{2120}-\\x{212f}]", "k", "K", kelvin);
+        assertMatches("[A-Z]", "I", "K", "S");
         assertMatches("(?i)" + dotted, dotted);
         assertMatches("(?i)[" + dotted + "]", dotted);
         assertMatches("(?i)" + dotless, dotless);
