@@ -127,23 +127,34 @@ final class Postings
         arena.putInt(head + LIST_COUNT_OFFSET, arena.getInt(head + LIST_COUNT_OFFSET) - 1);
         if (count == 1)
         {
-            long previous = NIL;
-            for (long chunk = arena.getLong(head + LIST_FIRST_OFFSET); chunk != last;
-                chunk = arena.getLong(chunk + CHUNK_NEXT_OFFSET))
-            {
-                previous = chunk;
-            }
-            if (previous == NIL)
-            {
-                arena.putLong(head + LIST_FIRST_OFFSET, NIL);
-            }
-            else
-            {
-                arena.putLong(previous + CHUNK_NEXT_OFFSET, NIL);
-            }
-            arena.putLong(head + LIST_LAST_OFFSET, previous);
-            arena.free(last, SlabArena.classFor(CHUNK_ENTRIES_OFFSET + 4 * arena.getInt(last + CHUNK_CAPACITY_OFFSET)));
+            unlinkLast(arena, head, last, CHUNK_NEXT_OFFSET,
+                CHUNK_ENTRIES_OFFSET + 4 * arena.getInt(last + CHUNK_CAPACITY_OFFSET));
         }
+    }
+
+    /**
+     * Takes the now empty last chunk {@code last} (of {@code chunkBytes}) off a chunk list whose chunks link through
+     * the long at {@code nextOffset}, and gives it back to the arena. Shared by the lists of postings and values.
+     */
+    static void unlinkLast(final SlabArena arena, final long head, final long last, final int nextOffset,
+        final int chunkBytes)
+    {
+        long previous = NIL;
+        for (long chunk = arena.getLong(head + LIST_FIRST_OFFSET); chunk != last;
+            chunk = arena.getLong(chunk + nextOffset))
+        {
+            previous = chunk;
+        }
+        if (previous == NIL)
+        {
+            arena.putLong(head + LIST_FIRST_OFFSET, NIL);
+        }
+        else
+        {
+            arena.putLong(previous + nextOffset, NIL);
+        }
+        arena.putLong(head + LIST_LAST_OFFSET, previous);
+        arena.free(last, SlabArena.classFor(chunkBytes));
     }
 
     /** Validates every chunk of the list and that the head's count is their sum and the values ascend across them. */

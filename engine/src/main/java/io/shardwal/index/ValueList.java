@@ -149,23 +149,8 @@ final class ValueList
         arena.putInt(head + LIST_COUNT_OFFSET, arena.getInt(head + LIST_COUNT_OFFSET) - 1);
         if (count == 1)
         {
-            long previous = NIL;
-            for (long chunk = arena.getLong(head + LIST_FIRST_OFFSET); chunk != last;
-                chunk = arena.getLong(chunk + VALUE_CHUNK_NEXT_OFFSET))
-            {
-                previous = chunk;
-            }
-            if (previous == NIL)
-            {
-                arena.putLong(head + LIST_FIRST_OFFSET, NIL);
-            }
-            else
-            {
-                arena.putLong(previous + VALUE_CHUNK_NEXT_OFFSET, NIL);
-            }
-            arena.putLong(head + LIST_LAST_OFFSET, previous);
-            arena.free(last, SlabArena.classFor(VALUE_CHUNK_ENTRIES_OFFSET +
-                VALUE_ENTRY_LENGTH * arena.getInt(last + VALUE_CHUNK_CAPACITY_OFFSET)));
+            Postings.unlinkLast(arena, head, last, VALUE_CHUNK_NEXT_OFFSET,
+                VALUE_CHUNK_ENTRIES_OFFSET + VALUE_ENTRY_LENGTH * arena.getInt(last + VALUE_CHUNK_CAPACITY_OFFSET));
         }
     }
 
