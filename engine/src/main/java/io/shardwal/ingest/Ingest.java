@@ -190,9 +190,11 @@ public final class Ingest implements AutoCloseable
         }
         // Everything that can refuse the sample happens before the index learns of the series.
         long bound = IngestRecords.seriesValueBound(labels);
+        byte[] encoded = null;
         if (bound < 0 || bound > wal.options().maxValueSize())
         {
-            bound = definition(labels).length;
+            encoded = definition(labels);
+            bound = encoded.length;
         }
         if (!serializer.fits((int)bound))
         {
@@ -200,7 +202,8 @@ public final class Ingest implements AutoCloseable
         }
         serializer.newSeries = false;
         final long id = index.addSeries(labels, serializer);
-        final byte[] definition = serializer.newSeries ? IngestRecords.seriesValue(labels) : null;
+        final byte[] definition = !serializer.newSeries ? null
+            : encoded != null ? encoded : IngestRecords.seriesValue(labels);
         serializer.add(id, definition, time, value);
         samplesAccepted.increment();
         if (definition != null)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -209,11 +210,8 @@ class IngestTest
 
     private static byte[] key(final long id)
     {
-        final byte[] key = new byte[8];
-        for (int i = 0; i < 8; i++)
-        {
-            key[i] = (byte)(id >>> (56 - 8 * i));
-        }
+        final byte[] key = new byte[IngestRecords.KEY_LENGTH];
+        IngestRecords.writeKey(MemorySegment.ofArray(key), 0, id);
         return key;
     }
 
@@ -455,7 +453,7 @@ class IngestTest
     private static byte[] sample(final long time, final double value)
     {
         final byte[] bytes = new byte[IngestRecords.SAMPLE_VALUE_LENGTH];
-        IngestRecords.writeSample(java.lang.foreign.MemorySegment.ofArray(bytes), 0, time, value);
+        IngestRecords.writeSample(MemorySegment.ofArray(bytes), 0, time, value);
         return bytes;
     }
 
