@@ -1,5 +1,6 @@
 package io.shardwal.ingest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -40,6 +41,10 @@ import io.shardwal.wal.ShardedWal;
  * tells exactly one of concurrent adds of a new series. Feed the index only through this class or
  * {@link IngestReplay}: a series added to it by other means would never be defined in the log. A definition
  * written twice (an index that tells more than once) is harmless: replay adds the same id again, which is ignored.
+ *
+ * <p><b>Pruning.</b> A series is defined in the log once, so prune through {@link #pruneBefore}, which writes the
+ * definitions of the segments it deletes again first; {@link ShardedWal#pruneBefore} alone would leave the later
+ * samples of those series without labels after a restart.
  *
  * <p>Thread-safe. Neither the log nor the index is owned: close them after this.
  */
@@ -376,6 +381,31 @@ public final class Ingest implements AutoCloseable
                 + (closed ? " and are lost with this close" : " (kept; a later write retries them)")
                 + ": " + first.getMessage(), null, ShardwalException.NO_OFFSET, first);
         }
+    }
+
+    /**
+     * Deletes the segments below a checkpoint as {@link ShardedWal#pruneBefore} does, without leaving samples
+     * above it without their series: the definitions in the deleted segments of every series the index still holds
+     * are first written again at the head of the log and synced, then the segments are deleted. Prune a log this
+     * ingest writes through this method: {@link ShardedWal#pruneBefore} alone deletes definitions that later
+     * samples need, and {@link IngestReplay} then counts those samples as orphans. Reads the segments it deletes
+     * once; one call at a time (they wait for each other and for {@link #close()}).
+     *
+     * @throws ShardwalException NOT_FOUND for an unknown checkpoint, FORMAT naming shard and position for a record
+     *                           ingest did not write (nothing is deleted then), or what appending, syncing or
+     *                           pruning threw: definitions written before the failure stay, nothing is lost.
+     * @throws IllegalStateException if this ingest is closed.
+     */
+    public synchronized IngestPruneResult pruneBefore(final byte[] checkpointId)
+    {
+        checkOpen();
+        return DefinitionCarry.pruneBefore(wal, index, checkpointId);
+    }
+
+    /** {@link #pruneBefore(byte[])} with the UTF-8 bytes of {@code checkpointId}. */
+    public IngestPruneResult pruneBefore(final String checkpointId)
+    {
+        return pruneBefore(checkpointId.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Counters since open. */

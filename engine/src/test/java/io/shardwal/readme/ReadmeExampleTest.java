@@ -144,6 +144,8 @@ class ReadmeExampleTest
         {
             ingest.sendAll(PrometheusTextParser.parse(scrape).samples(), scrapeTime);   // from any thread
             ingest.flush();                                       // written and msynced, or an exception
+            wal.createCheckpoint("scrape-1");                     // later, to keep the log short:
+            ingest.pruneBefore("scrape-1");                       // deletes older segments, keeps every series defined
         }
 
         // After a restart: the index and every sample come back from the log.
