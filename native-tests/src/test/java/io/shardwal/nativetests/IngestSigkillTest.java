@@ -30,6 +30,11 @@ import io.shardwal.wal.SyncMode;
  * every sample a returned {@code flush()} covered is there once, with its value, and that its series is defined
  * with the labels it was sent with; samples after the last flush may be missing, but none is there twice and none
  * is changed.
+ *
+ * <p>The pruning campaigns add a child thread that checkpoints and prunes through {@link
+ * io.shardwal.ingest.Ingest#pruneBefore} every few tens of milliseconds, so kills also land in the middle of carrying
+ * definitions forward and deleting segments. A sample below a checkpoint the child announced may be gone; every
+ * flushed sample above it must be there, and every sample left must still have its series defined.
  */
 @Slow
 class IngestSigkillTest
@@ -43,7 +48,14 @@ class IngestSigkillTest
     @EnumSource(SyncMode.class)
     void shouldKeepEveryFlushedSampleAndItsSeriesAfterSigkill(final SyncMode mode) throws InterruptedException
     {
-        run(mode, DEFAULT_CYCLES);
+        run(mode, DEFAULT_CYCLES, false);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(SyncMode.class)
+    void shouldKeepTheSeriesOfEverySampleLeftWhenKilledWhilePruning(final SyncMode mode) throws InterruptedException
+    {
+        run(mode, DEFAULT_CYCLES, true);
     }
 
     @Soak
@@ -51,16 +63,28 @@ class IngestSigkillTest
     @EnumSource(SyncMode.class)
     void shouldKeepEveryFlushedSampleThroughASoakOfSigkills(final SyncMode mode) throws InterruptedException
     {
-        run(mode, SOAK_CYCLES);
+        run(mode, SOAK_CYCLES, false);
     }
 
-    private static void run(final SyncMode mode, final int cycles) throws InterruptedException
+    @Soak
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(SyncMode.class)
+    void shouldKeepEverySeriesThroughASoakOfSigkillsWhilePruning(final SyncMode mode) throws InterruptedException
+    {
+        run(mode, SOAK_CYCLES, true);
+    }
+
+    private static void run(final SyncMode mode, final int cycles, final boolean prune) throws InterruptedException
     {
         final long seed = Seeds.seed();
         final Random random = new Random(seed);
-        final String context = mode + " seed " + seed + " (rerun with -Dshardwal.seed=" + seed + ")";
-        final Path work = Directories.scratch("ingest-sigkill-" + mode);
+        final String context = mode + (prune ? " pruning" : "") + " seed " + seed + " (rerun with -Dshardwal.seed="
+            + seed + ")";
+        final Path work = Directories.scratch("ingest-sigkill-" + mode + (prune ? "-prune" : ""));
         final Map<Integer, long[]> flushed = new TreeMap<>();
+        // Per cycle and thread, the last sample that a prune may have deleted (-1: none).
+        final Map<Integer, long[]> prunable = new TreeMap<>();
+        final long[] pruned = new long[2];
         long flushedSamples = 0;
         for (int cycle = 0; cycle < cycles; cycle++)
         {
@@ -68,19 +92,23 @@ class IngestSigkillTest
             if (cycle % CYCLES_PER_LOG == 0)
             {
                 flushed.clear();
+                prunable.clear();
             }
             final AtomicLongArray last = new AtomicLongArray(THREADS);
+            final AtomicLongArray below = new AtomicLongArray(THREADS);
             for (int t = 0; t < THREADS; t++)
             {
                 last.set(t, -1);
+                below.set(t, -1);
             }
             final ChildArgs args = new ChildArgs().set("dir", dir).set("mode", mode).set("cycle", cycle)
-                .set("threads", THREADS);
+                .set("threads", THREADS).set("prune", prune ? 1 : 0);
             try (ChildProcess child = ChildProcess.of(IngestingChild.class, work.resolve("crashes"), args.toArray())
-                .lineFilter(line -> flushLine(line, last)).start())
+                .lineFilter(line -> flushLine(line, last) || pruneLine(line, below, pruned)).start())
             {
                 child.awaitLine(line -> line.equals("READY"), Duration.ofSeconds(60));
-                Thread.sleep(20 + random.nextInt(280));
+                // A pruning child lives longer: its first checkpoint comes after PRUNE_EVERY_MILLIS.
+                Thread.sleep(prune ? 60 + random.nextInt(440) : 20 + random.nextInt(280));
                 child.killAndExpectSigkill();
                 child.assertNoCrash();
             }
@@ -91,9 +119,26 @@ class IngestSigkillTest
                 flushedSamples += acked[t] + 1;
             }
             flushed.put(cycle, acked);
-            check(dir, mode, flushed, context + ", after cycle " + cycle);
+            final long[] gone = new long[THREADS];
+            for (int t = 0; t < THREADS; t++)
+            {
+                gone[t] = below.get(t);
+            }
+            if (gone[0] >= 0)
+            {
+                // This cycle checkpointed: everything earlier cycles wrote lies below its checkpoint.
+                prunable.replaceAll((c, limits) -> new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
+            }
+            prunable.put(cycle, gone);
+            check(dir, mode, prune, flushed, prunable, context + ", after cycle " + cycle);
         }
-        System.out.println("ingest " + context + ": " + cycles + " kills, " + flushedSamples + " flushed samples");
+        System.out.println("ingest " + context + ": " + cycles + " kills, " + flushedSamples + " flushed samples"
+            + (prune ? ", " + pruned[0] + " segments pruned, " + pruned[1] + " definitions carried" : ""));
+        if (prune)
+        {
+            assertTrue(pruned[0] > 0 && pruned[1] > 0, context + ": no prune deleted a segment holding definitions, "
+                + "so the campaign proved nothing: " + pruned[0] + " segments, " + pruned[1] + " definitions");
+        }
         assertTrue(flushedSamples >= cycles * (long)IngestingChild.FLUSH_EVERY, context + ": too few samples were "
             + "flushed to prove anything: " + flushedSamples);
         Directories.delete(work);
@@ -110,14 +155,41 @@ class IngestSigkillTest
         return true;
     }
 
-    /** Recovers and replays the log; every flushed sample of every cycle of it is there once, intact, defined. */
-    private static void check(final Path dir, final SyncMode mode, final Map<Integer, long[]> flushed,
-        final String context)
+    /** {@code K <s0> <s1>}: per thread, the last sample that may lie below the checkpoint just made. */
+    private static boolean pruneLine(final String line, final AtomicLongArray below, final long[] pruned)
+    {
+        final String[] parts = line.split(" ");
+        if (line.startsWith("K "))
+        {
+            for (int t = 0; t < THREADS; t++)
+            {
+                below.accumulateAndGet(t, Long.parseLong(parts[1 + t]), Math::max);
+            }
+            return true;
+        }
+        if (line.startsWith("P "))
+        {
+            synchronized (pruned)
+            {
+                pruned[0] += Long.parseLong(parts[2]);
+                pruned[1] += Long.parseLong(parts[3]);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Recovers and replays the log; every flushed sample of every cycle of it is there once, intact, defined, but
+     * for those a prune may have deleted ({@code prunable}: per cycle and thread, the last sample that may be gone).
+     */
+    private static void check(final Path dir, final SyncMode mode, final boolean prune,
+        final Map<Integer, long[]> flushed, final Map<Integer, long[]> prunable, final String context)
     {
         final Map<Long, BitSet> seen = new ConcurrentHashMap<>();
         final Map<Long, BitSet> orphans = new ConcurrentHashMap<>();
         final List<String> problems = Collections.synchronizedList(new ArrayList<>());
-        try (ShardedWal wal = ShardedWal.open(IngestingChild.options(dir, mode));
+        try (ShardedWal wal = ShardedWal.open(IngestingChild.options(dir, mode, prune));
             ShardedIndex index = ShardedIndex.withShards(2))
         {
             IngestReplay.replay(wal, index, (shard, position, id, time, value) ->
@@ -142,7 +214,8 @@ class IngestSigkillTest
                     }
                     bits.set(seq);
                 }
-                final Labels labels = index.getLabels(id);
+                // getLabels refuses an id the index does not hold: a sample of a series with no definition left.
+                final Labels labels = index.contains(id) ? index.getLabels(id) : null;
                 if (labels == null)
                 {
                     final BitSet lost = orphans.computeIfAbsent(who, k -> new BitSet());
@@ -166,11 +239,13 @@ class IngestSigkillTest
                 final long who = (long)cycle.getKey() * THREADS + t;
                 final BitSet bits = seen.getOrDefault(who, new BitSet());
                 final int upTo = (int)cycle.getValue()[t];
-                final int missing = bits.nextClearBit(0);
+                final long gone = prunable.get(cycle.getKey())[t];
+                final int missing = gone >= upTo ? Integer.MAX_VALUE : bits.nextClearBit((int)gone + 1);
                 if (missing <= upTo)
                 {
                     problems.add("cycle " + cycle.getKey() + " thread " + t + ": flushed up to sample " + upTo
-                        + " but sample " + missing + " is missing");
+                        + " but sample " + missing + " is missing" + (gone >= 0 ? " (a prune may have deleted the "
+                        + "samples up to " + gone + ")" : ""));
                 }
                 final BitSet lost = orphans.getOrDefault(who, new BitSet());
                 final int orphan = lost.nextSetBit(0);
