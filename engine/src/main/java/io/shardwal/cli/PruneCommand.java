@@ -5,6 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import io.shardwal.index.ShardedIndex;
+import io.shardwal.ingest.Ingest;
+import io.shardwal.ingest.IngestOptions;
+import io.shardwal.ingest.IngestPruneResult;
+import io.shardwal.ingest.IngestReplay;
 import io.shardwal.wal.PruneResult;
 import io.shardwal.wal.ShardedWal;
 import picocli.CommandLine.Command;
@@ -13,14 +18,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code shardwal prune DIR --before ID}: deletes whole segments below a checkpoint. */
+/** {@code shardwal prune DIR --before ID [--ingest]}: deletes whole segments below a checkpoint. */
 @Command(name = "prune", mixinStandardHelpOptions = true, header = "Delete whole segments below a checkpoint.",
     description = {"Deletes, in every shard, the whole segment files that lie below checkpoint ID (never the active "
         + "segment). Records below the checkpoint in a segment that also holds later ones stay. Opens the log for "
-        + "writing, so it is refused while a live writer holds the log."},
+        + "writing, so it is refused while a live writer holds the log.",
+        "A log the ingest front end writes defines each series once: prune it with --ingest, which rebuilds the "
+            + "series index from the log and writes the definitions held by the segments to delete again first, so "
+            + "no later sample loses its series."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:pruned (possibly nothing)", "1:the log is damaged", "2:bad arguments",
-        "3:could not run (missing or foreign directory, unknown checkpoint, locked by a live writer, I/O error)"})
+        "3:could not run (missing or foreign directory, unknown checkpoint, locked by a live writer, I/O error, "
+            + "with --ingest a record the ingest did not write)"})
 final class PruneCommand implements Callable<Integer>
 {
     @Spec
@@ -32,6 +41,10 @@ final class PruneCommand implements Callable<Integer>
     @Option(names = "--before", paramLabel = "ID", required = true, description = "The checkpoint to prune below.")
     String before;
 
+    @Option(names = "--ingest", description = "The log holds ingest records: carry the series definitions of the "
+        + "deleted segments forward (as Ingest.pruneBefore does).")
+    boolean ingest;
+
     @Override
     public Integer call()
     {
@@ -39,10 +52,35 @@ final class PruneCommand implements Callable<Integer>
         try (ShardedWal wal = LogDirectory.openForAdministration(directory))
         {
             wal.loadCheckpoint(before);
-            final PruneResult result = wal.pruneBefore(before.getBytes(StandardCharsets.UTF_8));
+            final PruneResult result;
+            if (ingest)
+            {
+                final IngestPruneResult carried = pruneIngestLog(wal);
+                result = carried.pruned();
+                out.println("wrote " + carried.definitionsCarried() + " series definition"
+                    + (carried.definitionsCarried() == 1 ? "" : "s") + " of the segments to delete again");
+            }
+            else
+            {
+                result = wal.pruneBefore(before.getBytes(StandardCharsets.UTF_8));
+            }
             out.println("pruned " + result.segments() + " segment file" + (result.segments() == 1 ? "" : "s") + " ("
                 + Units.bytes(result.bytes()) + ") below checkpoint " + before);
         }
         return 0;
+    }
+
+    /** Rebuilds the index from the log (FORMAT error for a record ingest did not write) and prunes through it. */
+    private IngestPruneResult pruneIngestLog(final ShardedWal wal)
+    {
+        try (ShardedIndex index = ShardedIndex.withShards(1))
+        {
+            IngestReplay.replay(wal, index, null,
+                Math.min(wal.shardCount(), Runtime.getRuntime().availableProcessors()));
+            try (Ingest front = Ingest.open(wal, index, IngestOptions.builder().build()))
+            {
+                return front.pruneBefore(before);
+            }
+        }
     }
 }

@@ -9,7 +9,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.shardwal.checkpoint.Checkpoint;
+import io.shardwal.index.Labels;
+import io.shardwal.index.ShardedIndex;
+import io.shardwal.ingest.Ingest;
+import io.shardwal.ingest.IngestOptions;
+import io.shardwal.ingest.IngestReplay;
 import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.WalOptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +127,48 @@ class AdminCommandsTest
         {
             return wal.firstPosition(shard);
         }
+    }
+
+    @Test
+    void shouldPruneAnIngestLogKeepingEverySeriesDefined()
+    {
+        final Path metrics = dir.resolve("metrics");
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(metrics).shardCount(2).segmentSize(1 << 14)
+            .syncMode(SyncMode.BATCH_ONLY).build()); ShardedIndex index = ShardedIndex.withShards(1);
+            Ingest ingest = Ingest.open(wal, index, IngestOptions.builder().build()))
+        {
+            for (int round = 0; round < 40; round++)
+            {
+                if (round == 30)
+                {
+                    ingest.flush();
+                    wal.createCheckpoint("c1");
+                }
+                for (int host = 0; host < 50; host++)
+                {
+                    ingest.send(Labels.of("__name__", "up", "host", "h" + host), round, 1);
+                }
+            }
+        }
+        final Cli.Run prune = Cli.run("prune", metrics, "--before", "c1", "--ingest");
+        assertEquals(0, prune.exit(), prune.toString());
+        assertTrue(prune.out().matches("wrote 50 series definitions of the segments to delete again\\n"
+            + "pruned \\d+ segment files \\(.*\\) below checkpoint c1\\n"), prune.out());
+        try (ShardedWal wal = ShardedWal.openReadOnly(metrics); ShardedIndex index = ShardedIndex.withShards(1))
+        {
+            final IngestReplay.Result replayed = IngestReplay.replay(wal, index, null, 1);
+            assertEquals(0, replayed.orphanSamples(), replayed.toString());
+            assertEquals(50, index.seriesCount());
+            assertTrue(wal.firstPosition(0) > 0 && wal.firstPosition(1) > 0, "both shards were pruned");
+        }
+
+        // A log with records the ingest did not write is refused, and nothing is deleted.
+        Cli.run("checkpoint", log, "late");
+        final long first = firstPosition(0);
+        final Cli.Run foreign = Cli.run("prune", log, "--before", "late", "--ingest");
+        assertEquals(3, foreign.exit(), foreign.toString());
+        assertTrue(foreign.err().matches("(?s).*shard \\d+ position \\d+ is not an ingest record.*"), foreign.err());
+        assertEquals(first, firstPosition(0));
     }
 
     @Test
