@@ -66,6 +66,7 @@ public final class Ingest implements AutoCloseable
     private final LongAdder seriesDefined = new LongAdder();
     private final LongAdder failedWrites = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
+    private final IngestLatencies latencies = new IngestLatencies();
     private volatile boolean closed;
 
     private Ingest(final ShardedWal wal, final SeriesIndex index, final IngestOptions options)
@@ -243,6 +244,8 @@ public final class Ingest implements AutoCloseable
     /** Writes the batch of a serializer this thread holds, counting the outcome. */
     void write(final BatchingSerializer serializer)
     {
+        final long firstSample = serializer.firstSampleNanos();
+        final long start = System.nanoTime();
         final int samples;
         try
         {
@@ -255,6 +258,8 @@ public final class Ingest implements AutoCloseable
         }
         if (samples > 0)
         {
+            final long end = System.nanoTime();
+            latencies.batchWritten(end - start, end - firstSample);
             samplesWritten.add(samples);
             batchesWritten.increment();
         }
@@ -278,6 +283,10 @@ public final class Ingest implements AutoCloseable
                     {
                         serializer.lock.unlock();
                         throw closedError();
+                    }
+                    if (deadline != 0)
+                    {
+                        latencies.sendWaited(System.nanoTime() - (deadline - maxWaitNanos));
                     }
                     return serializer;
                 }
@@ -408,7 +417,7 @@ public final class Ingest implements AutoCloseable
         return pruneBefore(checkpointId.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Counters since open. */
+    /** Counters and latencies since open. */
     public IngestStats stats()
     {
         long pending = 0;
@@ -416,8 +425,10 @@ public final class Ingest implements AutoCloseable
         {
             pending += serializer.samples();
         }
+        final IngestLatencies.Snapshot latency = latencies.snapshot();
         return new IngestStats(samplesAccepted.sum(), samplesWritten.sum(), batchesWritten.sum(), seriesDefined.sum(),
-            failedWrites.sum(), timeouts.sum(), pending);
+            failedWrites.sum(), timeouts.sum(), pending, latency.batchWrites(), latency.batchAges(),
+            latency.sendWaits());
     }
 
     boolean isClosed()

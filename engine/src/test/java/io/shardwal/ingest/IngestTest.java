@@ -187,6 +187,40 @@ class IngestTest
             assertEquals(3, stats.batchesWritten());
             assertEquals(25, stats.samplesWritten());
             assertEquals(0, stats.pendingSamples());
+            assertEquals(3, stats.batchWrites().count(), "one write latency per batch: " + stats.batchWrites());
+            assertEquals(3, stats.batchAges().count(), stats.batchAges().toString());
+            assertTrue(stats.batchWrites().p50() > 0 && stats.batchWrites().sumNanos() > 0, stats.toString());
+            assertTrue(stats.batchAges().max() >= stats.batchWrites().max(), "a batch's age includes its write: "
+                + stats);
+            assertEquals(0, stats.sendWaits().count(), "no send of the only thread waited: " + stats.sendWaits());
+        }
+    }
+
+    @Test
+    void shouldRecordHowLongASendWaitedForABusySerializer() throws Exception
+    {
+        try (ShardedWal wal = openWal(); ShardedIndex index = ShardedIndex.withShards(1);
+            Ingest ingest = Ingest.open(wal, index, IngestOptions.builder().serializers(1)
+                .maxWaitTime(Duration.ofSeconds(30)).build()))
+        {
+            final BatchingSerializer only = ingest.serializers()[0];
+            assertTrue(ingest.tryTake(only));
+            final Thread sender = Thread.ofPlatform().start(() -> ingest.send(series(1), 1, 1));
+            while (sender.getState() != Thread.State.TIMED_WAITING)
+            {
+                Thread.onSpinWait();
+            }
+            final long heldFrom = System.nanoTime();
+            Thread.sleep(20);
+            ingest.give(only);
+            final long held = System.nanoTime() - heldFrom;
+            sender.join();
+            final IngestStats stats = ingest.stats();
+            assertEquals(1, stats.samplesAccepted());
+            assertEquals(1, stats.sendWaits().count(), stats.sendWaits().toString());
+            assertTrue(stats.sendWaits().max() >= Duration.ofMillis(19).toNanos()
+                && stats.sendWaits().sumNanos() >= Duration.ofMillis(20).toNanos(), "waited at least the " + held
+                + " ns the serializer was held after the send parked: " + stats.sendWaits());
         }
     }
 
@@ -273,6 +307,7 @@ class IngestTest
             assertTrue(e.getMessage().contains("no ingest serializer became free within PT0.05S: all 1 were busy")
                 && e.getMessage().contains("the sample was not taken"), e.getMessage());
             assertEquals(1, ingest.stats().timeouts());
+            assertEquals(0, ingest.stats().sendWaits().count(), "a send that timed out is counted, not timed");
             assertEquals(0, ingest.stats().samplesAccepted());
             assertFalse(index.contains(SeriesIds.hash(series(1))), "a timed-out send does not touch the index");
             letGo.countDown();
