@@ -1,6 +1,7 @@
 package io.shardwal.ingest;
 
 import io.shardwal.metrics.LatencySummary;
+import io.shardwal.metrics.PrometheusRenderer;
 
 /**
  * Counters and latencies (HdrHistogram percentiles, nanoseconds) of an {@link Ingest} since it was opened.
@@ -23,4 +24,48 @@ public record IngestStats(long samplesAccepted, long samplesWritten, long batche
     long failedWrites, long timeouts, long pendingSamples, LatencySummary batchWrites, LatencySummary batchAges,
     LatencySummary sendWaits)
 {
+    /**
+     * These figures in the Prometheus text exposition format, as {@code shardwal_ingest_*} families with the
+     * conventions of {@link PrometheusRenderer} (units in the names, counters ending in {@code _total}, latencies as
+     * summaries in seconds), to serve next to the log's own {@link PrometheusRenderer#render} output.
+     */
+    public String toPrometheus()
+    {
+        final StringBuilder out = new StringBuilder(2048);
+        counter(out, "shardwal_ingest_samples_accepted_total", "Samples that sends took into a batch.",
+            samplesAccepted);
+        counter(out, "shardwal_ingest_samples_written_total", "Samples whose batch was written to the log.",
+            samplesWritten);
+        counter(out, "shardwal_ingest_batches_written_total", "Batches written, each with one appendBatch.",
+            batchesWritten);
+        counter(out, "shardwal_ingest_series_defined_total", "Series definitions written: series new to the index.",
+            seriesDefined);
+        counter(out, "shardwal_ingest_failed_writes_total", "Batch writes that failed (the batch is kept and retried).",
+            failedWrites);
+        counter(out, "shardwal_ingest_timeouts_total", "Sends that found no free serializer within maxWaitTime.",
+            timeouts);
+        PrometheusRenderer.family(out, "shardwal_ingest_pending_samples", "gauge",
+            "Samples in batches not written yet.");
+        out.append("shardwal_ingest_pending_samples ").append(pendingSamples).append('\n');
+        summary(out, "shardwal_ingest_batch_write_seconds", "Time of one batch write (appendBatch, with its msync "
+            + "in STRICT and BATCH_ONLY mode).", batchWrites);
+        summary(out, "shardwal_ingest_batch_age_seconds", "Time from a batch's first sample until the batch was "
+            + "written: the longest one of its samples waited to reach the log.", batchAges);
+        summary(out, "shardwal_ingest_send_wait_seconds", "Time a send waited for a free serializer, for sends that "
+            + "found all busy.", sendWaits);
+        return out.toString();
+    }
+
+    private static void counter(final StringBuilder out, final String name, final String help, final long value)
+    {
+        PrometheusRenderer.family(out, name, "counter", help);
+        out.append(name).append(' ').append(value).append('\n');
+    }
+
+    private static void summary(final StringBuilder out, final String name, final String help,
+        final LatencySummary latency)
+    {
+        PrometheusRenderer.family(out, name, "summary", help);
+        PrometheusRenderer.summary(out, name, "", latency);
+    }
 }

@@ -111,7 +111,11 @@ public final class PrometheusRenderer
         return out.toString();
     }
 
-    private static void family(final StringBuilder out, final String name, final String type, final String help)
+    /**
+     * Appends the {@code # HELP} and {@code # TYPE} lines of a family: for components that render their own families
+     * next to the log's (the ingest front end's {@code IngestStats.toPrometheus()}).
+     */
+    public static void family(final StringBuilder out, final String name, final String type, final String help)
     {
         out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
         out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
@@ -128,8 +132,11 @@ public final class PrometheusRenderer
         }
     }
 
-    /** {@code labels} is empty or ends in a comma. */
-    private static void summary(final StringBuilder out, final String name, final String labels,
+    /**
+     * Appends the samples of a latency summary in seconds: quantiles 0.5, 0.9, 0.99, 0.999 and 1 ({@code NaN} while
+     * empty), {@code _sum} and {@code _count}. {@code labels} is empty or ends in a comma.
+     */
+    public static void summary(final StringBuilder out, final String name, final String labels,
         final LatencySummary latency)
     {
         final long[] values = {latency.p50(), latency.p90(), latency.p99(), latency.p999(), latency.max()};

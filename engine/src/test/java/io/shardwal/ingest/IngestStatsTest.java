@@ -1,0 +1,71 @@
+package io.shardwal.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.shardwal.index.Labels;
+import io.shardwal.index.ShardedIndex;
+import io.shardwal.metrics.LatencySummary;
+import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.SyncMode;
+import io.shardwal.wal.WalOptions;
+
+/** The ingest's figures in the Prometheus text format, read back with shardwal's own exposition parser. */
+class IngestStatsTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldRenderEveryFigureAsAPrometheusFamilyThatParsesBack()
+    {
+        final IngestStats stats;
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(2).syncMode(SyncMode.BATCH_ONLY)
+            .build()); ShardedIndex index = ShardedIndex.withShards(1);
+            Ingest ingest = Ingest.open(wal, index, IngestOptions.builder().serializers(1).maxSignalsInBatch(8)
+                .flushFrequency(Duration.ofHours(1)).build()))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                ingest.send(Labels.of("__name__", "up", "host", "h" + (i % 5)), i, 1);
+            }
+            stats = ingest.stats();
+        }
+        final PrometheusTextParser.Exposition exposition = PrometheusTextParser.parse(stats.toPrometheus());
+        final Map<String, Double> values = new HashMap<>();
+        for (final Sample sample : exposition.samples())
+        {
+            final String quantile = sample.labels().get("quantile");
+            values.put(sample.metricName() + (quantile.isEmpty() ? "" : " " + quantile), sample.value());
+        }
+        assertEquals(20.0, values.get("shardwal_ingest_samples_accepted_total"), values.toString());
+        assertEquals(16.0, values.get("shardwal_ingest_samples_written_total"));
+        assertEquals(2.0, values.get("shardwal_ingest_batches_written_total"));
+        assertEquals(5.0, values.get("shardwal_ingest_series_defined_total"));
+        assertEquals(0.0, values.get("shardwal_ingest_failed_writes_total"));
+        assertEquals(0.0, values.get("shardwal_ingest_timeouts_total"));
+        assertEquals(4.0, values.get("shardwal_ingest_pending_samples"));
+        assertEquals(2.0, values.get("shardwal_ingest_batch_write_seconds_count"));
+        assertEquals(stats.batchWrites().max() / 1e9, values.get("shardwal_ingest_batch_write_seconds 1"),
+            1e-12);
+        assertEquals(stats.batchAges().sumNanos() / 1e9, values.get("shardwal_ingest_batch_age_seconds_sum"),
+            1e-12);
+        assertEquals(0.0, values.get("shardwal_ingest_send_wait_seconds_count"));
+        assertTrue(values.get("shardwal_ingest_send_wait_seconds 0.5").isNaN(), "an empty summary is NaN");
+        assertEquals(10, exposition.families().size(), exposition.families().keySet().toString());
+        for (final MetricFamily family : exposition.families().values())
+        {
+            assertTrue(family.name().startsWith("shardwal_ingest_") && !family.help().isEmpty()
+                && family.type() != MetricType.UNTYPED, family.toString());
+        }
+        assertEquals(LatencySummary.EMPTY, stats.sendWaits());
+    }
+}
