@@ -196,12 +196,16 @@ class IngestTest
         }
     }
 
+    private static Ingest oneSerializer(final ShardedWal wal, final ShardedIndex index, final Duration maxWait)
+    {
+        return Ingest.open(wal, index, IngestOptions.builder().serializers(1).maxWaitTime(maxWait).build());
+    }
+
     @Test
     void shouldRecordHowLongASendWaitedForABusySerializer() throws Exception
     {
         try (ShardedWal wal = openWal(); ShardedIndex index = ShardedIndex.withShards(1);
-            Ingest ingest = Ingest.open(wal, index, IngestOptions.builder().serializers(1)
-                .maxWaitTime(Duration.ofSeconds(30)).build()))
+            Ingest ingest = oneSerializer(wal, index, Duration.ofSeconds(30)))
         {
             final BatchingSerializer only = ingest.serializers()[0];
             assertTrue(ingest.tryTake(only));
@@ -278,8 +282,7 @@ class IngestTest
     void shouldTimeOutASendWhenNoSerializerIsFreeAndTakeNothing() throws Exception
     {
         try (ShardedWal wal = openWal(); ShardedIndex index = ShardedIndex.withShards(1);
-            Ingest ingest = Ingest.open(wal, index, IngestOptions.builder().serializers(1)
-                .maxWaitTime(Duration.ofMillis(50)).build()))
+            Ingest ingest = oneSerializer(wal, index, Duration.ofMillis(50)))
         {
             final BatchingSerializer only = ingest.serializers()[0];
             final CountDownLatch held = new CountDownLatch(1);
