@@ -3,8 +3,10 @@ package io.shardwal.index;
 /**
  * The character-class part of {@link Re2Syntax}: translates one RE2 class ({@code [...]}) into a Java class of the
  * same meaning. POSIX classes become Java properties, a {@code [} or {@code &} (literals in RE2, whose classes
- * neither nest nor intersect) is escaped, octal escapes and {@code \v} become {@code \x{..}}, and a {@code \Q...\E}
- * quote inside becomes escaped members.
+ * neither nest nor intersect) is escaped, octal escapes and {@code \v} become {@code \x{..}}, {@code \s} RE2's
+ * set (without the vertical tab), Unicode classes Java's names of RE2's sets ({@link Re2Properties}), and a
+ * {@code \Q...\E} quote inside becomes escaped members. A {@code [} that ends a range ({@code [!-[]}) is the
+ * character, as in RE2.
  *
  * <p>Under {@code (?i)} the class is matched in two branches, because java.util.regex folds the members {@code I},
  * {@code i}, {@code İ} and {@code ı} into each other where RE2's simple case folding keeps {@code İ} and {@code ı}
@@ -57,7 +59,9 @@ final class Re2Class
                 final int cp = (int)single;
                 if (end + 1 < n && regex.charAt(end) == '-' && regex.charAt(end + 1) != ']')
                 {
-                    final long last = single(syntax, end + 1);
+                    // a range ends in one character; a '[' there opens no POSIX class
+                    final long last = regex.charAt(end + 1) == '[' ? ((long)(end + 2) << 32) | '[' :
+                        single(syntax, end + 1);
                     final int rangeEnd = last >= 0 ? (int)(last >>> 32) : end + 1;
                     final String range = member(cp) + "-" + (last >= 0 ? member((int)last) : "");
                     plain.append(range);
@@ -153,10 +157,15 @@ final class Re2Class
             }
             return Math.min(regex.length(), i + 2);
         }
+        if (regex.startsWith("\\s", at) || regex.startsWith("\\S", at))
+        {
+            plain.append(regex.charAt(at + 1) == 's' ? Re2Syntax.SPACE : "[^" + Re2Syntax.SPACE + "]");
+            return at + 2;
+        }
         final int length = Re2Syntax.escapeLength(regex, at);
-        final String escape = regex.substring(at, at + length);
-        final String property = Re2Syntax.property(escape);
-        plain.append(property != null ? property : escape);
+        final char e = at + 1 < regex.length() ? regex.charAt(at + 1) : 0;
+        plain.append(e == 'p' || e == 'P' ? Re2Properties.toJava(regex, at, length) :
+            regex.substring(at, at + length));
         return at + length;
     }
 

@@ -16,9 +16,13 @@ import java.util.regex.PatternSyntaxException;
  *       as it is.</li>
  *   <li><em>A brace that starts no repetition</em> ({@code /users/{id}}, {@code a{,2}}, {@code {x}}): RE2 reads it as a
  *       literal, {@link java.util.regex.Pattern} refuses the regex ("Illegal repetition"). It is escaped unless a
- *       repetition {@code {n}}, {@code {n,}} or {@code {n,m}} follows, which both read alike.</li>
- *   <li><em>Scripts and negated properties</em> ({@code \p{Greek}}, {@code \p{^Han}}, {@code \p{^L}}): Java names
- *       a script {@code \p{IsGreek}} and negates only by {@code \P}, and refuses RE2's forms. They are rewritten.</li>
+ *       repetition {@code {n}}, {@code {n,}} or {@code {n,m}} follows, which both read alike; as in RE2, a number
+ *       there has no leading zero ({@code a{01}} is a literal, Java read one {@code a}).</li>
+ *   <li><em>Unicode classes</em> ({@code \p{Greek}}, {@code \p{^Han}}, {@code \pL}, {@code \p{Letter}},
+ *       {@code \p{Digit}}): Java names a script {@code \p{IsGreek}}, negates only by {@code \P}, knows neither the
+ *       categories' long names nor case-insensitive names, and reads {@code \p{Digit}}, {@code \p{Punct}} and
+ *       {@code \p{Cntrl}} as ASCII sets; each name is written as Java's name of RE2's set ({@link Re2Properties}).
+ *       </li>
  *   <li><em>{@code [} and {@code &} inside a class</em> ({@code [[]}, {@code [a[bc]]}, {@code [a&&b]}): RE2 classes
  *       do not nest, so these are literals there, where {@link java.util.regex.Pattern} opens a nested class (or
  *       refuses the regex for want of its {@code ]}) or intersects. They are escaped.</li>
@@ -30,7 +34,8 @@ import java.util.regex.PatternSyntaxException;
  *       backreferences: {@code \1} to {@code \9} that start no octal escape are refused here too, with a
  *       {@link PatternSyntaxException} giving their index, rather than matched as Java would.</li>
  *   <li><em>{@code \v}</em> is the vertical tab in RE2 and any vertical whitespace ({@code \n} too) in Java; it
- *       becomes {@code \x{b}}.</li>
+ *       becomes {@code \x{b}}. <em>{@code \s}</em> does not take the vertical tab in RE2, and does in Java; it
+ *       becomes RE2's {@code [\t\n\f\r ]}.</li>
  *   <li><em>The flag {@code U}</em> makes repetitions ungreedy in RE2 and classes Unicode in Java ({@code (?U)\w}
  *       matched {@code é}). It is dropped: greediness cannot change whether a fully anchored regex matches.</li>
  *   <li><em>{@code $} and {@code ^}</em>: without {@code (?m)}, RE2's {@code $} is the end of the text, Java's also
@@ -73,6 +78,8 @@ final class Re2Syntax
      * s; Java does not fold {@code \w}.
      */
     static final String FOLDED_WORD = "\\w\\x{212a}\\x{17f}";
+    /** RE2's {@code \s} as class members: Java's {@code \s} also takes the vertical tab. */
+    static final String SPACE = "\\t\\n\\f\\r ";
     private static final int FOLD = 1;
     private static final int MULTI_LINE = 2;
 
@@ -93,7 +100,8 @@ final class Re2Syntax
      * {@code regex} as a {@link java.util.regex} regex of the same meaning; the same string if nothing differs.
      *
      * @throws PatternSyntaxException (index into {@code regex}) for a construct RE2 refuses where
-     *                                {@link java.util.regex.Pattern} would mean something else: a backreference.
+     *                                {@link java.util.regex.Pattern} would mean something else: a backreference,
+     *                                a Unicode class name RE2 does not know.
      */
     static String toJava(final String regex)
     {
@@ -191,8 +199,12 @@ final class Re2Syntax
             out.append(e == 'w' ? "[" : "[^").append(FOLDED_WORD).append(']');
             return at + 2;
         }
-        final String property = property(regex.substring(at, at + length));
-        out.append(property != null ? property : regex.substring(at, at + length));
+        if (e == 's' || e == 'S')
+        {
+            out.append(e == 's' ? "[" : "[^").append(SPACE).append(']');
+            return at + 2;
+        }
+        out.append(e == 'p' || e == 'P' ? Re2Properties.toJava(regex, at, length) : regex.substring(at, at + length));
         return at + length;
     }
 
@@ -428,8 +440,9 @@ final class Re2Syntax
     }
 
     /**
-     * The length of the escape at {@code at}: two characters, three for {@code \cX}, and up to the closing brace for
-     * {@code \p{..}}, {@code \P{..}}, {@code \x{..}} and {@code \N{..}}.
+     * The length of the escape at {@code at}: two characters, three for {@code \cX} and for a single-letter
+     * {@code \pL} or {@code \PL}, and up to the closing brace for {@code \p{..}}, {@code \P{..}}, {@code \x{..}} and
+     * {@code \N{..}}.
      */
     static int escapeLength(final String regex, final int at)
     {
@@ -438,7 +451,7 @@ final class Re2Syntax
             return 1;
         }
         final char e = regex.charAt(at + 1);
-        if (e == 'c')
+        if (e == 'c' || ((e == 'p' || e == 'P') && at + 2 < regex.length() && regex.charAt(at + 2) != '{'))
         {
             return Math.min(3, regex.length() - at); // a regex may end in \c
         }
@@ -448,44 +461,6 @@ final class Re2Syntax
             return close < 0 ? 2 : close + 1 - at;
         }
         return 2;
-    }
-
-    /**
-     * The Java form of the escape {@code \p{name}} or {@code \P{name}} if RE2's differs (a script name, {@code Any},
-     * a name negated by {@code ^}), else null.
-     */
-    static String property(final String escape)
-    {
-        if (escape.length() < 5 || (escape.charAt(1) != 'p' && escape.charAt(1) != 'P') || escape.charAt(2) != '{')
-        {
-            return null;
-        }
-        final boolean negated = escape.charAt(3) == '^';
-        final String name = escape.substring(negated ? 4 : 3, escape.length() - 1);
-        final String java = name.equals("Any") ? "all" : isScript(name) ? "Is" + name : name;
-        if (!negated && java.equals(name))
-        {
-            return null;
-        }
-        final boolean upper = (escape.charAt(1) == 'P') != negated;
-        return (upper ? "\\P{" : "\\p{") + java + "}";
-    }
-
-    private static boolean isScript(final String name)
-    {
-        if (name.isEmpty() || name.length() <= 2 && "CLMNPSZ".indexOf(name.charAt(0)) >= 0)
-        {
-            return false; // a general category (L, Lu, Nd, ...), which Java names as RE2 does
-        }
-        try
-        {
-            Character.UnicodeScript.forName(name);
-            return true;
-        }
-        catch (final IllegalArgumentException e)
-        {
-            return false;
-        }
     }
 
     /**
@@ -508,28 +483,38 @@ final class Re2Syntax
         return i > start && i < regex.length() && regex.charAt(i) == '>' ? i + 1 : -1;
     }
 
-    /** Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. */
+    /**
+     * Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. As in RE2, a number has no leading
+     * zero: {@code a{01}} is a literal there, where java.util.regex read one {@code a}.
+     */
     private static boolean isRepetition(final String regex, final int at)
     {
-        int i = at + 1;
-        final int minStart = i;
+        final int min = numberEnd(regex, at + 1);
+        if (min < 0 || min == regex.length())
+        {
+            return false;
+        }
+        if (regex.charAt(min) != ',')
+        {
+            return regex.charAt(min) == '}';
+        }
+        if (regex.startsWith("}", min + 1))
+        {
+            return true;
+        }
+        final int max = numberEnd(regex, min + 1);
+        return max >= 0 && regex.startsWith("}", max);
+    }
+
+    /** The index after the number (digits, no leading zero) at {@code from}, or -1 if none starts there. */
+    private static int numberEnd(final String regex, final int from)
+    {
+        int i = from;
         while (i < regex.length() && isDigit(regex.charAt(i)))
         {
             i++;
         }
-        if (i == minStart || i == regex.length())
-        {
-            return false;
-        }
-        if (regex.charAt(i) == ',')
-        {
-            i++;
-            while (i < regex.length() && isDigit(regex.charAt(i)))
-            {
-                i++;
-            }
-        }
-        return i < regex.length() && regex.charAt(i) == '}';
+        return i == from || (i - from > 1 && regex.charAt(from) == '0') ? -1 : i;
     }
 
     /** The index after {@code [:name:]} or {@code [:^name:]} at {@code at} for a known name, else -1. */
