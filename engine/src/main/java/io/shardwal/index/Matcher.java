@@ -15,10 +15,14 @@ import java.util.regex.PatternSyntaxException;
  * <p>Regexes are run by {@link java.util.regex}, fully anchored ({@code ^(?:re)$}), and let {@code .} match line
  * terminators too, as Prometheus does. They are read as RE2 (Prometheus' engine) reads them where the two differ:
  * {@code (?i)} folds case in all of Unicode, only a line feed ends a line, and POSIX classes ({@code [[:digit:]]}),
- * literal braces ({@code /users/{id}}), classes that do not nest, scripts ({@code \p{Greek}}) and Go's named groups
- * mean what they mean there, and so do octal escapes, {@code \v}, the ungreedy flag {@code (?U)}, {@code $} (the end
- * of the text without {@code (?m)}) and case folding of {@code İ}, {@code ı} and {@code ß} ({@link Re2Syntax}); a
- * backreference, which RE2 refuses, is refused too. Matching a value is bounded: a regex that backtracks more than
+ * literal braces ({@code /users/{id}}), classes that do not nest, Unicode classes ({@code \p{Greek}},
+ * {@code \p{Letter}}) and Go's named groups mean what they mean there, and so do octal escapes, {@code \v},
+ * {@code \s}, the ungreedy flag {@code (?U)}, {@code $} (the end
+ * of the text without {@code (?m)}) and case folding of {@code İ}, {@code ı} and {@code ß} ({@link Re2Syntax}).
+ * What RE2 refuses is refused too, naming the construct and its index, where java.util.regex would have matched by
+ * its own rules: possessive and stacked repetitions ({@code a*+}), counts above 1000, lookaround, flags other than
+ * {@code imsU}, Java's escapes ({@code \h}, {@code \G}), property names ({@code \p{javaLowerCase}}) and POSIX names,
+ * and backreferences ({@link Re2Refusals}). Matching a value is bounded: a regex that backtracks more than
  * {@link #REGEX_STEP_BUDGET} steps on one value fails with an {@link IllegalArgumentException} instead of running for
  * minutes.
  *

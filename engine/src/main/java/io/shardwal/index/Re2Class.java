@@ -4,9 +4,9 @@ package io.shardwal.index;
  * The character-class part of {@link Re2Syntax}: translates one RE2 class ({@code [...]}) into a Java class of the
  * same meaning. POSIX classes become Java properties, a {@code [} or {@code &} (literals in RE2, whose classes
  * neither nest nor intersect) is escaped, octal escapes and {@code \v} become {@code \x{..}}, {@code \s} RE2's
- * set (without the vertical tab), Unicode classes Java's names of RE2's sets ({@link Re2Properties}), and a
- * {@code \Q...\E} quote inside becomes escaped members. A {@code [} that ends a range ({@code [!-[]}) is the
- * character, as in RE2.
+ * set (without the vertical tab), and Unicode classes Java's names of RE2's sets ({@link Re2Properties}). A
+ * {@code [} that ends a range ({@code [!-[]}) is the character, as in RE2. Constructs RE2 refuses inside a class (a
+ * {@code \Q...\E} quote, unknown escapes and POSIX names) are refused before ({@link Re2Refusals}).
  *
  * <p>Under {@code (?i)} the class is matched in two branches, because java.util.regex folds the members {@code I},
  * {@code i}, {@code İ} and {@code ı} into each other where RE2's simple case folding keeps {@code İ} and {@code ı}
@@ -106,7 +106,7 @@ final class Re2Class
     /**
      * The member at {@code at} if it is one character (a literal, an octal, {@code \v}, {@code \x}, {@code \n},
      * {@code \t}, {@code \r}, {@code \f} or {@code \a} escape, or an escaped non-letter) as
-     * {@code end << 32 | codePoint}; -1 for anything else (a POSIX class, {@code \d}, {@code \p{..}}, a quote, ...).
+     * {@code end << 32 | codePoint}; -1 for anything else (a POSIX class, {@code \d}, {@code \p{..}}, ...).
      */
     private static long single(final Re2Syntax syntax, final int at)
     {
@@ -145,17 +145,6 @@ final class Re2Class
         {
             plain.append(word(regex.charAt(at + 1) == 'W', folding));
             return at + 2;
-        }
-        if (regex.startsWith("\\Q", at))
-        {
-            int i = at + 2;
-            while (i < regex.length() && !regex.startsWith("\\E", i))
-            {
-                final int cp = regex.codePointAt(i);
-                plain.append(member(cp));
-                i += Character.charCount(cp);
-            }
-            return Math.min(regex.length(), i + 2);
         }
         if (regex.startsWith("\\s", at) || regex.startsWith("\\S", at))
         {

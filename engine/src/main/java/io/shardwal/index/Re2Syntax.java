@@ -6,14 +6,15 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Rewrites the parts of RE2's syntax (Prometheus' regexes) that {@link java.util.regex} reads differently, or refuses,
- * into the Java regex that means the same:
+ * into the Java regex that means the same. Constructs that RE2 refuses and Java would accept (possessive and stacked
+ * repetitions, lookaround, Java's escapes, flags and property names, ...) are refused first, by {@link Re2Refusals}.
  * <ul>
  *   <li><em>POSIX classes</em> ({@code [[:digit:]]}, {@code [^[:space:]x]}, {@code [[:^alpha:]]}). Left alone,
  *       {@link java.util.regex.Pattern} reads {@code [:digit:]} inside a class as a nested class of the characters
  *       {@code :digt}, so {@code [[:digit:]]+} would silently match {@code "dig"} and not {@code "42"}. Each of RE2's
  *       fourteen classes has a Java property of the same ASCII set ({@code \p{Digit}}, ... and {@code \w} for
- *       {@code word}). Only a name inside a class is rewritten, as RE2 reads one only there; an unknown name is left
- *       as it is.</li>
+ *       {@code word}). Only a name inside a class is rewritten, as RE2 reads one only there; an unknown name is
+ *       refused, as RE2 refuses it.</li>
  *   <li><em>A brace that starts no repetition</em> ({@code /users/{id}}, {@code a{,2}}, {@code {x}}): RE2 reads it as a
  *       literal, {@link java.util.regex.Pattern} refuses the regex ("Illegal repetition"). It is escaped unless a
  *       repetition {@code {n}}, {@code {n,}} or {@code {n,m}} follows, which both read alike; as in RE2, a number
@@ -31,8 +32,7 @@ import java.util.regex.PatternSyntaxException;
  *       below must not touch it.</li>
  *   <li><em>Octal escapes</em> ({@code \0}, {@code \012}, {@code \101}: {@code \0} or two or three octal digits)
  *       become {@code \x{..}}; Java reads {@code \1} as a backreference and refuses {@code \0} alone. RE2 has no
- *       backreferences: {@code \1} to {@code \9} that start no octal escape are refused here too, with a
- *       {@link PatternSyntaxException} giving their index, rather than matched as Java would.</li>
+ *       backreferences: {@code \1} to {@code \9} that start no octal escape are refused ({@link Re2Refusals}).</li>
  *   <li><em>{@code \v}</em> is the vertical tab in RE2 and any vertical whitespace ({@code \n} too) in Java; it
  *       becomes {@code \x{b}}. <em>{@code \s}</em> does not take the vertical tab in RE2, and does in Java; it
  *       becomes RE2's {@code [\t\n\f\r ]}.</li>
@@ -42,9 +42,6 @@ import java.util.regex.PatternSyntaxException;
  *       the place before a final {@code \n} ({@code a$\n} matched {@code "a\n"}): it becomes {@code \z}. With
  *       {@code (?m)}, RE2's {@code ^} also matches after a {@code \n} that ends the text, Java's does not: it becomes
  *       {@code (?:\A|(?<=\n))}. The flags are followed through groups, as both engines scope them.</li>
- *   <li><em>A repetition right after a flag group</em> ({@code a(?i)*}, {@code a(?U){2}}) repeats the atom before
- *       the group in RE2 and the empty group in Java; it is refused with its index rather than matched
- *       differently.</li>
  *   <li><em>Case folding under {@code (?i)}</em>: RE2 folds by Unicode simple case folding, Java by its case
  *       mappings. They agree on {@code k}/{@code K}/Kelvin sign and {@code s}/{@code S}/long s, and neither folds
  *       {@code ß} into {@code "ss"}; but Java folds {@code İ} and {@code ı} into {@code i} and {@code I}, which RE2
@@ -55,10 +52,9 @@ import java.util.regex.PatternSyntaxException;
  *       {@code \p{..}} under {@code (?i)}, which RE2 folds and Java folds by its own rules.</li>
  * </ul>
  *
- * <p>The scan reads the regex as both engines do alike: a backslash escapes the next character (the X of {@code \cX}
- * too, and the braces of {@code \p{..}}, {@code \x{..}} and {@code \N{..}}), {@code \Q...\E} quotes (whose
- * characters are written out as escaped literals), and a {@code ]} right after a class's {@code [} or {@code [^} is
- * a literal.
+ * <p>The scan reads the regex as both engines do alike: a backslash escapes the next character (and the braces of
+ * {@code \p{..}} and {@code \x{..}}), {@code \Q...\E} quotes (whose characters are written out as escaped literals),
+ * and a {@code ]} right after a class's {@code [} or {@code [^} is a literal.
  *
  * <p>One instance per translation; {@link #toJava} is thread-safe.
  */
@@ -100,11 +96,12 @@ final class Re2Syntax
      * {@code regex} as a {@link java.util.regex} regex of the same meaning; the same string if nothing differs.
      *
      * @throws PatternSyntaxException (index into {@code regex}) for a construct RE2 refuses where
-     *                                {@link java.util.regex.Pattern} would mean something else: a backreference,
-     *                                a Unicode class name RE2 does not know.
+     *                                {@link java.util.regex.Pattern} would accept it ({@link Re2Refusals}) or mean
+     *                                something else.
      */
     static String toJava(final String regex)
     {
+        Re2Refusals.check(regex);
         if (regex.indexOf('[') < 0 && regex.indexOf('{') < 0 && regex.indexOf('\\') < 0 && regex.indexOf('$') < 0 &&
             !regex.contains("(?"))
         {
@@ -214,8 +211,9 @@ final class Re2Syntax
      * vertical tab; Java: any vertical whitespace) and {@code \x} escapes (so that case folding sees them). Returned
      * as {@code end << 32 | codePoint}, or -1 for another escape.
      *
-     * @throws PatternSyntaxException for {@code \1} to {@code \9} that start no octal escape: RE2 has no
-     *                                backreferences and refuses them, java.util.regex would read a backreference.
+     * @throws PatternSyntaxException for {@code \1} to {@code \9} that start no octal escape (which
+     *                                {@link Re2Refusals} refuses first): RE2 has no backreferences, java.util.regex
+     *                                would read one.
      */
     long escapedCodePoint(final int at)
     {
@@ -234,8 +232,7 @@ final class Re2Syntax
             final boolean octal = e == '0' || (e <= '7' && at + 2 < n && isOctal(regex.charAt(at + 2)));
             if (!octal)
             {
-                throw new PatternSyntaxException("RE2 has no backreferences and refuses \\" + e +
-                    " (an octal escape has two or three digits, or is \\0)", regex, at);
+                throw Re2Refusals.backreference(regex, at);
             }
             int value = e - '0';
             int i = at + 2;
@@ -379,20 +376,13 @@ final class Re2Syntax
         final char end = i < regex.length() ? regex.charAt(i) : 0;
         if (end != ')' && end != ':')
         {
-            open(); // another (? construct: lookaround, a Java named group, or an error java.util.regex reports
+            open(); // another (? construct, which Re2Refusals has refused
             out.append('(');
             return at + 1;
         }
         if (end == ':')
         {
             open();
-        }
-        else if (i + 1 < regex.length() && ("*+?".indexOf(regex.charAt(i + 1)) >= 0 ||
-            (regex.charAt(i + 1) == '{' && isRepetition(regex, i + 1))))
-        {
-            throw new PatternSyntaxException("a repetition right after the flag group " +
-                regex.substring(at, i + 1) + " repeats what precedes the group in RE2 (or is refused there), but " +
-                "the empty group in java.util.regex; put the flags elsewhere", regex, i + 1);
         }
         flags = set;
         final String javaFlags = kept.toString().endsWith("-") ? kept.substring(0, kept.length() - 1) :
@@ -434,7 +424,7 @@ final class Re2Syntax
         return c >= '0' && c <= '7';
     }
 
-    private static boolean isAsciiLetter(final char c)
+    static boolean isAsciiLetter(final char c)
     {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
@@ -467,7 +457,7 @@ final class Re2Syntax
      * The index after {@code (?P<name>} or {@code (?<name>} (Go reads both) at {@code at}, with a name of letters,
      * digits and underscores, else -1. Either becomes a plain group, so that no rewrite touches the name.
      */
-    private static int namedGroupEnd(final String regex, final int at)
+    static int namedGroupEnd(final String regex, final int at)
     {
         final int start = regex.startsWith("(?P<", at) ? at + 4 : regex.startsWith("(?<", at) ? at + 3 : -1;
         if (start < 0)
@@ -487,7 +477,7 @@ final class Re2Syntax
      * Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. As in RE2, a number has no leading
      * zero: {@code a{01}} is a literal there, where java.util.regex read one {@code a}.
      */
-    private static boolean isRepetition(final String regex, final int at)
+    static boolean isRepetition(final String regex, final int at)
     {
         final int min = numberEnd(regex, at + 1);
         if (min < 0 || min == regex.length())

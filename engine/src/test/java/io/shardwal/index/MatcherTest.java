@@ -228,7 +228,7 @@ class MatcherTest
     @Test
     void shouldRefuseARepetitionOfAFlagGroup()
     {
-        for (final String regex : new String[] {"a(?i){2}", "a(?U)?", "(?-s)*", "ab(?m)+"})
+        for (final String regex : new String[] {"a(?i){2}", "a(?U)?", "x(?-s)*", "ab(?m)+"})
         {
             final IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> Matcher.regex("v", regex));
@@ -470,20 +470,19 @@ class MatcherTest
     }
 
     /**
-     * Quotes ({@code \Q...\E}), control escapes ({@code \cX}) and comments ({@code (?x)}) can hide a top-level
-     * {@code |} or a quantifier from a naive scan, which would then require a literal prefix that a match need not
-     * have; each regex here is listed with values it matches through the part such a scan would miss.
+     * Quotes ({@code \Q...\E}) can hide a top-level {@code |} or a quantifier from a naive scan, which would then
+     * require a literal prefix that a match need not have; each regex here is listed with values it matches through
+     * the part such a scan would miss. (Control escapes {@code \cX} and comments {@code (?x)}, which could too, are
+     * refused, as RE2 refuses them.)
      */
     @Test
-    void shouldNotRequireAPrefixThatQuotesControlEscapesOrCommentsMakeOptional()
+    void shouldNotRequireAPrefixThatQuotesMakeOptional()
     {
         final String[][] cases = {
             {"foo\\Q(\\E|bar", "bar", "foo("},
             {"foo\\Q(\\E|b.r", "bar", "foo("},
-            {"-\\c\\|\\.", ".", "-\u001c"},
             {"ab\\Q\\E?", "a", "ab"},
             {"ab\\Q\\E*c", "ac", "abbc"},
-            {"a(?x)#(\n|b", "b", "a"},
         };
         for (final String[] c : cases)
         {

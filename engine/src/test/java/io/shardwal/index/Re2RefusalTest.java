@@ -1,6 +1,7 @@
 package io.shardwal.index;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,6 +17,114 @@ import org.junit.jupiter.api.Test;
  */
 class Re2RefusalTest
 {
+    /** Possessive and stacked repetitions: RE2's "invalid nested repetition operator". */
+    @Test
+    void shouldRefuseARepetitionOfARepetition()
+    {
+        assertRefused("a*+", "*+", 1);
+        assertRefused("a++", "++", 1);
+        assertRefused("a?+", "?+", 1);
+        assertRefused("a{2}+", "{2}+", 1);
+        assertRefused("a{2,}+", "{2,}+", 1);
+        assertRefused("a{2,3}+", "{2,3}+", 1);
+        assertRefused("a**", "**", 1);
+        assertRefused("a*?+", "*?+", 1);
+        assertRefused("a{2}{3}", "{2}{3}", 1);
+        assertRefused("xa*{2}", "*{2}", 2);
+        assertRefused("(ab)+*", "+*", 4);
+        assertRefused("a{2}\\Q\\E{3}", "before the empty \\Q\\E with {3}", 8);
+        assertRefused("a*\\Q\\E\\Q\\E+", "before the empty \\Q\\E with +", 10);
+    }
+
+    /**
+     * A repetition right after a flag group repeats what precedes the group in RE2 and the empty group in
+     * java.util.regex; empty quotes between the two hid it from the check.
+     */
+    @Test
+    void shouldRefuseARepetitionAfterAFlagGroupAndEmptyQuotes()
+    {
+        for (final String regex : new String[] {"a(?i)\\Q\\E*", "ab(?m)\\Q\\E\\Q\\E{2}"})
+        {
+            final IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Matcher.regex("v", regex));
+            final int index = regex.lastIndexOf('E') + 1;
+            assertTrue(e.getMessage().contains("repeats what precedes the group in RE2") &&
+                e.getMessage().endsWith("near index " + index), e.getMessage());
+        }
+    }
+
+    /** RE2 refuses a repetition with nothing before it to repeat; java.util.regex took a count there. */
+    @Test
+    void shouldRefuseARepetitionOfNothing()
+    {
+        assertRefused("{2}a", "the repetition {2} with nothing to repeat", 0);
+        assertRefused("a|{2,}b", "the repetition {2,} with nothing to repeat", 2);
+        assertRefused("x({1}y)", "the repetition {1} with nothing to repeat", 2);
+        assertRefused("(?i){2}", "the repetition {2} with nothing to repeat", 4);
+        assertRefused("a|\\Q\\E*", "the repetition * with nothing to repeat", 6);
+    }
+
+    /** RE2 counts at most 1000 copies, also through nested counts; java.util.regex has no limit. */
+    @Test
+    void shouldRefuseRepeatCountsAboveOneThousand()
+    {
+        assertRefused("a{1001}", "repeat count {1001}", 1);
+        assertRefused("a{2,1001}", "repeat count {2,1001}", 1);
+        assertRefused("a{1001,}", "repeat count {1001,}", 1);
+        assertRefused("a{99999999999}", "repeat count {99999999999}", 1);
+        assertRefused("(a{100}){11}", "repeat count {11}: with the repetitions it repeats, it makes 1100 copies", 8);
+        assertRefused("x(ab{10}c|d{2}){101}", "makes 1010 copies", 15);
+        assertRefused("((a{2}){0,}){501}", "makes 1002 copies", 12);
+        assertRefused("(a{600})\\Q\\E{2}", "makes 1200 copies", 12);
+    }
+
+    /** RE2 has no lookaround, atomic groups or comments: "invalid or unsupported Perl syntax". */
+    @Test
+    void shouldRefuseLookaroundAndOtherPerlGroups()
+    {
+        assertRefused("(?=a)a", "(?= (lookahead)", 0);
+        assertRefused("a(?!b).", "(?! (negative lookahead)", 1);
+        assertRefused("(?<=a)b", "(?<= (lookbehind)", 0);
+        assertRefused("x(?<!a)b", "(?<! (negative lookbehind)", 1);
+        assertRefused("(?>a+)b", "(?> (an atomic group)", 0);
+        assertRefused("(?#note)a", "(?# (a comment)", 0);
+        assertRefused("(?P=name)", "(?P=", 0);
+        assertRefused("(?'name'a)", "(?'", 0);
+        assertRefused("(?<a-b>x)", "(?< (a group name of other than ASCII letters, digits and _)", 0);
+    }
+
+    /** RE2 knows the flags i, m, s and U; java.util.regex also x (comments), d, u and c. */
+    @Test
+    void shouldRefuseFlagsRe2DoesNotKnow()
+    {
+        assertRefused("(?x)a b", "the flag x in (?x)", 0);
+        assertRefused("(?d)a", "the flag d in (?d)", 0);
+        assertRefused("(?u)a", "the flag u in (?u)", 0);
+        assertRefused("(?c)a", "the flag c in (?c)", 0);
+        assertRefused("a(?ix:b)", "the flag x in (?ix:", 1);
+        assertRefused("(?-)a", "a - with no flag after it in (?-)", 0);
+        assertRefused("(?i-)a", "a - with no flag after it in (?i-)", 0);
+        assertRefused("(?i-s-m:a)", "a second - in the flags (?i-s-m:", 0);
+    }
+
+    /** An escaped letter RE2 does not know is "invalid escape sequence"; java.util.regex read most of these. */
+    @Test
+    void shouldRefuseEscapesRe2DoesNotKnow()
+    {
+        for (final String escape : new String[] {
+            "\\h", "\\H", "\\R", "\\X", "\\G", "\\Z", "\\e", "\\cA", "\\u", "\\N{LATIN SMALL LETTER A}", "\\k", "\\V",
+            "\\\u00e9",
+        })
+        {
+            final String regex = "a" + escape + (escape.equals("\\u") ? "0061" : escape.equals("\\k") ? "<n>" : "");
+            assertRefused(regex, "the escape " + escape + " (invalid escape sequence)", 1);
+        }
+        assertRefused("[a\\h]", "the escape \\h inside a class", 2);
+        assertRefused("[\\Q]\\E]", "the escape \\Q inside a class", 1);
+        assertRefused("[\\e]", "the escape \\e inside a class", 1);
+        assertRefused("[a-\\d]", "the escape \\d inside a class", 3);
+    }
+
     /** RE2 knows categories, scripts, Any, Assigned and ASCII; java.util.regex many other names. */
     @Test
     void shouldRefuseUnicodeClassesRe2DoesNotKnow()
@@ -29,6 +138,60 @@ class Re2RefusalTest
             assertRefused("[x" + property + "]", "the Unicode class " + property + ": it knows", 2);
         }
         assertRefused("a\\p", "\\p without a class name", 1);
+    }
+
+    /** RE2 refuses a POSIX class it does not know, where java.util.regex read a nested class of its letters. */
+    @Test
+    void shouldRefusePosixClassesRe2DoesNotKnow()
+    {
+        assertRefused("[[:foo:]]", "the unknown POSIX class [:foo:]", 1);
+        assertRefused("[a[:^Digit:]]", "the unknown POSIX class [:^Digit:]", 2);
+        assertRefused("[[:x]|y:]]", "the unknown POSIX class [:x]|y:]", 1);
+    }
+
+    /** The error reaches the caller of a negated matcher, and a query, as any invalid regex does. */
+    @Test
+    void shouldRefuseThroughEveryPath()
+    {
+        final IllegalArgumentException negated =
+            assertThrows(IllegalArgumentException.class, () -> Matcher.notRegex("job", "api(?!-v1).*"));
+        assertEquals("invalid regex in matcher job!~\"api(?!-v1).*\": RE2 refuses (?! (negative lookahead) " +
+            "(invalid or unsupported Perl syntax) near index 3", negated.getMessage());
+        try (ShardedIndex index = ShardedIndex.withShards(2))
+        {
+            index.addSeries(Labels.of("job", "api"));
+            assertThrows(IllegalArgumentException.class,
+                () -> index.findSeries(Matcher.equal("job", "api"), Matcher.regex("job", "a.*+")));
+        }
+    }
+
+    /** What RE2 takes is still taken: lazy repetitions, quotes and classes that hold what is refused outside. */
+    @Test
+    void shouldKeepWhatRe2Takes()
+    {
+        assertMatches("a{2}?", "aa", "a");
+        assertMatches("a{2,}?b", "aab", "ab");
+        assertMatches("a*?b+?c??", "bc", "abbcc");
+        assertMatches("\\Q(?=\\E", "(?=", "");
+        assertMatches("\\Qa*+\\h\\E", "a*+\\h", "aa");
+        assertMatches("\\(?=", "(=", "(?=");
+        assertMatches("[(?=]+", "(?=", "a");
+        assertMatches("[*+?{}]+", "*+?{}", "a");
+        assertMatches("\\p{Greek}+", "\u03b1\u03b2", "ab");
+        assertMatches("[[:digit:]]+", "42", "dig");
+        assertMatches("\\pL\\pN", "\u00e92", "22");
+        assertMatches("(?i)(?P<x>a)(?<y>b)", "AB", "ba");
+        assertMatches("(?imsU-imsU:a)(?)b", "ab", "Ab");
+        assertMatches("a\\Q\\E*", "aaa", "b");
+        assertMatches("\\_\\-\\#\\ ", "_-# ", "_-#");
+        assertMatches("^*a$*", "a", "");
+        assertMatches("x{0}y", "y", "xy");
+        assertMatches("(a{10}){100}", "a".repeat(1000), "a".repeat(999));
+        assertMatches("((a{2}){0,}){500}b", "b", "a");
+        assertMatches("(a{1000}){0}b", "b", "ab");
+        assertMatches("\\x{41}\\x42\\101\\0\\a\\f\\t\\n\\r\\v", "AB\u0041\0\u0007\f\t\n\r\u000b", "AB");
+        assertMatches("\\Aab\\b\\z", "ab", "abc");
+        assertMatches("[\\d\\s\\w\\pL\\x41\\101\\-\\]]+", "1 w\u00e9A-]", "#");
     }
 
     /** Where the two read the same text differently, it now means what it means in RE2. */
