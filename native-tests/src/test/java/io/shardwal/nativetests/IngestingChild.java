@@ -14,13 +14,15 @@ import io.shardwal.wal.SyncMode;
 import io.shardwal.wal.WalOptions;
 
 /**
- * Child JVM for {@link IngestSigkillTest}: opens the log in {@code dir} (sync mode {@code mode}), rebuilds its
- * series index with {@link IngestReplay} and prints {@code R <definitions> <samples> <orphans>}, then prints
- * {@code READY} and sends samples from {@code threads} threads until killed. Thread {@code t}'s sample {@code seq}
- * of run {@code cycle} has the labels of {@link #series}, the timestamp {@link #time} and the value
- * {@link #value}; after every {@link #FLUSH_EVERY}th sample the thread calls {@link Ingest#flush()} and prints
- * {@code F <t> <seq>}: every sample of that thread up to {@code seq} is in the log. Anything unexpected prints
- * {@code X ...} and exits 3.
+ * Child JVM for {@link IngestSigkillTest} and power cut tests: opens the log in {@code dir}
+ * (sync mode {@code mode}) and prints {@code OPENED}, rebuilds its series index with {@link IngestReplay} and
+ * prints {@code R <definitions> <samples> <orphans>}, then prints {@code READY} and sends samples from {@code threads}
+ * threads until killed. Thread {@code t}'s sample {@code seq} of run {@code cycle} has the labels of
+ * {@link #series}, the timestamp {@link #time} and the value {@link #value}; after every {@link #FLUSH_EVERY}th
+ * sample the thread calls {@link Ingest#flush()} and prints {@code F <t> <seq>}: every sample of that thread up to
+ * {@code seq} is in the log. With {@code syncFlush=1} the thread calls {@link ShardedWal#sync()} between the flush
+ * and the line: in ASYNC mode a flush only commits, and the sync is what makes the flushed samples survive a power
+ * cut. Anything unexpected prints {@code X ...} and exits 3.
  *
  * <p>With {@code prune=1} a third thread prunes as a host that keeps its log short would: every
  * {@link #PRUNE_EVERY_MILLIS} it creates a checkpoint, prints {@code K <s0> <s1> ...} (per sender, the last sample
@@ -76,8 +78,10 @@ public final class IngestingChild
         final int cycle = args.integer("cycle", 0);
         final int threads = args.integer("threads", 2);
         final boolean pruning = args.integer("prune", 0) == 1;
+        final boolean syncFlush = args.integer("syncFlush", 0) == 1;
         final ShardedWal wal = ShardedWal.open(options(args.path("dir"), SyncMode.valueOf(args.string("mode")),
             pruning));
+        ChildOutput.line("OPENED");
         final ShardedIndex index = ShardedIndex.withShards(2);
         final IngestReplay.Result replayed = IngestReplay.replay(wal, index, null, 2);
         ChildOutput.line("R " + replayed.seriesRecords() + " " + replayed.samples() + " " + replayed.orphanSamples());
@@ -100,6 +104,10 @@ public final class IngestingChild
                         if (seq % FLUSH_EVERY == FLUSH_EVERY - 1)
                         {
                             ingest.flush();
+                            if (syncFlush)
+                            {
+                                wal.sync();
+                            }
                             ChildOutput.line("F " + thread + " " + seq);
                         }
                     }
