@@ -275,17 +275,12 @@ class PowerLossTest
         /** Recovers a copy of the image after a "reboot" and checks every acknowledged record. */
         private void verify(final String where, final Path image)
         {
-            final Path directory = image.resolve("wal");
-            rebootLock(directory.resolve("LOCK"));
-            if (!Files.exists(directory.resolve("wal.manifest")))
+            final Path copy = work.resolve("verify");
+            if (!rebootAndCopy(image.resolve("wal"), copy, acks.total() == 0 ? null : acks.total() + " records were "
+                + "acknowledged", where))
             {
-                check(acks.total() == 0, where + acks.total() + " records were acknowledged but the log's manifest "
-                    + "did not survive the power cut");
                 return;
             }
-            final Path copy = work.resolve("verify");
-            Directories.delete(copy);
-            Directories.copy(directory, copy);
             final WalOptions options = WalOptions.builder(copy).shardCount(SHARDS).segmentSize(SEGMENT)
                 .syncMode(mode).prepareAhead(0).createIfMissing(false).build();
             final LogVerifier verifier = new LogVerifier(scheme, acks, writers);
@@ -300,9 +295,7 @@ class PowerLossTest
             }
             try (ShardedWal wal = ShardedWal.open(options))
             {
-                final RecoverySummary recovery = RecoverySummary.of(wal.recoveryReport());
-                check(!recovery.previousStop().equals("PROCESS_CRASH"), where + "after a reboot the previous stop "
-                    + "was taken for a process crash: " + wal.recoveryReport());
+                final RecoverySummary recovery = rebooted(wal, where);
                 final LogVerifier.Result result = verifier.verify(wal, recovery);
                 check(result.ok(), where + result.describe() + "\nrecovery: " + wal.recoveryReport());
                 if (checkpoints != null)
@@ -325,7 +318,7 @@ class PowerLossTest
     }
 
     /** Detaches a FUSE mount a failed run left at {@code mount} (its server gone, any access would fail). */
-    private static void unmountLeftover(final Path mount)
+    static void unmountLeftover(final Path mount)
     {
         try
         {
@@ -351,7 +344,7 @@ class PowerLossTest
      * unmounts ({@code cutSeed}: see {@link PowerLossFs}). Returns the cut's summary. A refused mount skips the test
      * if it is the test's {@code firstMount}, and fails it otherwise.
      */
-    private static String powerCut(final Path mount, final Path crashes, final Path image, final Path next,
+    static String powerCut(final Path mount, final Path crashes, final Path image, final Path next,
         final String cutSeed, final ChildProcess.Builder child, final String where, final boolean firstMount,
         final Consumer<ChildProcess> beforeCut)
     {
@@ -394,10 +387,40 @@ class PowerLossTest
         return summary;
     }
 
-    private static void awaitOpened(final ChildProcess child, final String where)
+    /** Waits for the child's {@code OPENED} (it opened, and so recovered, the log); fails if it failed first. */
+    static void awaitOpened(final ChildProcess child, final String where)
     {
         final String opened = child.awaitLine(line -> line.equals("OPENED") || line.startsWith("X "), TIMEOUT);
         check(opened.equals("OPENED"), where + "the child failed: " + opened + "\n" + child.describe());
+    }
+
+    /**
+     * Reboots the log a cut left in {@code directory} ({@link #rebootLock}) and copies it to {@code copy}, to be
+     * recovered there: the image stays as the cut left it, the next cycle's disk. Returns false, copying nothing, if
+     * the log's manifest did not survive the cut (it was being created); fails then unless {@code acknowledged}
+     * (what the child acknowledged as durable, said for the failure) is null.
+     */
+    static boolean rebootAndCopy(final Path directory, final Path copy, final String acknowledged, final String where)
+    {
+        rebootLock(directory.resolve("LOCK"));
+        if (!Files.exists(directory.resolve("wal.manifest")))
+        {
+            check(acknowledged == null, where + acknowledged + " but the log's manifest did not survive the power "
+                + "cut");
+            return false;
+        }
+        Directories.delete(copy);
+        Directories.copy(directory, copy);
+        return true;
+    }
+
+    /** The recovery of a log a cut left, which must not take the cut for a process crash (the machine rebooted). */
+    static RecoverySummary rebooted(final ShardedWal wal, final String where)
+    {
+        final RecoverySummary recovery = RecoverySummary.of(wal.recoveryReport());
+        check(!recovery.previousStop().equals("PROCESS_CRASH"), where + "after a reboot the previous stop was taken "
+            + "for a process crash: " + wal.recoveryReport());
+        return recovery;
     }
 
     /**
