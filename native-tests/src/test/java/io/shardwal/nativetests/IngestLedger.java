@@ -2,6 +2,7 @@ package io.shardwal.nativetests;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -10,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 import io.shardwal.index.Labels;
@@ -21,7 +24,7 @@ import io.shardwal.wal.ShardedWal;
 /**
  * What the {@link IngestingChild}ren of one log promised ({@code F} lines: flushed up to a sample; {@code K} lines:
  * samples a prune may delete), and the check of the recovered log against it. Shared by {@link IngestSigkillTest}
- * and the power-cut test to come: they stop the child differently (a kill, a power cut), but the promise of a
+ * and {@link IngestPowerLossTest}: they stop the child differently (a kill, a power cut), but the promise of a
  * returned flush and what a prune may take are the same, so one ledger decides both.
  *
  * <p><b>Threads.</b> The line filter of a cycle runs on the child's stdout reader thread; everything else on the
@@ -90,6 +93,42 @@ final class IngestLedger
             });
         }
         prunable.put(cycle, gone);
+    }
+
+    /**
+     * Waits until the child of the current cycle said it flushed (a cut before that would prove nothing about
+     * flushes); fails if it exits or the time runs out first.
+     */
+    void awaitFirstFlush(final ChildProcess child, final Duration timeout, final String where)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!flushedInCycle())
+        {
+            if (!child.isAlive() || System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError(where + "the child flushed nothing within " + timeout + "\n"
+                    + child.describe());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
+    private boolean flushedInCycle()
+    {
+        for (int t = 0; t < threads; t++)
+        {
+            if (last.get(t) >= 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a child of the current log said it flushed a sample. */
+    boolean flushedInLog()
+    {
+        return flushed.values().stream().flatMapToLong(Arrays::stream).anyMatch(seq -> seq >= 0);
     }
 
     /** Samples the children said were flushed, over every cycle of every log. */

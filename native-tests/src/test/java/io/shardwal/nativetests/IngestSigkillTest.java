@@ -16,7 +16,8 @@ import io.shardwal.wal.SyncMode;
  * restarted host would. After every kill the parent recovers the log, replays it into a fresh index and checks that
  * every sample a returned {@code flush()} covered is there once, with its value, and that its series is defined
  * with the labels it was sent with; samples after the last flush may be missing, but none is there twice and none
- * is changed ({@link IngestLedger} keeps what the children promised and checks it).
+ * is changed ({@link IngestLedger} keeps what the children promised and checks it, for {@link IngestPowerLossTest}
+ * too).
  *
  * <p>The pruning campaigns add a child thread that checkpoints and prunes through {@link
  * io.shardwal.ingest.Ingest#pruneBefore} every few tens of milliseconds, so kills also land in the middle of carrying

@@ -14,7 +14,7 @@ import io.shardwal.wal.SyncMode;
 import io.shardwal.wal.WalOptions;
 
 /**
- * Child JVM for {@link IngestSigkillTest} and power cut tests: opens the log in {@code dir}
+ * Child JVM for {@link IngestSigkillTest} and {@link IngestPowerLossTest}: opens the log in {@code dir}
  * (sync mode {@code mode}) and prints {@code OPENED}, rebuilds its series index with {@link IngestReplay} and
  * prints {@code R <definitions> <samples> <orphans>}, then prints {@code READY} and sends samples from {@code threads}
  * threads until killed. Thread {@code t}'s sample {@code seq} of run {@code cycle} has the labels of
