@@ -113,6 +113,31 @@ final class IngestLedger
         }
     }
 
+    /**
+     * Waits until a prune of the running child deleted segments (its {@code P} line came), for a cut right after
+     * one: the window in which the deletion is durable and definitions carried out of the deleted segments must be
+     * too. Returns false (without failing) if none came within {@code timeout}.
+     */
+    boolean awaitPrune(final ChildProcess child, final Duration timeout)
+    {
+        final long before = prunedSegments();
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (prunedSegments() == before)
+        {
+            if (!child.isAlive() || System.nanoTime() - deadline > 0)
+            {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
+    }
+
+    private synchronized long prunedSegments()
+    {
+        return pruned[0];
+    }
+
     private boolean flushedInCycle()
     {
         for (int t = 0; t < threads; t++)

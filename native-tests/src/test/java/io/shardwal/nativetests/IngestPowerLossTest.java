@@ -25,12 +25,17 @@ import io.shardwal.wal.SyncMode;
  * <p>{@link IngestSigkillTest} cannot show a flush that returns before its samples or their definitions are durable:
  * after a kill the page cache keeps every byte. Here a flush must keep its promise per sync mode: in STRICT and
  * BATCH_ONLY its batches are msynced before it returns; in ASYNC it only commits, so the child calls
- * {@code sync()} after each flush before it says so ({@code syncFlush=1}), and that pair is what is checked.
+ * {@code sync()} after a flush before it says so ({@code syncFlush}), and that pair is what is checked: in half the
+ * cycles after every flush, in the others after every {@value #SYNC_EVERY_FLUSHES}th, and with a background sync
+ * interval longer than a child lives, so that cuts find long unsynced stretches, of which only what a sync covered
+ * must survive.
  *
  * <p>The pruning campaigns add the child's pruner (checkpoint, {@link io.shardwal.ingest.Ingest#pruneBefore}), so cuts
- * also land between carrying definitions forward, syncing them and deleting segments: a deletion that became durable
- * before the carried definitions did leaves samples without their series. Samples below a checkpoint the child
- * announced may be gone, as in {@link IngestSigkillTest}.
+ * also land between carrying definitions forward, syncing them and deleting segments, and one in three right after
+ * a prune that deleted segments: a deletion that became durable before the carried definitions did would leave
+ * samples without their series. (Such a missing sync is hard to catch: the definitions are carried again at every
+ * prune, so older copies usually survive in the segments kept, and the next sync or checkpoint hides it.) Samples
+ * below a checkpoint the child announced may be gone, as in {@link IngestSigkillTest}.
  *
  * <p>Needs Linux, {@code /dev/fuse} and root (to mount); skipped with the reason otherwise. Everything random derives
  * from the printed seed ({@code -Dshardwal.seed=N} replays the cuts, not the timing).
@@ -44,6 +49,15 @@ class IngestPowerLossTest
     private static final int CYCLES_PER_LOG = 20;
     private static final int THREADS = 2;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** In ASYNC mode, how many flushes of a thread one sync covers in half the cycles. */
+    private static final int SYNC_EVERY_FLUSHES = 10;
+    /**
+     * The ASYNC log's background sync interval (milliseconds): longer than a child lives, so that only the syncs the
+     * child calls (and the log's own, such as a checkpoint's) make anything durable.
+     */
+    private static final int SYNC_MILLIS = 60_000;
+    /** How long a cut meant to come right after a prune waits for one that deletes segments. */
+    private static final Duration PRUNE_TIMEOUT = Duration.ofSeconds(3);
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(SyncMode.class)
@@ -163,12 +177,14 @@ class IngestPowerLossTest
         {
             final ChildArgs args = new ChildArgs().set("dir", mount.resolve("wal")).set("mode", mode)
                 .set("cycle", cycle).set("threads", THREADS).set("prune", prune ? 1 : 0)
-                .set("syncFlush", mode == SyncMode.ASYNC ? 1 : 0);
+                .set("syncFlush", mode != SyncMode.ASYNC ? 0 : random.nextBoolean() ? 1 : SYNC_EVERY_FLUSHES)
+                .set("syncMillis", SYNC_MILLIS);
             final ChildProcess.Builder child = ChildProcess.of(IngestingChild.class, crashes, args.toArray())
                 .quickStart().lineFilter(ledger.startCycle());
             final boolean afterOpen = random.nextInt(5) != 0;
             // A pruning child needs longer: its first checkpoint comes PRUNE_EVERY_MILLIS after it started, and only
-            // whole segments below it go.
+            // whole segments below it go. One of its cuts in three comes as soon as a prune deleted segments.
+            final boolean afterPrune = prune && afterOpen && random.nextInt(3) == 0;
             final int delay = afterOpen ? (prune ? 100 + random.nextInt(500) : random.nextInt(400))
                 : 300 + random.nextInt(900);
             return PowerLossTest.powerCut(mount, crashes, image, next, Long.toString(random.nextLong()), child,
@@ -179,7 +195,10 @@ class IngestPowerLossTest
                         PowerLossTest.awaitOpened(running, where);
                         ledger.awaitFirstFlush(running, TIMEOUT, where);
                     }
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
+                    if (!afterPrune || !ledger.awaitPrune(running, PRUNE_TIMEOUT))
+                    {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
+                    }
                 });
         }
 

@@ -20,9 +20,11 @@ import io.shardwal.wal.WalOptions;
  * threads until killed. Thread {@code t}'s sample {@code seq} of run {@code cycle} has the labels of
  * {@link #series}, the timestamp {@link #time} and the value {@link #value}; after every {@link #FLUSH_EVERY}th
  * sample the thread calls {@link Ingest#flush()} and prints {@code F <t> <seq>}: every sample of that thread up to
- * {@code seq} is in the log. With {@code syncFlush=1} the thread calls {@link ShardedWal#sync()} between the flush
- * and the line: in ASYNC mode a flush only commits, and the sync is what makes the flushed samples survive a power
- * cut. Anything unexpected prints {@code X ...} and exits 3.
+ * {@code seq} is in the log. With {@code syncFlush=N} only every {@code N}th flush of a thread prints its line,
+ * after a {@link ShardedWal#sync()}: in ASYNC mode a flush only commits, and the sync is what makes the flushed
+ * samples survive a power cut (a larger {@code N} leaves longer stretches unsynced, for a cut to find; so does
+ * {@code syncMillis}, the ASYNC log's background sync interval). Anything unexpected prints {@code X ...} and
+ * exits 3.
  *
  * <p>With {@code prune=1} a third thread prunes as a host that keeps its log short would: every
  * {@link #PRUNE_EVERY_MILLIS} it creates a checkpoint, prints {@code K <s0> <s1> ...} (per sender, the last sample
@@ -78,9 +80,11 @@ public final class IngestingChild
         final int cycle = args.integer("cycle", 0);
         final int threads = args.integer("threads", 2);
         final boolean pruning = args.integer("prune", 0) == 1;
-        final boolean syncFlush = args.integer("syncFlush", 0) == 1;
-        final ShardedWal wal = ShardedWal.open(options(args.path("dir"), SyncMode.valueOf(args.string("mode")),
-            pruning));
+        final int syncEvery = args.integer("syncFlush", 0);
+        final WalOptions options = options(args.path("dir"), SyncMode.valueOf(args.string("mode")), pruning);
+        final int syncMillis = args.integer("syncMillis", 0);
+        final ShardedWal wal = ShardedWal.open(syncMillis == 0 ? options
+            : options.toBuilder().syncInterval(Duration.ofMillis(syncMillis)).build());
         ChildOutput.line("OPENED");
         final ShardedIndex index = ShardedIndex.withShards(2);
         final IngestReplay.Result replayed = IngestReplay.replay(wal, index, null, 2);
@@ -104,8 +108,12 @@ public final class IngestingChild
                         if (seq % FLUSH_EVERY == FLUSH_EVERY - 1)
                         {
                             ingest.flush();
-                            if (syncFlush)
+                            if (syncEvery > 0)
                             {
+                                if ((seq / FLUSH_EVERY + 1) % syncEvery != 0)
+                                {
+                                    continue;
+                                }
                                 wal.sync();
                             }
                             ChildOutput.line("F " + thread + " " + seq);
