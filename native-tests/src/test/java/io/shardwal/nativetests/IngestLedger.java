@@ -28,7 +28,8 @@ import io.shardwal.wal.ShardedWal;
  * returned flush and what a prune may take are the same, so one ledger decides both.
  *
  * <p><b>Threads.</b> The line filter of a cycle runs on the child's stdout reader thread; everything else on the
- * test's thread, after the child is gone and every line it printed was read.
+ * test's thread: the waits while the child runs (they read only what the filter publishes atomically), the rest
+ * after the child is gone and every line it printed was read.
  */
 final class IngestLedger
 {
