@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,6 +128,7 @@ class IngestTest
         {
             final Ingest ingest = Ingest.open(wal, index, IngestOptions.builder().serializers(2).maxSignalsInBatch(16)
                 .flushFrequency(Duration.ofMillis(1)).build());
+            // Each sender counts down once its first send returned: the close must race senders that are sending.
             final CountDownLatch started = new CountDownLatch(threads);
             final List<Future<Integer>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++)
@@ -134,7 +136,6 @@ class IngestTest
                 final int thread = t;
                 done.add(pool.submit(() ->
                 {
-                    started.countDown();
                     for (int i = 0; ; i++)
                     {
                         final Labels labels = series(thread * 100 + i % 100);
@@ -148,10 +149,14 @@ class IngestTest
                             return i;
                         }
                         sent.merge(new Point(SeriesIds.hash(labels), i, thread), 1, Integer::sum);
+                        if (i == 0)
+                        {
+                            started.countDown();
+                        }
                     }
                 }));
             }
-            started.await();
+            assertTrue(started.await(60, TimeUnit.SECONDS), "every sender's first send returned");
             Thread.sleep(30);
             ingest.close();
             for (final Future<Integer> f : done)
