@@ -111,21 +111,17 @@ final class DefinitionCarry
         return new long[] {carried, dropped};
     }
 
+    /** The labels of series {@code id}, or null if the index no longer holds it (one lookup; removals are rare). */
     private static Labels labelsOrNull(final SeriesIndex index, final long id)
     {
-        if (!index.contains(id))
-        {
-            return null;
-        }
         try
         {
             return index.getLabels(id);
         }
         catch (final IllegalArgumentException e)
         {
-            // removed between the two calls
-            LOG.log(System.Logger.Level.DEBUG, "shardwal: series " + SeriesIds.toString(id) + " was removed while "
-                + "its definition was being carried", e);
+            LOG.log(System.Logger.Level.DEBUG, "shardwal: series " + SeriesIds.toString(id) + " is not in the index: "
+                + "its definition is not carried", e);
             return null;
         }
     }
