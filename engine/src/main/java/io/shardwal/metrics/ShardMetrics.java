@@ -4,11 +4,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
- * The live metrics of one shard. Writers record into HdrHistogram {@link Recorder}s (wait-free) and
- * {@link LongAdder}s; records and payload bytes are not counted on the append path at all — the committed-frontier
+ * The live metrics of one shard. Writers record into {@link LatencySeries} (HdrHistogram recorders, wait-free)
+ * and {@link LongAdder}s; records and payload bytes are not counted on the append path at all — the committed-frontier
  * walk counts them as it passes. {@link #snapshot} moves the interval histograms into cumulative ones.
  *
  * <p><b>Threads.</b> Recording methods may be called by any thread; {@link #snapshot} is serialised internally.
@@ -21,21 +20,9 @@ public final class ShardMetrics
 
     private final int shard;
     private final LatencyRecording recording;
-    private final Recorder appendLatency = new Recorder(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
-    private final Recorder msyncLatency = new Recorder(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
-    private final Recorder rollWaitLatency = new Recorder(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
-    private final Histogram appendTotal = new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
-    private final Histogram msyncTotal = new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
-    private final Histogram rollWaitTotal = new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
-    private Histogram appendInterval;
-    private Histogram msyncInterval;
-    private Histogram rollWaitInterval;
-
-    /** Exact sums of what the recorders above received (read at snapshot time, so they may include a value or two
-     * recorded while the snapshot was taken; the counts come from the histograms). */
-    private final LongAdder appendNanos = new LongAdder();
-    private final LongAdder msyncNanos = new LongAdder();
-    private final LongAdder rollWaitNanos = new LongAdder();
+    private final LatencySeries appendLatency = new LatencySeries();
+    private final LatencySeries msyncLatency = new LatencySeries();
+    private final LatencySeries rollWaitLatency = new LatencySeries();
     private final LongAdder rolls = new LongAdder();
     private final LongAdder inlinePrepares = new LongAdder();
     private final LongAdder msyncs = new LongAdder();
@@ -78,9 +65,7 @@ public final class ShardMetrics
 
     public void recordAppend(final long nanos)
     {
-        final long value = Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS);
-        appendLatency.recordValue(value);
-        appendNanos.add(value);
+        appendLatency.record(nanos);
     }
 
     public void recordMsync(final long nanos, final long bytes)
@@ -89,9 +74,7 @@ public final class ShardMetrics
         msyncBytes.add(bytes);
         if (recording != LatencyRecording.OFF)
         {
-            final long value = Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS);
-            msyncLatency.recordValue(value);
-            msyncNanos.add(value);
+            msyncLatency.record(nanos);
         }
     }
 
@@ -112,9 +95,7 @@ public final class ShardMetrics
     /** A writer waited {@code nanos} for the next segment (inline preparation or the preparer's lock). */
     public void recordRollWait(final long nanos)
     {
-        final long value = Math.min(Math.max(nanos, 0), HIGHEST_TRACKABLE_NANOS);
-        rollWaitLatency.recordValue(value);
-        rollWaitNanos.add(value);
+        rollWaitLatency.record(nanos);
     }
 
     public void recordPrepareFailure()
@@ -145,17 +126,10 @@ public final class ShardMetrics
     public synchronized ShardStats snapshot(final long committedPosition, final long claimedPosition,
         final long durablePosition, final int segmentCount)
     {
-        appendInterval = appendLatency.getIntervalHistogram(appendInterval);
-        msyncInterval = msyncLatency.getIntervalHistogram(msyncInterval);
-        rollWaitInterval = rollWaitLatency.getIntervalHistogram(rollWaitInterval);
-        appendTotal.add(appendInterval);
-        msyncTotal.add(msyncInterval);
-        rollWaitTotal.add(rollWaitInterval);
         return new ShardStats(shard, records, payloadBytes, committedPosition,
             Math.max(claimedPosition, committedPosition), durablePosition, segmentCount, rolls.sum(),
             inlinePrepares.sum(), msyncs.sum(), msyncBytes.sum(), msyncFailures.sum(), prepareFailures.sum(),
-            recoveryRepairs, LatencySummary.of(appendTotal, appendNanos.sum()),
-            LatencySummary.of(msyncTotal, msyncNanos.sum()), LatencySummary.of(rollWaitTotal, rollWaitNanos.sum()));
+            recoveryRepairs, appendLatency.summary(), msyncLatency.summary(), rollWaitLatency.summary());
     }
 
     /**
@@ -167,8 +141,8 @@ public final class ShardMetrics
         final long durablePosition, final int segmentCount, final Histogram appends, final Histogram msyncs)
     {
         final ShardStats stats = snapshot(committedPosition, claimedPosition, durablePosition, segmentCount);
-        appends.add(appendTotal);
-        msyncs.add(msyncTotal);
+        appendLatency.addTotalTo(appends);
+        msyncLatency.addTotalTo(msyncs);
         return stats;
     }
 
