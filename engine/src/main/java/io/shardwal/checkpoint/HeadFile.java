@@ -3,14 +3,11 @@ package io.shardwal.checkpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
+import io.shardwal.mmap.DurableFiles;
 import io.shardwal.mmap.MappedSegment;
-import io.shardwal.mmap.Uninterrupted;
 
 /**
  * {@code HEAD}: the id of the latest checkpoint, {@code [u16 LE length][id bytes]} (the original design's format,
@@ -26,29 +23,13 @@ final class HeadFile
     {
     }
 
-    /** Replaces HEAD with one naming {@code id}; the caller's interrupt is set aside meanwhile. */
+    /** Replaces HEAD with one naming {@code id} ({@link DurableFiles#replace}); the caller's interrupt is set aside. */
     static void write(final Path directory, final byte[] id) throws IOException
     {
         CheckpointDescriptor.checkId(id);
-        Uninterrupted.run(() -> replace(directory, id));
-    }
-
-    private static void replace(final Path directory, final byte[] id) throws IOException
-    {
-        final Path temporary = directory.resolve(FILE_NAME + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer bytes = ByteBuffer.allocate(2 + id.length).order(ByteOrder.LITTLE_ENDIAN);
-            bytes.putShort((short)id.length).put(id).flip();
-            while (bytes.hasRemaining())
-            {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
-        MappedSegment.syncDirectory(directory);
+        final ByteBuffer bytes = ByteBuffer.allocate(2 + id.length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putShort((short)id.length).put(id);
+        DurableFiles.replace(directory, FILE_NAME, bytes.array());
     }
 
     /**

@@ -1,20 +1,16 @@
 package io.shardwal.wal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
-import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.DurableFiles;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.route.RouterKind;
 
@@ -61,23 +57,10 @@ public record Manifest(int format, int shardCount, RouterKind router, long seed,
         return body + CRC_KEY + String.format("%08x", crc(body.getBytes(StandardCharsets.UTF_8))) + "\n";
     }
 
-    /** Writes the manifest atomically: temporary file, force, rename, directory sync. */
+    /** Writes the manifest atomically ({@link DurableFiles#replace}: temporary file, force, rename, directory sync). */
     void writeTo(final Path directory) throws IOException
     {
-        final Path target = directory.resolve(FILE_NAME);
-        final Path temporary = directory.resolve(FILE_NAME + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer bytes = ByteBuffer.wrap(render().getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining())
-            {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-        MappedSegment.syncDirectory(directory);
+        DurableFiles.replace(directory, FILE_NAME, render().getBytes(StandardCharsets.UTF_8));
     }
 
     /**
