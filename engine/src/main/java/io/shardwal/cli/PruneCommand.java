@@ -3,6 +3,7 @@ package io.shardwal.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import io.shardwal.index.ShardedIndex;
@@ -10,6 +11,7 @@ import io.shardwal.ingest.Ingest;
 import io.shardwal.ingest.IngestOptions;
 import io.shardwal.ingest.IngestPruneResult;
 import io.shardwal.ingest.IngestReplay;
+import io.shardwal.wal.PruneGuard;
 import io.shardwal.wal.PruneResult;
 import io.shardwal.wal.ShardedWal;
 import picocli.CommandLine.Command;
@@ -25,9 +27,11 @@ import picocli.CommandLine.Spec;
         + "writing, so it is refused while a live writer holds the log.",
         "A log the ingest front end writes defines each series once: prune it with --ingest, which rebuilds the "
             + "series index from the log and writes the definitions held by the segments to delete again first, so "
-            + "no later sample loses its series."},
+            + "no later sample loses its series. Opening the ingest on a log marks it (file prune.guard), and a prune "
+            + "without --ingest of a marked log is refused."},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:pruned (possibly nothing)", "1:the log is damaged", "2:bad arguments",
+    exitCodeList = {"0:pruned (possibly nothing)", "1:the log is damaged",
+        "2:bad arguments (also: a plain prune of an ingest log, which needs --ingest)",
         "3:could not run (missing or foreign directory, unknown checkpoint, locked by a live writer, I/O error, "
             + "with --ingest a record the ingest did not write)"})
 final class PruneCommand implements Callable<Integer>
@@ -62,12 +66,27 @@ final class PruneCommand implements Callable<Integer>
             }
             else
             {
+                refuseGuarded();
                 result = wal.pruneBefore(before.getBytes(StandardCharsets.UTF_8));
             }
             out.println("pruned " + result.segments() + " segment file" + (result.segments() == 1 ? "" : "s") + " ("
                 + Units.bytes(result.bytes()) + ") below checkpoint " + before);
         }
         return 0;
+    }
+
+    /** A plain prune of a guarded log (one the ingest writes) is a usage error: the remedy is {@code --ingest}. */
+    private void refuseGuarded()
+    {
+        final Optional<PruneGuard> guard = PruneGuard.read(directory);
+        if (guard.isPresent())
+        {
+            final boolean ingestLog = guard.get().owner().equals(Ingest.GUARD_OWNER);
+            throw new CliFailure(CliFailure.USAGE, directory + " is " + (ingestLog ? "an ingest log"
+                : "guarded by \"" + guard.get().owner() + "\"") + " (" + PruneGuard.FILE_NAME + "): "
+                + (ingestLog ? "prune it with --ingest, which writes the series definitions of the segments to "
+                + "delete again first" : guard.get().instruction()) + "; nothing was deleted");
+        }
     }
 
     /** Rebuilds the index from the log (FORMAT error for a record ingest did not write) and prunes through it. */

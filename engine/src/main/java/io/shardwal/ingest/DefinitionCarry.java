@@ -64,7 +64,7 @@ final class DefinitionCarry
         }
         final long[] outcome = carry(wal, index, defined);
         wal.sync();
-        final PruneResult pruned = wal.pruneBefore(checkpointId);
+        final PruneResult pruned = wal.pruneBefore(checkpointId, Ingest.GUARD_OWNER); // the definitions are safe
         final IngestPruneResult result = new IngestPruneResult(outcome[0], outcome[1], pruned);
         LOG.log(System.Logger.Level.INFO, "shardwal: ingest prune of " + wal.directory() + " before checkpoint "
             + Checkpoint.idText(checkpointId) + ": " + scannedBytes + " bytes read, " + result.definitionsCarried()

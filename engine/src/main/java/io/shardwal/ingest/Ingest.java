@@ -9,6 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 import io.shardwal.index.Labels;
 import io.shardwal.index.SeriesIndex;
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.PruneGuard;
 import io.shardwal.wal.ShardedWal;
 
 /**
@@ -44,12 +45,17 @@ import io.shardwal.wal.ShardedWal;
  *
  * <p><b>Pruning.</b> A series is defined in the log once, so prune through {@link #pruneBefore}, which writes the
  * definitions of the segments it deletes again first; {@link ShardedWal#pruneBefore} alone would leave the later
- * samples of those series without labels after a restart.
+ * samples of those series without labels after a restart. That is why {@link #open} guards the log
+ * ({@link PruneGuard}, owner {@value #GUARD_OWNER}): from then on a plain prune of it is refused, in this process
+ * and in any later one, including {@code shardwal prune} without {@code --ingest}.
  *
  * <p>Thread-safe. Neither the log nor the index is owned: close them after this.
  */
 public final class Ingest implements AutoCloseable
 {
+    /** The owner of the {@link PruneGuard} of an ingest log. */
+    public static final String GUARD_OWNER = "ingest";
+
     private static final System.Logger LOG = System.getLogger("io.shardwal");
     /** How long a send that found every serializer busy parks before it looks again. */
     private static final long WAIT_STEP_NANOS = 50_000;
@@ -85,9 +91,11 @@ public final class Ingest implements AutoCloseable
     }
 
     /**
-     * An ingest front end writing into {@code wal} and indexing into {@code index}; starts its flusher thread.
+     * An ingest front end writing into {@code wal} and indexing into {@code index}; guards the log against plain
+     * prunes ({@link PruneGuard}, once for good) and starts its flusher thread.
      *
      * @throws IllegalArgumentException if the log is read-only or its limits cannot hold ingest records.
+     * @throws IllegalStateException    if the log is guarded by another owner than the ingest.
      */
     public static Ingest open(final ShardedWal wal, final SeriesIndex index, final IngestOptions options)
     {
@@ -106,6 +114,9 @@ public final class Ingest implements AutoCloseable
                 + "; ingest records need " + IngestRecords.KEY_LENGTH + " and " + IngestRecords.SAMPLE_VALUE_LENGTH
                 + " (more for series definitions)");
         }
+        PruneGuard.install(wal, GUARD_OWNER, "series are defined in an ingest log once; prune it through "
+            + "Ingest.pruneBefore or 'shardwal prune DIR --before ID --ingest', which write the definitions of the "
+            + "segments to delete again first");
         final Ingest ingest = new Ingest(wal, index, options);
         ingest.flusher.start();
         return ingest;

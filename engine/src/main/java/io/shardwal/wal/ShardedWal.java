@@ -475,14 +475,28 @@ public final class ShardedWal implements AutoCloseable
      * segment afterwards fails with PRUNED.
      *
      * @return the number of segment files deleted and their bytes.
+     * @throws IllegalStateException if the log has a {@link PruneGuard} (an ingest log: prune it through the
+     *                               ingest); nothing is deleted.
      */
     public PruneResult pruneBefore(final byte[] checkpointId)
+    {
+        return pruneBefore(checkpointId, null);
+    }
+
+    /**
+     * {@link #pruneBefore(byte[])} by the owner of the log's {@link PruneGuard}, once it has taken the step the guard
+     * stands for (the ingest's prune calls this after carrying its series definitions forward). Passing an owner
+     * without taking its step deletes what the guard protects.
+     *
+     * @throws IllegalStateException if the log has a guard of another owner; nothing is deleted.
+     */
+    public PruneResult pruneBefore(final byte[] checkpointId, final String guardOwner)
     {
         checkWritable();
         checkOpen();
         try
         {
-            return checkpoints.pruneBefore(checkpointId);
+            return checkpoints.pruneBefore(checkpointId, guardOwner);
         }
         catch (final IOException e)
         {
@@ -554,7 +568,7 @@ public final class ShardedWal implements AutoCloseable
     {
         if (!closed.compareAndSet(false, true))
         {
-            awaitClosed();
+            WalLifecycle.awaitClosed(closeDone);
             return;
         }
         try
@@ -564,28 +578,6 @@ public final class ShardedWal implements AutoCloseable
         finally
         {
             closeDone.countDown();
-        }
-    }
-
-    /** A close that lost the race returns once the winner's is over, so that "closed" means the lock is free. */
-    private void awaitClosed()
-    {
-        boolean interrupted = false;
-        while (true)
-        {
-            try
-            {
-                closeDone.await();
-                break;
-            }
-            catch (final InterruptedException e)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 

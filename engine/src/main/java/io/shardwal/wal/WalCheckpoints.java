@@ -105,13 +105,15 @@ final class WalCheckpoints
     /**
      * Deletes, in every shard, the segments that lie wholly below the checkpoint's position and that the writer no
      * longer needs (never the active or a prepared segment), oldest first, then syncs each shard directory.
-     * Tailers reading a pruned segment keep their mapping; opening one afterwards fails with PRUNED.
+     * Tailers reading a pruned segment keep their mapping; opening one afterwards fails with PRUNED. A log with a
+     * {@link PruneGuard} is pruned only by its owner ({@code pruner}; null for a plain prune).
      */
-    PruneResult pruneBefore(final byte[] id) throws IOException
+    PruneResult pruneBefore(final byte[] id, final String pruner) throws IOException
     {
         final Checkpoint checkpoint = log.require(id);
         return Uninterrupted.call(() -> log.locked(() ->
         {
+            PruneGuard.read(directory).ifPresent(guard -> guard.checkPrunableBy(pruner, directory));
             int deleted = 0;
             long bytes = 0;
             for (final Shard shard : shards)

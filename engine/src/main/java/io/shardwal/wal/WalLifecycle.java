@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -234,6 +235,28 @@ final class WalLifecycle
             {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** A close that lost the race returns once the winner's is over ({@code done}): "closed" means the lock is free. */
+    static void awaitClosed(final CountDownLatch done)
+    {
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                done.await();
+                break;
+            }
+            catch (final InterruptedException e)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 

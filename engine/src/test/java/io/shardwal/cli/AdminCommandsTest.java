@@ -150,6 +150,16 @@ class AdminCommandsTest
                 }
             }
         }
+        // Without --ingest the ingest's guard refuses, naming the remedy, and nothing is deleted.
+        final Cli.Run plain = Cli.run("prune", metrics, "--before", "c1");
+        assertEquals(2, plain.exit(), plain.toString());
+        assertEquals("shardwal prune: " + metrics + " is an ingest log (prune.guard): prune it with --ingest, which "
+            + "writes the series definitions of the segments to delete again first; nothing was deleted\n",
+            plain.err());
+        try (ShardedWal wal = ShardedWal.openReadOnly(metrics))
+        {
+            assertEquals(0, wal.firstPosition(0));
+        }
         final Cli.Run prune = Cli.run("prune", metrics, "--before", "c1", "--ingest");
         assertEquals(0, prune.exit(), prune.toString());
         assertTrue(prune.out().matches("wrote 50 series definitions of the segments to delete again\\n"

@@ -19,6 +19,7 @@ import io.shardwal.index.Labels;
 import io.shardwal.index.SeriesIds;
 import io.shardwal.index.ShardedIndex;
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.PruneGuard;
 import io.shardwal.wal.PruneResult;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
@@ -146,11 +147,36 @@ class IngestPruneTest
     }
 
     @Test
+    void shouldRefuseAPlainPruneOfTheLogItGuards()
+    {
+        writeAndPrune((ingest, wal, index) ->
+        {
+            final long first = wal.firstPosition(0);
+            final IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> wal.pruneBefore("c1".getBytes(StandardCharsets.UTF_8)));
+            assertTrue(refused.getMessage().contains("guarded against plain prunes by its owner \"ingest\"")
+                && refused.getMessage().contains(PruneGuard.FILE_NAME)
+                && refused.getMessage().contains("Ingest.pruneBefore"), refused.getMessage());
+            assertEquals(first, wal.firstPosition(0), "nothing was deleted");
+            assertThrows(IllegalStateException.class,
+                () -> wal.pruneBefore("c1".getBytes(StandardCharsets.UTF_8), "someone-else"));
+            assertTrue(ingest.pruneBefore("c1").pruned().segments() >= 2, "the owner's prune deletes");
+        });
+        // The guard is on disk: a later process that opens only the log is refused too.
+        try (ShardedWal wal = openWal())
+        {
+            assertEquals(Ingest.GUARD_OWNER, PruneGuard.read(dir).orElseThrow().owner());
+            assertThrows(IllegalStateException.class, () -> wal.pruneBefore("c1".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
     void shouldLeaveSamplesWithoutTheirSeriesWhenTheLogIsPrunedDirectly()
     {
-        // What pruneBefore of the ingest prevents: the log's own prune deletes the only definitions.
-        writeAndPrune((ingest, wal, index) ->
-            assertTrue(wal.pruneBefore("c1".getBytes(StandardCharsets.UTF_8)).segments() >= 2));
+        // What pruneBefore of the ingest prevents, and what the guard refuses unless its owner is named: the log's
+        // own prune deletes the only definitions.
+        writeAndPrune((ingest, wal, index) -> assertTrue(
+            wal.pruneBefore("c1".getBytes(StandardCharsets.UTF_8), Ingest.GUARD_OWNER).segments() >= 2));
         final AtomicLong orphans = new AtomicLong();
         try (ShardedWal wal = ShardedWal.openReadOnly(dir); ShardedIndex index = ShardedIndex.withShards(2))
         {
