@@ -1,5 +1,7 @@
 package io.shardwal.ingest;
 
+import io.shardwal.metrics.JsonRenderer;
+import io.shardwal.metrics.JsonWriter;
 import io.shardwal.metrics.LatencySummary;
 import io.shardwal.metrics.PrometheusRenderer;
 
@@ -54,6 +56,31 @@ public record IngestStats(long samplesAccepted, long samplesWritten, long batche
         summary(out, "shardwal_ingest_send_wait_seconds", "Time a send waited for a free serializer, for sends that "
             + "found all busy.", sendWaits);
         return out.toString();
+    }
+
+    /**
+     * These figures as one JSON object, with the conventions of {@link JsonRenderer} (latencies as objects of
+     * integer nanoseconds), to serve next to the log's own {@link JsonRenderer#render} output:
+     * <pre>
+     * {"samplesAccepted":…,"samplesWritten":…,"batchesWritten":…,"seriesDefined":…,"failedWrites":…,"timeouts":…,
+     *  "pendingSamples":…,"batchWrite":{"count":…,"p50Nanos":…,…},"batchAge":{…},"sendWait":{…}}
+     * </pre>
+     */
+    public String toJson()
+    {
+        final JsonWriter json = new JsonWriter(new StringBuilder(1024));
+        json.beginObject()
+            .field("samplesAccepted", samplesAccepted)
+            .field("samplesWritten", samplesWritten)
+            .field("batchesWritten", batchesWritten)
+            .field("seriesDefined", seriesDefined)
+            .field("failedWrites", failedWrites)
+            .field("timeouts", timeouts)
+            .field("pendingSamples", pendingSamples);
+        JsonRenderer.latency(json.name("batchWrite"), batchWrites);
+        JsonRenderer.latency(json.name("batchAge"), batchAges);
+        JsonRenderer.latency(json.name("sendWait"), sendWaits);
+        return json.endObject().toString();
     }
 
     private static void counter(final StringBuilder out, final String name, final String help, final long value)

@@ -88,7 +88,11 @@ public final class JsonRenderer
         }
     }
 
-    private static void latency(final JsonWriter json, final LatencySummary latency)
+    /**
+     * {@code latency} as the next value of {@code json}: {@code {"count":…,"p50Nanos":…,…,"meanNanos":…,"sumNanos":…}},
+     * the shape of every latency in {@link #render}.
+     */
+    public static void latency(final JsonWriter json, final LatencySummary latency)
     {
         json.beginObject()
             .field("count", latency.count())
