@@ -16,12 +16,13 @@ import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.LogFiles;
+import io.shardwal.wal.PruneGuard;
 import io.shardwal.wal.ShardedWal;
 
 /**
  * The read-only check behind {@code shardwal verify}: the manifest, every segment file of every shard (header,
  * chain, and every frame from offset 0 with the same walk recovery uses, in VERIFY mode), {@code checkpoints.log},
- * HEAD, and whether every checkpoint lies within the data. Maps everything read-only and writes nothing, and maps
+ * HEAD, the prune guard if there is one, and whether every checkpoint lies within the data. Maps everything read-only and writes nothing, and maps
  * one segment file at a time, so that a log of any number of segments can be checked.
  *
  * <p>Not thread-safe; one verifier per run.
@@ -126,6 +127,7 @@ final class LogVerifier
             return new Summary(0, 0, 0, 0, 0);
         }
         checkManifest();
+        checkPruneGuard();
         final int shards = intValue(manifest, "shards");
         final long segmentSize = longValue(manifest, "segmentSize");
         if (shards <= 0 || segmentSize <= 0)
@@ -225,6 +227,20 @@ final class LogVerifier
             }
             // Other failures of the open (a broken segment chain, a damaged checkpoint log) are found, in full,
             // by the checks below.
+        }
+    }
+
+    /** An unreadable prune guard is not taken as absent: every prune of the log is refused until it is repaired. */
+    private void checkPruneGuard()
+    {
+        try
+        {
+            PruneGuard.read(directory);
+        }
+        catch (final ShardwalException e)
+        {
+            findings.add(new Finding(LOG, PruneGuard.FILE_NAME, 0, -1, 0, "PRUNE_GUARD_" + e.category(),
+                LogDirectory.describe(e), false));
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.shardwal.mmap.SegmentDescriptor;
+import io.shardwal.wal.PruneGuard;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,6 +143,23 @@ class VerifyCommandTest
         assertTrue(run.out().startsWith("MANIFEST_CORRUPT wal.manifest offset 0: "), run.out());
         assertTrue(run.out().contains("checksum"), run.out());
         assertEquals("", run.err());
+    }
+
+    /** An unreadable prune guard refuses every prune of the log: verify names it, and a readable one is no finding. */
+    @Test
+    void shouldListAnUnreadablePruneGuard() throws IOException
+    {
+        final Path guard = log.resolve(PruneGuard.FILE_NAME);
+        Files.writeString(guard, "owner=ingest\ninstruction=prune with --ingest\n");
+        assertEquals(0, Cli.run("verify", log).exit());
+
+        Files.writeString(guard, "owner=ingest\n");
+        final Cli.Run run = Cli.run("verify", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().startsWith("PRUNE_GUARD_CORRUPT prune.guard offset 0: "), run.out());
+        assertTrue(run.out().contains("it has no instruction line"), run.out());
+        assertTrue(run.out().endsWith("1 problem found\n"), run.out());
     }
 
     /**
