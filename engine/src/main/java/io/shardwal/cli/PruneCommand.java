@@ -3,6 +3,7 @@ package io.shardwal.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code shardwal prune DIR --before ID [--ingest]}: deletes whole segments below a checkpoint. */
@@ -38,6 +40,9 @@ final class PruneCommand implements Callable<Integer>
 {
     @Spec
     CommandSpec spec;
+
+    @ParentCommand
+    ShardwalCli cli;
 
     @Parameters(index = "0", paramLabel = "DIR", description = "The log's directory.")
     Path directory;
@@ -89,13 +94,18 @@ final class PruneCommand implements Callable<Integer>
         }
     }
 
-    /** Rebuilds the index from the log (FORMAT error for a record ingest did not write) and prunes through it. */
+    /**
+     * Rebuilds the index from the log's definitions (FORMAT error for a record ingest did not write), with progress
+     * on stderr when that takes long, and prunes through it.
+     */
     private IngestPruneResult pruneIngestLog(final ShardedWal wal)
     {
         try (ShardedIndex index = ShardedIndex.withShards(1))
         {
-            IngestReplay.replay(wal, index, null,
-                Math.min(wal.shardCount(), Runtime.getRuntime().availableProcessors()));
+            final long[] ends = new long[wal.shardCount()];
+            Arrays.setAll(ends, wal::committedPosition);
+            ProgressWalk.walk(wal, ends, spec.commandLine().getErr(), cli.terminal(), "reading series definitions",
+                shard -> record -> IngestReplay.define(record, index));
             try (Ingest front = Ingest.open(wal, index, IngestOptions.builder().build()))
             {
                 return front.pruneBefore(before);

@@ -40,8 +40,6 @@ final class StatsCommand implements Callable<Integer>
         "in flight: bytes claimed but not yet committed. If a shard's value stays over several runs, a claim is",
         "never committed (an open WalClaim, a stuck writer): it holds the shard's committed position, checkpoints",
         "and pruning back until the writer commits it, or its next open's recovery sets it aside as a dead claim");
-    /** Records between progress updates (a power of two). */
-    private static final int PROGRESS_EVERY = 4096;
 
     @Spec
     CommandSpec spec;
@@ -96,38 +94,23 @@ final class StatsCommand implements Callable<Integer>
     static WalStats fromFiles(final ShardedWal wal, final PrintWriter err, final boolean terminal)
     {
         final WalStats engine = wal.stats();
+        final long[] ends = engine.shards().stream().mapToLong(ShardStats::committedPosition).toArray();
+        final long[][] counted = new long[ends.length][2]; // records, payload bytes
+        ProgressWalk.walk(wal, ends, err, terminal, "counting", shard -> record ->
+        {
+            counted[shard][0]++;
+            counted[shard][1] += record.keyLength() + record.valueLength();
+        });
         final List<ShardStats> shards = new ArrayList<>(engine.shards().size());
-        long total = 0;
         for (final ShardStats shard : engine.shards())
         {
-            total += shard.committedPosition() - wal.firstPosition(shard.shard());
-        }
-        final ProgressBar bar = new ProgressBar(err, terminal, "counting", total, ProgressBar.Unit.BYTES,
-            ProgressBar.longWorkNanos);
-        long done = 0;
-        for (final ShardStats shard : engine.shards())
-        {
-            final long first = wal.firstPosition(shard.shard());
-            final long before = done;
-            final long[] counted = new long[2];
-            wal.iterShard(shard.shard(), first, shard.committedPosition(), record ->
-            {
-                counted[0]++;
-                counted[1] += record.keyLength() + record.valueLength();
-                if ((counted[0] & (PROGRESS_EVERY - 1)) == 0)
-                {
-                    bar.update(before + record.position() - first);
-                }
-            });
-            done += shard.committedPosition() - first;
-            bar.update(done);
-            shards.add(new ShardStats(shard.shard(), counted[0], counted[1], shard.committedPosition(),
+            final long[] count = counted[shard.shard()];
+            shards.add(new ShardStats(shard.shard(), count[0], count[1], shard.committedPosition(),
                 shard.claimedPosition(), shard.durablePosition(), shard.segmentCount(), shard.rolls(),
                 shard.inlinePrepares(), shard.msyncs(), shard.msyncBytes(), shard.msyncFailures(),
                 shard.prepareFailures(), shard.recoveryRepairs(), shard.appendLatency(), shard.msyncLatency(),
                 shard.rollWaitLatency()));
         }
-        bar.finish(done);
         return new WalStats(engine.at(), engine.directory(), UNKNOWN_SYNC_MODE, LatencyRecording.OFF, shards,
             engine.appendLatency(), engine.msyncLatency());
     }

@@ -9,6 +9,7 @@ import io.shardwal.index.SeriesIndex;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.RecordAddress;
 import io.shardwal.wal.ShardedWal;
+import io.shardwal.wal.WalRecord;
 
 /**
  * Rebuilds what an {@link Ingest} wrote: its series into an index, and its samples for a handler. Two passes over
@@ -61,19 +62,8 @@ public final class IngestReplay
         final LongAdder definitions = new LongAdder();
         wal.replay(record ->
         {
-            if (IngestRecords.type(record) == IngestRecords.SERIES)
+            if (define(record, index))
             {
-                final long id = IngestRecords.seriesId(record);
-                try
-                {
-                    index.addSeries(id, IngestRecords.labels(record));
-                }
-                catch (final IllegalArgumentException e)
-                {
-                    throw new ShardwalException(ShardwalException.Category.FORMAT, "shard " + record.shard()
-                        + " position " + record.position() + ": the index refuses the definition of series "
-                        + SeriesIds.toString(id) + ": " + e.getMessage(), null, ShardwalException.NO_OFFSET, e);
-                }
                 definitions.increment();
             }
         }, parallelism);
@@ -108,5 +98,33 @@ public final class IngestReplay
                 + RecordAddress.shard(first) + " position " + RecordAddress.position(first));
         }
         return result;
+    }
+
+    /**
+     * The first pass of {@link #replay} for one record, for tools that walk the log themselves: a SERIES record's
+     * series is added to {@code index} with the id it was given; a SAMPLE is left alone.
+     *
+     * @return whether {@code record} was a definition.
+     * @throws ShardwalException FORMAT naming shard and position for a record that is not an ingest record or a
+     *                           definition the index refuses.
+     */
+    public static boolean define(final WalRecord record, final SeriesIndex index)
+    {
+        if (IngestRecords.type(record) != IngestRecords.SERIES)
+        {
+            return false;
+        }
+        final long id = IngestRecords.seriesId(record);
+        try
+        {
+            index.addSeries(id, IngestRecords.labels(record));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new ShardwalException(ShardwalException.Category.FORMAT, "shard " + record.shard()
+                + " position " + record.position() + ": the index refuses the definition of series "
+                + SeriesIds.toString(id) + ": " + e.getMessage(), null, ShardwalException.NO_OFFSET, e);
+        }
+        return true;
     }
 }

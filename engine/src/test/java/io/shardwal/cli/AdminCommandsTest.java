@@ -160,8 +160,22 @@ class AdminCommandsTest
         {
             assertEquals(0, wal.firstPosition(0));
         }
-        final Cli.Run prune = Cli.run("prune", metrics, "--before", "c1", "--ingest");
+        // Reading a big log's definitions takes long: the progress goes to stderr (shown at once here).
+        final long quiet = ProgressBar.longWorkNanos;
+        ProgressBar.longWorkNanos = 0;
+        final Cli.Run prune;
+        try
+        {
+            prune = Cli.run("prune", metrics, "--before", "c1", "--ingest");
+        }
+        finally
+        {
+            ProgressBar.longWorkNanos = quiet;
+        }
         assertEquals(0, prune.exit(), prune.toString());
+        assertTrue(prune.err().matches("(reading series definitions: \\d+%  .* / .*  .*/s\n)+"), prune.err());
+        assertTrue(prune.err().lines().toList().getLast().startsWith("reading series definitions: 100%  "),
+            prune.err());
         assertTrue(prune.out().matches("wrote 50 series definitions of the segments to delete again\\n"
             + "pruned \\d+ segment files \\(.*\\) below checkpoint c1\\n"), prune.out());
         try (ShardedWal wal = ShardedWal.openReadOnly(metrics); ShardedIndex index = ShardedIndex.withShards(1))
