@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.PruneGuard;
 import io.shardwal.wal.ShardedWal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,6 +42,20 @@ final class InspectCommand implements Callable<Integer>
     {
     }
 
+    /** The owner a guarded log is pruned through (an ingest log's), or why none can prune it; nothing if unguarded. */
+    private void pruneGuard(final PrintWriter out)
+    {
+        try
+        {
+            PruneGuard.read(directory).ifPresent(guard -> out.println("prunes       only through its owner \""
+                + guard.owner() + "\" (" + PruneGuard.FILE_NAME + "): " + guard.instruction()));
+        }
+        catch (final ShardwalException e)
+        {
+            out.println("prunes       refused: " + LogDirectory.describe(e) + " (see 'shardwal verify')");
+        }
+    }
+
     @Override
     public Integer call() throws IOException
     {
@@ -58,6 +74,7 @@ final class InspectCommand implements Callable<Integer>
             final String holder = LogDirectory.lockHolder(directory);
             out.println("writer       " + (holder != null ? "live: " + holder
                 : "none; the last writer " + LogDirectory.previousStop(directory)));
+            pruneGuard(out);
             checkpoints(wal, out);
             out.println();
             final List<List<SegmentInfo>> segments = new ArrayList<>();

@@ -150,6 +150,12 @@ class AdminCommandsTest
                 }
             }
         }
+        final Cli.Run inspect = Cli.run("inspect", metrics);
+        assertTrue(inspect.out().contains("\nprunes       only through its owner \"ingest\" (prune.guard): series are "
+            + "defined in an ingest log once; prune it through Ingest.pruneBefore or 'shardwal prune DIR --before ID "
+            + "--ingest'"), inspect.out());
+        assertFalse(Cli.run("inspect", log).out().contains("prunes  "), "an unguarded log says nothing of prunes");
+
         // Without --ingest the ingest's guard refuses, naming the remedy, and nothing is deleted.
         final Cli.Run plain = Cli.run("prune", metrics, "--before", "c1");
         assertEquals(2, plain.exit(), plain.toString());

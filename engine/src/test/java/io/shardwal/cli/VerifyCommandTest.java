@@ -160,6 +160,9 @@ class VerifyCommandTest
         assertTrue(run.out().startsWith("PRUNE_GUARD_CORRUPT prune.guard offset 0: "), run.out());
         assertTrue(run.out().contains("it has no instruction line"), run.out());
         assertTrue(run.out().endsWith("1 problem found\n"), run.out());
+        final Cli.Run inspect = Cli.run("inspect", log);
+        assertEquals(0, inspect.exit(), inspect.toString());
+        assertTrue(inspect.out().contains("\nprunes       refused: CORRUPT: unreadable prune guard"), inspect.out());
     }
 
     /**
