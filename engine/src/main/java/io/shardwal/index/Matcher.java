@@ -22,9 +22,9 @@ import java.util.regex.PatternSyntaxException;
  * What RE2 refuses is refused too, naming the construct and its index, where java.util.regex would have matched by
  * its own rules: possessive and stacked repetitions ({@code a*+}), counts above 1000, lookaround, flags other than
  * {@code imsU}, Java's escapes ({@code \h}, {@code \G}), property names ({@code \p{javaLowerCase}}) and POSIX names,
- * and backreferences ({@link Re2Refusals}). Matching a value is bounded: a regex that backtracks more than
- * {@link #REGEX_STEP_BUDGET} steps on one value fails with an {@link IllegalArgumentException} instead of running for
- * minutes.
+ * backreferences and unpaired surrogates ({@link Re2Refusals}). Matching a value is bounded: a regex that backtracks
+ * more than {@link #REGEX_STEP_BUDGET} steps on one value fails with an {@link IllegalArgumentException} instead of
+ * running for minutes.
  *
  * <p>Immutable and thread-safe.
  */

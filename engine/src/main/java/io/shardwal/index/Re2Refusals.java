@@ -1,6 +1,7 @@
 package io.shardwal.index;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -9,6 +10,10 @@ import java.util.regex.PatternSyntaxException;
  * a {@link PatternSyntaxException} naming the construct, with its index into the regex as written; it runs over that
  * regex before {@link Re2Syntax} rewrites it, reading it as RE2 does:
  * <ul>
+ *   <li><em>An unpaired surrogate</em> (a lone U+D800, say), anywhere: a Go regex is a UTF-8 string, which cannot
+ *       hold one, so the bytes it would become are refused ("invalid UTF-8"); java.util.regex took it and matched
+ *       only a value with the same lone surrogate, which no stored label value has. An escape of a surrogate's code
+ *       point ({@code \x{d800}}) is taken, as RE2 takes it.</li>
  *   <li><em>A repetition of nothing</em> ({@code {2}a}, {@code a|{2}}), which Java takes ("missing argument to
  *       repetition operator").</li>
  *   <li><em>A repetition of a repetition</em>: Java's possessive {@code a*+}, {@code a?+}, {@code a{2,}+} and its
@@ -74,7 +79,34 @@ final class Re2Refusals
     /** Throws a {@link PatternSyntaxException} for the first construct in {@code regex} that RE2 refuses. */
     static void check(final String regex)
     {
+        checkSurrogates(regex);
         new Re2Refusals(regex).scan();
+    }
+
+    /**
+     * Refuses an unpaired surrogate, which no UTF-8 string (as Go's regexes are) can hold: Go's regexp/syntax
+     * decodes every character of the regex it reads and reports the bytes a lone surrogate would become as "invalid
+     * UTF-8". Go reports the first problem in reading order, this one is checked first: the regex is refused either
+     * way. An escape of a surrogate's code point ({@code \x{d800}}, {@code [\x{d800}-\x{dfff}]}) is not refused:
+     * Go's parser takes any code point up to U+10FFFF there, one that matches no valid UTF-8 text, just as here it
+     * matches no label value (they are valid UTF-16: {@link LabelBytes} refuses a lone surrogate).
+     */
+    private static void checkSurrogates(final String regex)
+    {
+        for (int i = 0; i < regex.length(); i++)
+        {
+            final char c = regex.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < regex.length() && Character.isLowSurrogate(regex.charAt(i + 1)))
+            {
+                i++;
+            }
+            else if (Character.isSurrogate(c))
+            {
+                throw new PatternSyntaxException("RE2 refuses invalid UTF-8: unpaired surrogate U+" +
+                    Integer.toHexString(c).toUpperCase(Locale.ROOT) + " (a Go regex is UTF-8 text, which cannot hold " +
+                    "one)", regex, i);
+            }
+        }
     }
 
     /** The refusal of the backreference at {@code at} ({@code \1} to {@code \9} that start no octal escape). */

@@ -149,6 +149,26 @@ class Re2RefusalTest
         assertRefused("[[:x]|y:]]", "the unknown POSIX class [:x]|y:]", 1);
     }
 
+    /**
+     * Go's regexes are UTF-8 strings, which cannot hold a lone surrogate: RE2 refuses the bytes it would become as
+     * "invalid UTF-8", wherever it stands (a literal, a class, a quote, a group or class name, after a backslash);
+     * java.util.regex took it and matched only a value with the same lone surrogate.
+     */
+    @Test
+    void shouldRefuseAnUnpairedSurrogate()
+    {
+        assertRefused("a\uD800", "invalid UTF-8: unpaired surrogate U+D800", 1);
+        assertRefused("\uDC00b", "invalid UTF-8: unpaired surrogate U+DC00", 0);
+        assertRefused("x\uDE00\uD83D", "unpaired surrogate U+DE00", 1);
+        assertRefused("\uD83D\uDE00\uD83D", "unpaired surrogate U+D83D", 2);
+        assertRefused("[a\uD83D]", "unpaired surrogate U+D83D", 2);
+        assertRefused("\\Q\uDE00\\E", "unpaired surrogate U+DE00", 2);
+        assertRefused("(?P<n\uD800>a)", "unpaired surrogate U+D800", 5);
+        assertRefused("\\p{Greek\uD800}", "unpaired surrogate U+D800", 8);
+        assertRefused("\\\uDBFF", "unpaired surrogate U+DBFF", 1);
+        assertMatches("\uD83D\uDE00+", "\uD83D\uDE00\uD83D\uDE00", "\uD83D");
+    }
+
     /** The error reaches the caller of a negated matcher, and a query, as any invalid regex does. */
     @Test
     void shouldRefuseThroughEveryPath()

@@ -336,7 +336,8 @@ class ShardedIndexTest
             final long id = index.addSeries(Labels.of("a", "?"));
             assertArrayEquals(new long[0], index.findSeries(Matcher.equal("a", "\uD800")));
             assertArrayEquals(new long[] {id}, index.findSeries(Matcher.notEqual("a", "\uD800")));
-            assertArrayEquals(new long[0], index.findSeries(Matcher.regex("a", "\uD800.*")));
+            // RE2 refuses a regex with a lone surrogate (invalid UTF-8) rather than match the stored "?" with it
+            assertThrows(IllegalArgumentException.class, () -> Matcher.regex("a", "\uD800.*"));
         }
     }
 
