@@ -189,10 +189,14 @@ final class Re2Class
         return negated ? "[^" + Re2Syntax.FOLDED_WORD + "]" : Re2Syntax.FOLDED_WORD;
     }
 
-    /** {@code cp} as a class member: escaped if it is ASCII and not a letter or digit, or a control character. */
+    /**
+     * {@code cp} as a class member: escaped if it is ASCII and not a letter or digit, a control character, or not a
+     * single {@code char}. A surrogate's code point ({@code \x{d83d}} in RE2) is escaped too: written as a
+     * {@code char}, java.util.regex would read it and a low surrogate after it as one supplementary character.
+     */
     private static String member(final int cp)
     {
-        if (cp < 0x20 || cp == 0x7F || (cp > 0xFFFF))
+        if (cp < 0x20 || cp == 0x7F || cp > 0xFFFF || Character.isSurrogate((char)cp))
         {
             return "\\x{" + Integer.toHexString(cp) + "}";
         }

@@ -169,6 +169,22 @@ class Re2RefusalTest
         assertMatches("\uD83D\uDE00+", "\uD83D\uDE00\uD83D\uDE00", "\uD83D");
     }
 
+    /**
+     * RE2 takes an escape of a surrogate's code point as a character that no UTF-8 text holds, and two of them in a
+     * class as two such characters; java.util.regex read the two as written into its class as one supplementary
+     * character (so {@code [\x{d83d}\x{de00}]} matched an emoji) and refused a range that started with them.
+     */
+    @Test
+    void shouldKeepEscapedSurrogatesApartInAClass()
+    {
+        final String emoji = "\uD83D\uDE00";
+        assertFalse(Matcher.regex("v", "[\\x{d83d}\\x{de00}]").matches(emoji));
+        assertFalse(Matcher.regex("v", "(?i)[\\x{d83d}\\x{de00}]").matches(emoji));
+        assertMatches("[^\\x{d83d}\\x{de00}]", emoji, "");
+        assertMatches("[\\x{d83d}\\x{de00}-\\x{de01}a]", "a", emoji);
+        assertMatches("[\\x{d83d}-\\x{d83d}\\x{de00}a]", "a", "\uFF21");
+    }
+
     /** The error reaches the caller of a negated matcher, and a query, as any invalid regex does. */
     @Test
     void shouldRefuseThroughEveryPath()
