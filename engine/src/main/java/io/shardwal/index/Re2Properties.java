@@ -20,6 +20,11 @@ import java.util.regex.PatternSyntaxException;
  * RE2's long names of a category, for another set: {@code \p{Digit}}, {@code \p{Punct}} and {@code \p{Cntrl}} are
  * RE2's {@code Nd}, {@code P} and {@code Cc} (all of Unicode), not Java's ASCII sets.
  *
+ * <p>{@code C} ({@code Other}) is Java's {@code C} as it is: both take the unassigned code points ({@code Cn}), as
+ * Unicode's {@code C} does. Go's {@code unicode.C} left them out until Go 1.25: the generator of its tables (in
+ * golang.org/x/text) has counted every code point that UnicodeData.txt does not list as {@code Cn}, and {@code Cn} in
+ * {@code C}, since the change that brought {@code Cn}, {@code LC} and the long names to Go 1.25.
+ *
  * <p>Stateless and thread-safe.
  */
 final class Re2Properties

@@ -254,6 +254,19 @@ class Re2RefusalTest
         assertMatches("[!-[:digit:]]", "d]", "]");
     }
 
+    /**
+     * Go 1.25's {@code C} takes the unassigned code points, as Unicode's and java.util.regex's do (Go's tables left
+     * them out before it knew {@code Cn}): {@code \pC} must not lose them to a narrower set.
+     */
+    @Test
+    void shouldReadTheOtherCategoryWithTheUnassignedCodePoints()
+    {
+        assertMatches("\\pC\\p{C}\\p{Other}\\p{c}", "\u0378\u0000\uE000\uFFFF", "\u0378a\uE000\uFFFF");
+        assertMatches("\\PC\\P{^C}", "a\u0378", "\u0378\u0378");
+        assertMatches("[\\PC][^\\pC][\\P{^C}]", "ab\u0378", "\u0378b\u0378");
+        assertMatches("\\p{Cn}\\p{Unassigned}", "\u0378\uFFFF", "\u0378a");
+    }
+
     private static void assertRefused(final String regex, final String construct, final int index)
     {
         final IllegalArgumentException e =
