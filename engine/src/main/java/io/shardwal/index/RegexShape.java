@@ -15,6 +15,10 @@ import java.util.List;
  * <p>The scan reads the regex after the rewrite {@link java.util.regex.Pattern} itself applies before parsing, which
  * turns {@code \Q...\E} quotes into escaped characters ({@link #unquote}): a quoted {@code (} or {@code |} is then
  * the literal it is, and a quantifier after an empty quote ({@code a\Q\E*}) visibly applies to what precedes it.
+ *
+ * <p>It reads only regexes that {@link Re2Refusals} let through ({@link Matcher} compiles a regex before it asks for
+ * its shape), so none of the Java constructs RE2 refuses: no {@code \cX}, no comments mode {@code (?x)}, no escaped
+ * non-ASCII character, no lone surrogate.
  */
 final class RegexShape
 {
@@ -114,8 +118,8 @@ final class RegexShape
             final char c = regex.charAt(i);
             if (c == '\\')
             {
-                if (i + 1 < regex.length() && !Character.isLetterOrDigit(regex.charAt(i + 1)) &&
-                    !Character.isSurrogate(regex.charAt(i + 1)))
+                // an escaped character other than a letter or digit is itself (always ASCII: see the class comment)
+                if (i + 1 < regex.length() && !Character.isLetterOrDigit(regex.charAt(i + 1)))
                 {
                     out.append(regex.charAt(i + 1));
                     i += 2;
@@ -158,9 +162,11 @@ final class RegexShape
     }
 
     /**
-     * Whether a {@code |} might be outside every group. Conservative: true when a character class or comments mode
-     * ({@code (?x)}: whitespace, and {@code #} up to a line end, are not part of the pattern) makes depth tracking
-     * subtle.
+     * Whether a {@code |} might be outside every group. Conservative: true when a character class makes depth
+     * tracking subtle. Every escape is a backslash and one character here: the regex has passed
+     * {@link Re2Refusals}, which refuses Java's {@code \cX} (where the X could be a backslash too), and
+     * {@link #unquote} writes none; nor can Java's comments mode ({@code (?x)}) hide structure, as the flag is refused
+     * there too.
      */
     private static boolean mayHaveTopLevelAlternation(final String regex)
     {
@@ -168,7 +174,7 @@ final class RegexShape
         {
             return false;
         }
-        if (regex.indexOf('[') >= 0 || mayUseComments(regex))
+        if (regex.indexOf('[') >= 0)
         {
             return true;
         }
@@ -178,8 +184,7 @@ final class RegexShape
             final char c = regex.charAt(i);
             if (c == '\\')
             {
-                // the escaped character is no structure; in \cX (a control character) the X is not either
-                i += i + 1 < regex.length() && regex.charAt(i + 1) == 'c' ? 2 : 1;
+                i++; // the escaped character is no structure
             }
             else if (c == '(')
             {
@@ -197,29 +202,12 @@ final class RegexShape
         return false;
     }
 
-    /** Whether an inline flag group ({@code (?x)}, {@code (?ix:}, ...) may turn comments mode on. */
-    private static boolean mayUseComments(final String regex)
-    {
-        for (int i = regex.indexOf("(?"); i >= 0; i = regex.indexOf("(?", i + 1))
-        {
-            for (int j = i + 2; j < regex.length() && (isAsciiLetter(regex.charAt(j)) || regex.charAt(j) == '-'); j++)
-            {
-                if (regex.charAt(j) == 'x')
-                {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     /**
      * {@code regex} with each {@code \Q...\E} quote replaced by the escaped characters it stands for, exactly as
      * {@code Pattern.RemoveQEQuoting} does before {@link java.util.regex.Pattern} parses: outside a quote a backslash
-     * escapes the next character (so {@code \\Q} starts no quote, but the X of {@code \cX} may); inside one,
-     * letters and non-ASCII characters stay, a digit right after {@code \Q} becomes {@code \x3}digit (so no escape
-     * before the quote absorbs it), and every other character, a backslash included, is escaped. A quote runs to
-     * {@code \E} or the end.
+     * escapes the next character (so {@code \\Q} starts no quote); inside one, letters and non-ASCII characters
+     * stay, a digit right after {@code \Q} becomes {@code \x3}digit (so no escape before the quote absorbs it), and
+     * every other character, a backslash included, is escaped. A quote runs to {@code \E} or the end.
      */
     private static String unquote(final String regex)
     {

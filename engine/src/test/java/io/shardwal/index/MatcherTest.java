@@ -427,7 +427,7 @@ class MatcherTest
             ".*", ".+", "", "abc", "a\\.b", "a|b|", "(a|b)", "(?:ab|cd)", "ab.*", "ab.+", "ab*", "ab?c", "ab{2}",
             "ab+c.*", "a(b|c)d", "ab|cd.*", "[ab]c", "a[|]b", "(?i)ab", "\\Qa.b\\E", "a\\Q.\\E.*", "\\d+", "a\\.*",
             "a\\\\.*", "(ab)", "(ab)*", "a(?:b)c", "\u00e9t\u00e9.*", "\uD83D\uDE00+", "x\\|y", "x\\(.*", "a\\b",
-            "a$", "^a", "a{0,1}b", ".*ab", "ab(.*)", "a|b(c|d)");
+            "a$", "^a", "a{0,1}b", ".*ab", "ab(.*)", "a|b(c|d)", "ab\\(?x(c|d)");
         final SplittableRandom random = new SplittableRandom(7);
         final String alphabet = "abcdxyz.|()\\\u00e9t\uD83D\uDE00AB1";
         for (final String regex : regexes)
@@ -467,6 +467,8 @@ class MatcherTest
         assertEquals("a", RegexShape.of("a(b|c)").prefix);
         assertEquals(RegexShape.Kind.GENERAL, RegexShape.of("(?i)api").kind);
         assertEquals("", RegexShape.of("(?i)api").prefix);
+        assertEquals("ab", RegexShape.of("ab\\(?x(c|d)").prefix, "an escaped ( and ?x start no comments mode");
+        assertEquals("ab", RegexShape.of("ab\\Q(\\E?x(c|d)").prefix, "nor do a quoted ( and ?x");
     }
 
     /**
