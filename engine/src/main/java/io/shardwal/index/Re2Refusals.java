@@ -33,11 +33,6 @@ import java.util.regex.PatternSyntaxException;
  *   <li><em>A backreference</em>: {@code \1} to {@code \9} that start no octal escape.</li>
  *   <li><em>A POSIX class RE2 does not know</em> ({@code [[:foo:]]}: Java reads a nested class of its letters).</li>
  *   <li><em>A Unicode class RE2 does not know</em> ({@link Re2Properties}).</li>
- *   <li><em>A repetition after an empty quote that follows a repetition</em> ({@code a{2}\Q\E{3}}): RE2 repeats the
- *       repetition before the quote, Java reads the two repetitions as {@code a{2}{3}} (which matched {@code aa}).</li>
- *   <li><em>A repetition right after a flag group</em> ({@code a(?i)*}, {@code a(?U){2}}, {@code a(?i)\Q\E*}):
- *       it repeats the atom before the group in RE2 ({@code a(?i){2}} is {@code aa}) and the empty group in Java
- *       ({@code a}).</li>
  * </ul>
  * Other regexes that both refuse are left to {@link java.util.regex.Pattern} to report.
  *
@@ -47,21 +42,19 @@ final class Re2Refusals
 {
     /** RE2's largest repeat count, and the most copies of one thing that nested counts may make. */
     private static final int MAX_REPEAT = 1000;
-    /** A repetition (with the {@code ?} that makes it lazy). */
-    private static final int REPEAT = 1;
-    /** Empty quotes ({@code \Q\E}) right after a repetition, which RE2 reads as nothing. */
-    private static final int QUOTE_AFTER_REPEAT = 2;
-    /** A flag group ({@code (?i)}), perhaps with empty quotes after it. */
-    private static final int FLAG_GROUP = 4;
 
     private final String regex;
-    /** Whether something precedes that a repetition could repeat (not so at the start of a group or alternative). */
+    /**
+     * Whether something precedes that a repetition could repeat (not so at the start of a group or alternative); a
+     * flag group or an empty quote is nothing to RE2, and leaves it as it was.
+     */
     private boolean atom;
     /**
-     * What the last tokens were, as far as a repetition next cares: {@link #REPEAT}, {@link #QUOTE_AFTER_REPEAT},
-     * {@link #FLAG_GROUP} or 0.
+     * Whether the last token was a repetition (with the {@code ?} that makes it lazy), which a repetition next would
+     * repeat ("invalid nested repetition operator"); RE2 forgets it at any other token, a flag group or an empty
+     * quote too ({@code a*\Q\E*} is {@code (a*)*}).
      */
-    private int last;
+    private boolean repeat;
     /** Where the last repetition starts. */
     private int repeatStart;
     /** How many copies of its innermost part the nested repetitions of the last atom make. */
@@ -123,19 +116,19 @@ final class Re2Refusals
         while (i < n)
         {
             final char c = regex.charAt(i);
-            final int before = last;
-            last = 0;
+            final boolean before = repeat;
+            repeat = false;
             if (c == '*' || c == '+' || c == '?')
             {
                 i = repetition(i, i + 1, -1, -1, before);
             }
-            else if (c == '{' && Re2Syntax.isRepetition(regex, i))
+            else if (c == '{' && isRepetition(regex, i))
             {
                 i = counted(i, before);
             }
             else if (c == '\\')
             {
-                i = escape(i, before);
+                i = escape(i);
             }
             else if (c == '[')
             {
@@ -172,7 +165,7 @@ final class Re2Refusals
     }
 
     /** The repetition {@code {n}}, {@code {n,}} or {@code {n,m}} at {@code at}; returns the index after it. */
-    private int counted(final int at, final int before)
+    private int counted(final int at, final boolean before)
     {
         final int close = regex.indexOf('}', at);
         final int comma = regex.indexOf(',', at);
@@ -190,9 +183,9 @@ final class Re2Refusals
     /**
      * The repetition from {@code at} to {@code end} (then a {@code ?} that makes it lazy), of {@code min} to
      * {@code max} (-1: unbounded) copies, or -1 and -1 for {@code *}, {@code +} and {@code ?}, which RE2 does not
-     * count; {@code before}: what the last tokens were ({@link #last}). Returns the index after it.
+     * count; {@code before}: whether the last token was a repetition. Returns the index after it.
      */
-    private int repetition(final int at, final int end, final long min, final long max, final int before)
+    private int repetition(final int at, final int end, final long min, final long max, final boolean before)
     {
         final int after = end < regex.length() && regex.charAt(end) == '?' ? end + 1 : end;
         if (!atom)
@@ -200,22 +193,11 @@ final class Re2Refusals
             throw new PatternSyntaxException("RE2 refuses the repetition " + regex.substring(at, after) +
                 " with nothing to repeat (missing argument to repetition operator)", regex, at);
         }
-        if (before == REPEAT)
+        if (before)
         {
             throw new PatternSyntaxException("RE2 refuses the repetition of a repetition " +
                 regex.substring(repeatStart, after) + " (a possessive or stacked repetition operator)", regex,
                 repeatStart);
-        }
-        if (before == QUOTE_AFTER_REPEAT)
-        {
-            throw new PatternSyntaxException("RE2 repeats the repetition before the empty \\Q\\E with " +
-                regex.substring(at, after) + ", which java.util.regex reads differently", regex, at);
-        }
-        if (before == FLAG_GROUP)
-        {
-            throw new PatternSyntaxException("a repetition right after a flag group, " + regex.substring(at, after) +
-                ", repeats what precedes the group in RE2, but the empty group in java.util.regex; put the flags " +
-                "elsewhere", regex, at);
         }
         if (max == 0)
         {
@@ -232,7 +214,7 @@ final class Re2Refusals
                 at);
         }
         groupCopies = Math.max(groupCopies, copies);
-        last = REPEAT;
+        repeat = true;
         repeatStart = at;
         return after;
     }
@@ -243,11 +225,8 @@ final class Re2Refusals
         return to - from > 4 ? MAX_REPEAT + 1 : Long.parseLong(regex, from, to, 10);
     }
 
-    /**
-     * The escape at {@code at} outside a class; returns the index after it. {@code before}: what the last tokens
-     * were ({@link #last}), which an empty quote carries on.
-     */
-    private int escape(final int at, final int before)
+    /** The escape at {@code at} outside a class; returns the index after it. */
+    private int escape(final int at)
     {
         final int n = regex.length();
         if (at + 1 >= n)
@@ -259,14 +238,9 @@ final class Re2Refusals
         {
             final int close = regex.indexOf("\\E", at + 2);
             final int end = close < 0 ? n : close;
-            if (end == at + 2)
+            if (end > at + 2)
             {
-                // RE2 reads nothing: a repetition next repeats what came before
-                last = before == REPEAT ? QUOTE_AFTER_REPEAT : before;
-            }
-            else
-            {
-                atom();
+                atom(); // RE2 reads an empty one as nothing: a repetition next repeats what came before
             }
             return close < 0 ? n : close + 2;
         }
@@ -397,11 +371,7 @@ final class Re2Refusals
         checkFlags(at, i);
         if (end == ':')
         {
-            open();
-        }
-        else
-        {
-            last = FLAG_GROUP;
+            open(); // a flag group alone is nothing to a repetition next: it repeats what came before
         }
         return i + 1;
     }
@@ -470,6 +440,45 @@ final class Re2Refusals
         groupCopies = depth > 0 ? Math.max(saved[--depth], inner) : inner; // an unbalanced ')': Java refuses it
         copies = inner;
         atom = true;
+    }
+
+    /**
+     * Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. As in RE2, a number has no leading
+     * zero: {@code a{01}} is a literal there, where java.util.regex read one {@code a}.
+     */
+    static boolean isRepetition(final String regex, final int at)
+    {
+        final int min = numberEnd(regex, at + 1);
+        if (min < 0 || min == regex.length())
+        {
+            return false;
+        }
+        if (regex.charAt(min) != ',')
+        {
+            return regex.charAt(min) == '}';
+        }
+        if (regex.startsWith("}", min + 1))
+        {
+            return true;
+        }
+        final int max = numberEnd(regex, min + 1);
+        return max >= 0 && regex.startsWith("}", max);
+    }
+
+    /** The index after the number (digits, no leading zero) at {@code from}, or -1 if none starts there. */
+    private static int numberEnd(final String regex, final int from)
+    {
+        int i = from;
+        while (i < regex.length() && isDigit(regex.charAt(i)))
+        {
+            i++;
+        }
+        return i == from || (i - from > 1 && regex.charAt(from) == '0') ? -1 : i;
+    }
+
+    private static boolean isDigit(final char c)
+    {
+        return c >= '0' && c <= '9';
     }
 
     private static boolean isOctal(final char c)

@@ -19,6 +19,10 @@ import java.util.regex.PatternSyntaxException;
  *       literal, {@link java.util.regex.Pattern} refuses the regex ("Illegal repetition"). It is escaped unless a
  *       repetition {@code {n}}, {@code {n,}} or {@code {n,m}} follows, which both read alike; as in RE2, a number
  *       there has no leading zero ({@code a{01}} is a literal, Java read one {@code a}).</li>
+ *   <li><em>A repetition after a flag group or an empty quote</em> ({@code a(?i){2}}, {@code a{2}\Q\E{3}}): RE2
+ *       reads either as nothing, so the repetition repeats the atom before it, or the repetition of that atom
+ *       ({@code (a{2}){3}}); java.util.regex repeated the empty flag group ({@code a}) and read {@code a{2}{3}} as
+ *       {@code a{2}}. The flag groups move after the repetition, and a repeated atom is grouped first.</li>
  *   <li><em>Unicode classes</em> ({@code \p{Greek}}, {@code \p{^Han}}, {@code \pL}, {@code \p{Letter}},
  *       {@code \p{Digit}}): Java names a script {@code \p{IsGreek}}, negates only by {@code \P}, knows neither the
  *       categories' long names nor case-insensitive names, and reads {@code \p{Digit}}, {@code \p{Punct}} and
@@ -67,8 +71,8 @@ final class Re2Syntax
         Map.entry("punct", "Punct"), Map.entry("space", "Space"), Map.entry("upper", "Upper"),
         Map.entry("word", "word"), Map.entry("xdigit", "XDigit"));
 
-    /** Characters that are structure outside a class (the rest are literals). */
-    private static final String META = ".|*+?()";
+    /** Characters that are structure outside a class (the rest are literals), but for repetitions. */
+    private static final String META = ".|()";
     /**
      * RE2's {@code \w} under {@code (?i)}, as class members: RE2 folds the class, adding the Kelvin sign and the long
      * s; Java does not fold {@code \w}.
@@ -84,7 +88,15 @@ final class Re2Syntax
     /** {@link #FOLD} and {@link #MULTI_LINE} where the scan is; saved per open group, as both engines scope flags. */
     private int flags;
     private int[] saved = new int[8];
+    /** Where in {@link #out} each open group starts. */
+    private int[] groupStarts = new int[8];
     private int depth;
+    /** Where in {@link #out} the last atom (with its repetitions) starts; -1 where no atom precedes in the group. */
+    private int atomStart = -1;
+    /** Whether the last atom is repeated. */
+    private boolean repeated;
+    /** Where in {@link #out} the flag groups that follow the last atom start, or -1. */
+    private int flagsStart = -1;
 
     private Re2Syntax(final String regex)
     {
@@ -117,8 +129,22 @@ final class Re2Syntax
         while (i < n)
         {
             final char c = regex.charAt(i);
+            final int start = out.length();
+            if (c == '*' || c == '+' || c == '?' || (c == '{' && Re2Refusals.isRepetition(regex, i)))
+            {
+                i = repetition(i);
+                continue;
+            }
+            if (c != '\\' && c != '(' && c != ')')
+            {
+                atom(c == '|' ? -1 : start); // an escape and a group set their own
+            }
             if (c == '\\')
             {
+                if (!regex.startsWith("\\Q", i))
+                {
+                    atom(start); // quoted characters are atoms each, and an empty quote is nothing
+                }
                 i = escape(i);
             }
             else if (c == '[')
@@ -131,10 +157,13 @@ final class Re2Syntax
             }
             else if (c == ')')
             {
+                int group = -1; // an unbalanced ')': java.util.regex refuses it
                 if (depth > 0)
                 {
                     flags = saved[--depth];
+                    group = groupStarts[depth];
                 }
+                atom(group);
                 out.append(c);
                 i++;
             }
@@ -151,7 +180,7 @@ final class Re2Syntax
                 out.append("(?:\\A|(?<=\n))");
                 i++;
             }
-            else if (c == '{' && !isRepetition(regex, i))
+            else if (c == '{')
             {
                 out.append("\\{");
                 i++;
@@ -283,6 +312,7 @@ final class Re2Syntax
         int i = at + 2;
         while (i < n && !regex.startsWith("\\E", i))
         {
+            atom(out.length());
             final int cp = regex.codePointAt(i);
             if (cp < 0x80 && !Character.isLetterOrDigit(cp))
             {
@@ -387,6 +417,10 @@ final class Re2Syntax
         flags = set;
         final String javaFlags = kept.toString().endsWith("-") ? kept.substring(0, kept.length() - 1) :
             kept.toString();
+        if (end == ')')
+        {
+            flagsStart = flagsStart < 0 ? out.length() : flagsStart; // nothing to RE2's repetitions: see repetition
+        }
         if (end == ':' || !javaFlags.isEmpty())
         {
             out.append("(?").append(javaFlags).append(end);
@@ -394,14 +428,52 @@ final class Re2Syntax
         return i + 1;
     }
 
-    /** Enters a group: its flags end with it. */
+    /**
+     * The repetition at {@code at} ({@code *}, {@code +}, {@code ?}, {@code {n,m}}, then the {@code ?} that makes it
+     * lazy); returns the index after it. RE2 reads flag groups and empty quotes between an atom and a repetition as
+     * nothing: the repetition repeats the atom ({@code a(?i){2}} is {@code aa}), or the repetition of it before them
+     * ({@code a{2}\Q\E{3}} is {@code (a{2}){3}}); java.util.regex would repeat the empty flag group, and read
+     * {@code a{2}{3}} as {@code a{2}}. So the flag groups move after the repetition, and a repeated atom is grouped
+     * first. (A repetition right after a repetition, or with nothing to repeat, {@link Re2Refusals} has refused.)
+     */
+    private int repetition(final int at)
+    {
+        final int close = regex.charAt(at) == '{' ? regex.indexOf('}', at) : at;
+        final int end = close + 1 < regex.length() && regex.charAt(close + 1) == '?' ? close + 2 : close + 1;
+        final String between = flagsStart < 0 ? "" : out.substring(flagsStart);
+        if (flagsStart >= 0)
+        {
+            out.setLength(flagsStart);
+        }
+        if (repeated && atomStart >= 0)
+        {
+            out.insert(atomStart, "(?:").append(')');
+        }
+        out.append(regex, at, end).append(between);
+        repeated = true;
+        flagsStart = between.isEmpty() ? -1 : out.length() - between.length(); // still after the atom
+        return end;
+    }
+
+    /** The atom that a repetition next repeats starts at {@code start} (-1: none, at the start of a group). */
+    private void atom(final int start)
+    {
+        atomStart = start;
+        repeated = false;
+        flagsStart = -1;
+    }
+
+    /** Enters a group, which starts here in {@link #out}: its flags end with it. */
     private void open()
     {
         if (depth == saved.length)
         {
             saved = Arrays.copyOf(saved, depth * 2);
+            groupStarts = Arrays.copyOf(groupStarts, depth * 2);
         }
+        groupStarts[depth] = out.length();
         saved[depth++] = flags;
+        atom(-1);
     }
 
     boolean folding()
@@ -473,40 +545,6 @@ final class Re2Syntax
         return i > start && i < regex.length() && regex.charAt(i) == '>' ? i + 1 : -1;
     }
 
-    /**
-     * Whether {@code {n}}, {@code {n,}} or {@code {n,m}} starts at {@code at}. As in RE2, a number has no leading
-     * zero: {@code a{01}} is a literal there, where java.util.regex read one {@code a}.
-     */
-    static boolean isRepetition(final String regex, final int at)
-    {
-        final int min = numberEnd(regex, at + 1);
-        if (min < 0 || min == regex.length())
-        {
-            return false;
-        }
-        if (regex.charAt(min) != ',')
-        {
-            return regex.charAt(min) == '}';
-        }
-        if (regex.startsWith("}", min + 1))
-        {
-            return true;
-        }
-        final int max = numberEnd(regex, min + 1);
-        return max >= 0 && regex.startsWith("}", max);
-    }
-
-    /** The index after the number (digits, no leading zero) at {@code from}, or -1 if none starts there. */
-    private static int numberEnd(final String regex, final int from)
-    {
-        int i = from;
-        while (i < regex.length() && isDigit(regex.charAt(i)))
-        {
-            i++;
-        }
-        return i == from || (i - from > 1 && regex.charAt(from) == '0') ? -1 : i;
-    }
-
     /** The index after {@code [:name:]} or {@code [:^name:]} at {@code at} for a known name, else -1. */
     static int posixEnd(final String regex, final int at)
     {
@@ -521,10 +559,5 @@ final class Re2Syntax
         }
         final int start = regex.startsWith("^", at + 2) ? at + 3 : at + 2;
         return CLASSES.containsKey(regex.substring(start, close)) ? close + 2 : -1;
-    }
-
-    private static boolean isDigit(final char c)
-    {
-        return c >= '0' && c <= '9';
     }
 }

@@ -138,8 +138,10 @@ final class RegexShape
     }
 
     /**
-     * The literal run before {@code stop} minus its last character if a quantifier follows (it may repeat zero
-     * times), or "" if the regex has an alternation that might be at the top level.
+     * The literal run before {@code stop} minus its last character if a quantifier that may repeat it zero times
+     * follows, also behind flag groups and a {@code +}, since RE2 repeats what precedes a flag group or an empty
+     * quote ({@code ab(?i)*} and {@code ab+\Q\E?} match {@code a}); or "" if the regex has an alternation that might
+     * be at the top level.
      */
     private static String necessaryPrefix(final String regex, final StringBuilder literal, final int stop)
     {
@@ -147,7 +149,15 @@ final class RegexShape
         {
             return "";
         }
-        final char next = regex.charAt(stop);
+        char next = '+';
+        for (int at = stop; next == '+'; at++) // "+?" may be "+\Q\E?" to RE2, which is not lazy: a ? next drops too
+        {
+            for (int end = flagGroupEnd(regex, at); end > 0; end = flagGroupEnd(regex, at))
+            {
+                at = end;
+            }
+            next = at < regex.length() ? regex.charAt(at) : 0;
+        }
         if (next == '*' || next == '?' || next == '{')
         {
             // the last literal is a code unit; never split a surrogate pair
@@ -159,6 +169,21 @@ final class RegexShape
             return literal.substring(0, keep);
         }
         return literal.toString();
+    }
+
+    /** The index after the flag group ({@code (?i)}, {@code (?-s)}) at {@code at}, or -1 if none is there. */
+    private static int flagGroupEnd(final String regex, final int at)
+    {
+        if (!regex.startsWith("(?", at))
+        {
+            return -1;
+        }
+        int i = at + 2;
+        while (i < regex.length() && (isAsciiLetter(regex.charAt(i)) || regex.charAt(i) == '-'))
+        {
+            i++;
+        }
+        return i < regex.length() && regex.charAt(i) == ')' ? i + 1 : -1;
     }
 
     /**
