@@ -22,8 +22,9 @@ import io.shardwal.wal.ShardedWal;
 /**
  * The read-only check behind {@code shardwal verify}: the manifest, every segment file of every shard (header,
  * chain, and every frame from offset 0 with the same walk recovery uses, in VERIFY mode), {@code checkpoints.log},
- * HEAD, the prune guard if there is one, and whether every checkpoint lies within the data. Maps everything read-only and writes nothing, and maps
- * one segment file at a time, so that a log of any number of segments can be checked.
+ * HEAD, the prune guard if there is one, and whether every checkpoint lies within the data. Maps everything
+ * read-only and writes nothing, and maps one segment file at a time, so that a log of any number of segments can be
+ * checked.
  *
  * <p>Not thread-safe; one verifier per run.
  */
