@@ -22,9 +22,9 @@ final class ProgressWalk
 
     /**
      * Hands the records of every shard, from its first position to {@code ends[shard]} (committed positions), to the
-     * handler {@code handlers} gives for the shard; returns the bytes walked.
+     * handler {@code handlers} gives for the shard.
      */
-    static long walk(final ShardedWal wal, final long[] ends, final PrintWriter err, final boolean terminal,
+    static void walk(final ShardedWal wal, final long[] ends, final PrintWriter err, final boolean terminal,
         final String label, final IntFunction<RecordHandler> handlers)
     {
         long total = 0;
@@ -54,6 +54,5 @@ final class ProgressWalk
             bar.update(done);
         }
         bar.finish(done);
-        return done;
     }
 }

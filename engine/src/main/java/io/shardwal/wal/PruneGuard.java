@@ -132,7 +132,7 @@ public record PruneGuard(String owner, String instruction)
     }
 
     /**
-     * Refuses a prune by {@code owner} (null: a plain prune) unless it is this guard's owner.
+     * Refuses a prune by {@code pruner} (null: a plain prune) unless it is this guard's owner.
      *
      * @throws IllegalStateException naming the log, the owner and the instruction.
      */
