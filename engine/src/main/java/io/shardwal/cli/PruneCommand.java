@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {"0:pruned (possibly nothing)", "1:the log is damaged",
         "2:bad arguments (also: a plain prune of an ingest log, which needs --ingest)",
         "3:could not run (missing or foreign directory, unknown checkpoint, locked by a live writer, I/O error, "
-            + "with --ingest a record the ingest did not write)"})
+            + "with --ingest a record the ingest did not write or a log another owner guards)"})
 final class PruneCommand implements Callable<Integer>
 {
     @Spec

@@ -172,6 +172,11 @@ public final class ShardwalCli implements Callable<Integer>
                 message = argument.getMessage() + " (see '" + command.getCommandSpec().qualifiedName()
                     + " --help')";
             }
+            case IllegalStateException state ->
+            {
+                code = CliFailure.CANNOT_RUN; // the log's state forbids the command (e.g. a prune guard's owner)
+                message = state.getMessage();
+            }
             case UncheckedIOException io ->
             {
                 code = CliFailure.CANNOT_RUN;

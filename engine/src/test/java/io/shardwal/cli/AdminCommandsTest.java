@@ -14,6 +14,7 @@ import io.shardwal.index.ShardedIndex;
 import io.shardwal.ingest.Ingest;
 import io.shardwal.ingest.IngestOptions;
 import io.shardwal.ingest.IngestReplay;
+import io.shardwal.wal.PruneGuard;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
 import io.shardwal.wal.WalOptions;
@@ -191,6 +192,22 @@ class AdminCommandsTest
             assertEquals(50, index.seriesCount());
             assertTrue(wal.firstPosition(0) > 0 && wal.firstPosition(1) > 0, "both shards were pruned");
         }
+
+        // A log another owner guards: the ingest's prune is refused in one line, and nothing is deleted.
+        final Path other = dir.resolve("other");
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(other).shardCount(1).segmentSize(1 << 14).build()))
+        {
+            PruneGuard.install(wal, "archiver", "prune through the archiver");
+            wal.createCheckpoint("c1");
+        }
+        final Cli.Run guarded = Cli.run("prune", other, "--before", "c1", "--ingest");
+        assertEquals(3, guarded.exit(), guarded.toString());
+        assertEquals("shardwal prune: cannot guard the log in " + other + " for \"ingest\": its owner is \"archiver\" ("
+            + other.resolve("prune.guard") + ")\n", guarded.err());
+        final Cli.Run plainOther = Cli.run("prune", other, "--before", "c1");
+        assertEquals(2, plainOther.exit(), plainOther.toString());
+        assertTrue(plainOther.err().endsWith("is guarded by \"archiver\" (prune.guard): prune through the archiver; "
+            + "nothing was deleted\n"), plainOther.err());
 
         // A log with records the ingest did not write is refused, and nothing is deleted.
         Cli.run("checkpoint", log, "late");
