@@ -96,6 +96,8 @@ public final class Ingest implements AutoCloseable
      *
      * @throws IllegalArgumentException if the log is read-only or its limits cannot hold ingest records.
      * @throws IllegalStateException    if the log is guarded by another owner than the ingest.
+     * @throws ShardwalException        IO if the guard cannot be written; CORRUPT or FORMAT (naming the file) if the
+     *                                  one there is unreadable.
      */
     public static Ingest open(final ShardedWal wal, final SeriesIndex index, final IngestOptions options)
     {
