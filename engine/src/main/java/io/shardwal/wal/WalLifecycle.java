@@ -99,13 +99,13 @@ final class WalLifecycle
                 repairs.add(new RecoveryReport.Repair(RecoveryReport.CHECKPOINT_LOG, problem.offset(), problem.bytes(),
                     problem.kind(), problem.detail(), directory.resolve(CheckpointLog.FILE_NAME)));
             }
-            final List<RecoveryReport.ShardRecovery> recovered = new ArrayList<>();
+            final int[] repairsPerShard = new int[count];
+            final List<RecoveryReport.ShardRecovery> recovered = WalRecovery.recoverAll(directory, shards, latest,
+                directory.resolve(CheckpointLog.FILE_NAME), lock.previousStop(), recoveryThreads(options),
+                options.progressInterval(), repairs, repairsPerShard);
             for (int i = 0; i < count; i++)
             {
-                final int before = repairs.size();
-                recovered.add(WalRecovery.recover(shards[i], latest, directory.resolve(CheckpointLog.FILE_NAME),
-                    lock.previousStop(), repairs));
-                metrics[i].setRecoveryRepairs(repairs.size() - before);
+                metrics[i].setRecoveryRepairs(repairsPerShard[i]);
             }
             final RecoveryReport report = new RecoveryReport(directory, lock.previousStop().name(),
                 List.copyOf(repairs), List.copyOf(recovered), Duration.ofNanos(System.nanoTime() - started));
@@ -437,6 +437,12 @@ final class WalLifecycle
         {
             MappedSegment.syncDirectory(directory);
         }
+    }
+
+    private static int recoveryThreads(final WalOptions options)
+    {
+        final int threads = options.recoveryThreads();
+        return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     }
 
     private static void logRecovery(final RecoveryReport report)

@@ -29,6 +29,10 @@ public final class WalOptions
     public static final int DEFAULT_MAX_OPEN_READER_SEGMENTS = 64;
     public static final LatencyRecording DEFAULT_LATENCY_RECORDING = LatencyRecording.SAMPLED;
     public static final Duration DEFAULT_COMMIT_WAIT_TIMEOUT = Duration.ofSeconds(10);
+    /** 0: one thread per processor the JVM may use, at most one per shard. */
+    public static final int DEFAULT_RECOVERY_THREADS = 0;
+    public static final Duration DEFAULT_PROGRESS_INTERVAL = Duration.ofSeconds(5);
+    public static final int MAX_RECOVERY_THREADS = 1024;
     /** Segment sizes are whole pages. */
     public static final long SEGMENT_SIZE_GRANULE = 4096;
 
@@ -47,6 +51,8 @@ public final class WalOptions
     private final boolean createIfMissing;
     private final boolean readOnly;
     private final Duration commitWaitTimeout;
+    private final int recoveryThreads;
+    private final Duration progressInterval;
 
     private WalOptions(final Builder builder)
     {
@@ -65,6 +71,8 @@ public final class WalOptions
         createIfMissing = builder.createIfMissing;
         readOnly = builder.readOnly;
         commitWaitTimeout = builder.commitWaitTimeout;
+        recoveryThreads = builder.recoveryThreads;
+        progressInterval = builder.progressInterval;
     }
 
     public static Builder builder(final Path directory)
@@ -79,7 +87,8 @@ public final class WalOptions
             .syncInterval(syncInterval).router(router).routerSeed(routerSeed).maxKeySize(maxKeySize)
             .maxValueSize(maxValueSize).prepareAhead(prepareAhead).maxOpenReaderSegments(maxOpenReaderSegments)
             .latencyRecording(latencyRecording).createIfMissing(createIfMissing).readOnly(readOnly)
-            .commitWaitTimeout(commitWaitTimeout);
+            .commitWaitTimeout(commitWaitTimeout).recoveryThreads(recoveryThreads)
+            .progressInterval(progressInterval);
     }
 
     public Path directory()
@@ -174,6 +183,26 @@ public final class WalOptions
         return commitWaitTimeout;
     }
 
+    /**
+     * Threads that recover shards at open, each scanning whole shards (a scan is CPU-bound: CRC32C over every frame
+     * written since the latest checkpoint). {@code 0}, the default, is one per processor the JVM may use
+     * ({@link Runtime#availableProcessors()}). Never more than the shards there are to scan; 1 scans on the opening
+     * thread.
+     */
+    public int recoveryThreads()
+    {
+        return recoveryThreads;
+    }
+
+    /**
+     * How often a long recovery at open logs its progress (INFO, logger {@code io.shardwal}): nothing for a recovery
+     * shorter than this, then a line each interval. {@link Duration#ZERO} logs after every segment scanned.
+     */
+    public Duration progressInterval()
+    {
+        return progressInterval;
+    }
+
     @Override
     public String toString()
     {
@@ -181,7 +210,8 @@ public final class WalOptions
             + ", sync=" + syncMode + (syncMode == SyncMode.ASYNC ? " every " + syncInterval : "") + ", router="
             + router + "(seed " + routerSeed + "), maxKey=" + maxKeySize + ", maxValue=" + maxValueSize
             + ", prepareAhead=" + prepareAhead + ", readerSegments=" + maxOpenReaderSegments + ", latency="
-            + latencyRecording + (readOnly ? ", read-only" : "") + (createIfMissing ? "" : ", must exist") + '}';
+            + latencyRecording + ", recoveryThreads=" + (recoveryThreads == 0 ? "per processor" : recoveryThreads)
+            + (readOnly ? ", read-only" : "") + (createIfMissing ? "" : ", must exist") + '}';
     }
 
     /** Mutable, not thread-safe; {@link #build()} validates everything and names the first bad value. */
@@ -203,6 +233,8 @@ public final class WalOptions
         private boolean createIfMissing = true;
         private boolean readOnly;
         private Duration commitWaitTimeout = DEFAULT_COMMIT_WAIT_TIMEOUT;
+        private int recoveryThreads = DEFAULT_RECOVERY_THREADS;
+        private Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
 
         private Builder(final Path directory)
         {
@@ -293,6 +325,18 @@ public final class WalOptions
             return this;
         }
 
+        public Builder recoveryThreads(final int value)
+        {
+            recoveryThreads = value;
+            return this;
+        }
+
+        public Builder progressInterval(final Duration value)
+        {
+            progressInterval = Objects.requireNonNull(value, "progressInterval");
+            return this;
+        }
+
         public WalOptions build()
         {
             check(shardCount >= 1 && shardCount < RecordAddress.MAX_SHARDS,
@@ -323,6 +367,9 @@ public final class WalOptions
                 + maxOpenReaderSegments);
             check(!commitWaitTimeout.isNegative() && !commitWaitTimeout.isZero(),
                 "commitWaitTimeout must be positive, not " + commitWaitTimeout);
+            check(recoveryThreads >= 0 && recoveryThreads <= MAX_RECOVERY_THREADS, "recoveryThreads must be in [0, "
+                + MAX_RECOVERY_THREADS + "] (0: one per processor), not " + recoveryThreads);
+            check(!progressInterval.isNegative(), "progressInterval must not be negative, not " + progressInterval);
             return new WalOptions(this);
         }
 

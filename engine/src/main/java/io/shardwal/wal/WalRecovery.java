@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.mmap.FrameDescriptor;
@@ -14,12 +16,13 @@ import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 
 /**
- * Recovery of one shard when a writer opens the log. Starting at the shard's checkpointed position (or its first
+ * Recovery of the shards when a writer opens the log. Starting at a shard's checkpointed position (or its first
  * segment), it walks every segment up to the newest one holding data with the {@link SegmentScanner} in REPAIR
  * mode: committed, checksum-valid frames stay where they are; dead claims, gaps, damaged frames and torn batches
  * are set aside; the torn end of the newest segment is cut and zeroed. Every repair becomes a
  * {@link RecoveryReport.Repair}. Segments below the start are not even mapped, so opening costs what was written
- * after the last checkpoint.
+ * after the last checkpoint. Shards are scanned in parallel ({@link WalOptions#recoveryThreads()}), and a long
+ * recovery logs its progress ({@link RecoveryProgress}).
  *
  * <p>After a crash the scanned range is msynced before appends start, so the recovered state is the durable one.
  */
@@ -30,12 +33,155 @@ final class WalRecovery
     }
 
     /**
+     * Recovers every shard: first each shard's plan, in shard order, so that a checkpoint or a missing segment that
+     * refuses the open does so before any shard's frames are repaired; then the scans, on up to {@code threads}
+     * threads at once (shards are independent). Repairs go to {@code repairs} in shard order, whatever order the scans
+     * finish in, so the report is the same for any number of threads; {@code repairsPerShard} gets each shard's count.
+     * If scans fail, the one of the lowest shard is thrown, the others added to it as suppressed; every scan has
+     * ended by then.
+     */
+    static List<RecoveryReport.ShardRecovery> recoverAll(final Path directory, final Shard[] shards,
+        final Checkpoint latest, final Path checkpointFile, final WalLock.PreviousStop previousStop,
+        final int threads, final Duration progressInterval, final List<RecoveryReport.Repair> repairs,
+        final int[] repairsPerShard) throws IOException
+    {
+        final int count = shards.length;
+        final Plan[] plans = new Plan[count];
+        final List<List<RecoveryReport.Repair>> found = new ArrayList<>(count);
+        long bytes = 0;
+        int toScan = 0;
+        for (int i = 0; i < count; i++)
+        {
+            found.add(new ArrayList<>());
+            plans[i] = plan(shards[i], latest, checkpointFile, previousStop, found.get(i));
+            bytes += plans[i].bytesToScan();
+            toScan += plans[i].done == null ? 1 : 0;
+        }
+        final RecoveryProgress progress = new RecoveryProgress(directory, bytes, toScan,
+            Math.max(1, Math.min(threads, toScan)), progressInterval);
+        final RecoveryReport.ShardRecovery[] recovered = new RecoveryReport.ShardRecovery[count];
+        final Throwable[] failures = new Throwable[count];
+        final AtomicInteger next = new AtomicInteger();
+        final Runnable worker = () ->
+        {
+            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement())
+            {
+                try
+                {
+                    recovered[i] = plans[i].done != null ? plans[i].done : scan(plans[i], found.get(i), progress);
+                }
+                catch (final IOException | RuntimeException | Error e)
+                {
+                    failures[i] = e;
+                }
+            }
+        };
+        runOn(progress.threads(), worker);
+        rethrowFirst(failures);
+        for (int i = 0; i < count; i++)
+        {
+            repairs.addAll(found.get(i));
+            repairsPerShard[i] = found.get(i).size();
+        }
+        progress.finished();
+        return List.of(recovered);
+    }
+
+    /**
+     * Runs {@code worker} on the calling thread when {@code threads} is 1, else on that many new threads, and waits
+     * for all of them even if interrupted (a scan left running would repair files after the open failed); the
+     * interrupt is restored after.
+     */
+    private static void runOn(final int threads, final Runnable worker)
+    {
+        if (threads == 1)
+        {
+            worker.run();
+            return;
+        }
+        final Thread[] started = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            started[t] = Thread.ofPlatform().name("shardwal-recovery-" + t).daemon(true).start(worker);
+        }
+        boolean interrupted = false;
+        for (final Thread thread : started)
+        {
+            while (thread.isAlive())
+            {
+                try
+                {
+                    thread.join();
+                }
+                catch (final InterruptedException e)
+                {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void rethrowFirst(final Throwable[] failures) throws IOException
+    {
+        Throwable first = null;
+        for (final Throwable failure : failures)
+        {
+            if (failure == null)
+            {
+                continue;
+            }
+            if (first == null)
+            {
+                first = failure;
+            }
+            else
+            {
+                first.addSuppressed(failure);
+            }
+        }
+        switch (first)
+        {
+            case null -> { }
+            case IOException e -> throw e;
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException(first);
+        }
+    }
+
+    /**
+     * One shard's recovery, worked out before any shard is scanned: the segments {@code [startIndex, last]} of
+     * {@code bases} are scanned from position {@code start}; {@code done} instead when there is nothing to scan.
+     */
+    record Plan(Shard shard, List<Long> bases, long start, int startIndex, int last, boolean wholeRemainder,
+        RecoveryReport.ShardRecovery done)
+    {
+        /** Bytes of segment the scan covers, for progress. */
+        long bytesToScan()
+        {
+            if (done != null)
+            {
+                return 0;
+            }
+            final long size = shard.segmentSize();
+            return bases.get(last) + size - Math.max(start, bases.get(startIndex));
+        }
+    }
+
+    /**
+     * Deletes the files of interrupted creations, checks the latest checkpoint against the shard's segments and
+     * finds the newest segment holding data. A shard without segments gets its first one and is done.
+     *
      * @param latest         the latest checkpoint, where the scan starts (null: from the first segment).
      * @param checkpointFile {@code checkpoints.log}, named when {@code latest} does not fit the shard.
      * @param previousStop   how the last writer stopped; decides whether data may lie past tail counters.
      * @throws ShardwalException CORRUPT if {@code latest} puts the shard off a record boundary or past its records.
      */
-    static RecoveryReport.ShardRecovery recover(final Shard shard, final Checkpoint latest, final Path checkpointFile,
+    static Plan plan(final Shard shard, final Checkpoint latest, final Path checkpointFile,
         final WalLock.PreviousStop previousStop, final List<RecoveryReport.Repair> repairs) throws IOException
     {
         final ShardSegments segments = shard.segments();
@@ -70,7 +216,7 @@ final class WalRecovery
             final MappedSegment first = MappedSegment.create(segments.fileFor(0), 0, size, shard.id);
             segments.addCreated(first);
             shard.start(first, 0, List.of(), size);
-            return new RecoveryReport.ShardRecovery(shard.id, 0, 0, 0, 0);
+            return new Plan(shard, List.of(), 0, 0, 0, false, new RecoveryReport.ShardRecovery(shard.id, 0, 0, 0, 0));
         }
         final List<Long> bases = segments.bases();
         if (latest != null && bases.getFirst() > startPosition)
@@ -99,14 +245,28 @@ final class WalRecovery
             : bases.indexOf(start - start % size));
         final boolean wholeRemainder = previousStop == WalLock.PreviousStop.POSSIBLE_OS_CRASH;
         final int last = lastWithData(segments, bases, startIndex, wholeRemainder);
+        return new Plan(shard, bases, start, startIndex, last, wholeRemainder, null);
+    }
 
+    /**
+     * Scans the planned segments in REPAIR mode, msyncs what it scanned and starts the shard at the end of its valid
+     * frames.
+     */
+    static RecoveryReport.ShardRecovery scan(final Plan plan, final List<RecoveryReport.Repair> repairs,
+        final RecoveryProgress progress) throws IOException
+    {
+        final Shard shard = plan.shard;
+        final ShardSegments segments = shard.segments();
+        final List<Long> bases = plan.bases;
+        final long start = plan.start;
+        final int last = plan.last;
         long records = 0;
         long validEnd = start;
-        for (int i = startIndex; i <= last; i++)
+        for (int i = plan.startIndex; i <= last; i++)
         {
             final MappedSegment segment = segments.pinned(bases.get(i));
             final long from = Math.max(0, Math.min(start - segment.basePosition(), segment.capacity()));
-            final SegmentScanner.Result result = SegmentScanner.scan(segment, from, i == last, wholeRemainder,
+            final SegmentScanner.Result result = SegmentScanner.scan(segment, from, i == last, plan.wholeRemainder,
                 SegmentScanner.Mode.REPAIR);
             records += result.records();
             for (final SegmentScanner.Finding finding : result.findings())
@@ -123,8 +283,9 @@ final class WalRecovery
             {
                 validEnd = segment.basePosition() + result.validEnd();
             }
+            progress.scanned(segment.capacity() - from, i == last);
         }
-        for (int i = startIndex; i < last; i++)
+        for (int i = plan.startIndex; i < last; i++)
         {
             segments.unpin(bases.get(i));
         }
@@ -139,8 +300,8 @@ final class WalRecovery
             // still take away; rolling into it marks the segment before it (LostSegments), so it must be durable first
             MappedSegment.syncDirectory(segments.directory());
         }
-        shard.start(segments.pinned(bases.get(last)), validEnd, prepared, lastEnd);
-        return new RecoveryReport.ShardRecovery(shard.id, start, validEnd, records, last - startIndex + 1);
+        shard.start(segments.pinned(bases.get(last)), validEnd, prepared, bases.getLast() + shard.segmentSize());
+        return new RecoveryReport.ShardRecovery(shard.id, start, validEnd, records, last - plan.startIndex + 1);
     }
 
     /**

@@ -31,6 +31,8 @@ class WalOptionsTest
         assertEquals(WalOptions.DEFAULT_MAX_VALUE_SIZE, options.maxValueSize());
         assertEquals(1, options.prepareAhead());
         assertTrue(options.createIfMissing());
+        assertEquals(0, options.recoveryThreads());
+        assertEquals(Duration.ofSeconds(5), options.progressInterval());
     }
 
     @Test
@@ -54,6 +56,10 @@ class WalOptionsTest
         rejects(b -> b.prepareAhead(-1), "prepareAhead must be in [0, 16], not -1");
         rejects(b -> b.maxOpenReaderSegments(0), "maxOpenReaderSegments must be at least 1");
         rejects(b -> b.commitWaitTimeout(Duration.ofSeconds(-1)), "commitWaitTimeout must be positive");
+        rejects(b -> b.recoveryThreads(-1), "recoveryThreads must be in [0, 1024] (0: one per processor), not -1");
+        rejects(b -> b.recoveryThreads(1025), "not 1025");
+        rejects(b -> b.progressInterval(Duration.ofMillis(-1)), "progressInterval must not be negative, not PT-0.001S");
+        assertThrows(NullPointerException.class, () -> WalOptions.builder(DIR).progressInterval(null));
         assertThrows(NullPointerException.class, () -> WalOptions.builder(null));
         assertThrows(NullPointerException.class, () -> WalOptions.builder(DIR).syncMode(null));
     }
@@ -62,7 +68,9 @@ class WalOptionsTest
     void shouldRoundTripThroughItsBuilder()
     {
         final WalOptions options = WalOptions.builder(DIR).shardCount(9).segmentSize(1 << 20)
-            .syncMode(SyncMode.ASYNC).routerSeed(5).build();
+            .syncMode(SyncMode.ASYNC).routerSeed(5).recoveryThreads(3).progressInterval(Duration.ofSeconds(1)).build();
         assertEquals(options.toString(), options.toBuilder().build().toString());
+        assertEquals(3, options.toBuilder().build().recoveryThreads());
+        assertEquals(Duration.ofSeconds(1), options.toBuilder().build().progressInterval());
     }
 }
