@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.ShardedWal;
 import io.shardwal.wal.SyncMode;
@@ -80,6 +84,7 @@ class DiskFullTest
             final ShardwalException failure = appendUntilFailure(wal);
             assertDiskFull(failure, dir);
             final int fullShard = wal.shardFor(scheme.key(WRITER, nextSeq));
+            final List<Path> taken = keepFull(dir);
 
             // The shard is not poisoned: every way of appending to it fails the same way, cleanly, again.
             assertDiskFull(assertThrows(ShardwalException.class, () -> append(wal)), dir);
@@ -92,6 +97,10 @@ class DiskFullTest
             assertReadable(wal, "while the disk is full");
 
             Files.delete(ballast);
+            for (final Path more : taken)
+            {
+                Files.delete(more);
+            }
             final long before = wal.stats().shards().get(fullShard).rolls();
             appendRecords(wal, 8 * SEGMENT);
             assertTrue(wal.stats().shards().get(fullShard).rolls() >= before + 2, "shard " + fullShard + " did not roll "
@@ -171,6 +180,43 @@ class DiskFullTest
                 fail("the preparer did not create the next segments within 30 s: " + wal.stats().shards());
             }
             Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Keeps the disk full after a roll failed. The background preparer may have been preallocating a segment at that
+     * moment, and when its creation fails too it gives the space back, enough for the next roll to succeed: the
+     * failing roll may even have failed because of it. So once no creation is under way, this fills what is free
+     * again, until the disk stays full.
+     *
+     * @return the ballast files it wrote.
+     */
+    private List<Path> keepFull(final Path dir) throws IOException
+    {
+        final List<Path> ballasts = new ArrayList<>();
+        final long deadline = System.nanoTime() + 30_000_000_000L;
+        do
+        {
+            while (creationUnderWay(dir))
+            {
+                if (System.nanoTime() > deadline)
+                {
+                    fail("a segment creation in " + dir + " did not end within 30 s");
+                }
+                Thread.onSpinWait();
+            }
+            ballasts.add(mount.fillLeaving(0));
+            LockSupport.parkNanos(20_000_000L);
+        }
+        while (creationUnderWay(dir) || mount.usableSpace() >= SEGMENT_FILE);
+        return ballasts;
+    }
+
+    private static boolean creationUnderWay(final Path dir) throws IOException
+    {
+        try (Stream<Path> files = Files.walk(dir))
+        {
+            return files.anyMatch(file -> file.getFileName().toString().endsWith(MappedSegment.CREATING_SUFFIX));
         }
     }
 

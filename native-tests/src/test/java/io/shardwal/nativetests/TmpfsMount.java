@@ -25,6 +25,7 @@ final class TmpfsMount implements AutoCloseable
 
     private final Path path;
     private boolean mounted;
+    private int ballasts;
 
     private TmpfsMount(final Path path)
     {
@@ -109,12 +110,12 @@ final class TmpfsMount implements AutoCloseable
      * Leaves exactly {@code freeBytes} (rounded up to pages) free: reserves them in a file, fills the rest of the
      * file system with {@code ballast} until it reports "No space left on device", then deletes the reserve.
      *
-     * @return the ballast file; delete it to give the space back.
+     * @return the ballast file (a new one on each call); delete it to give the space back.
      */
     Path fillLeaving(final long freeBytes)
     {
         final Path reserve = path.resolve("reserve");
-        final Path ballast = path.resolve("ballast");
+        final Path ballast = path.resolve("ballast-" + ballasts++);
         try
         {
             if (freeBytes > 0)
