@@ -340,7 +340,7 @@ public final class ShardedWal implements AutoCloseable
     /**
      * Reads every shard from its first record to its committed frontier, shards in parallel on
      * {@code parallelism} threads. {@code handler} is called concurrently for different shards (in order within a
-     * shard), so it must be thread-safe.
+     * shard), so it must be thread-safe. A replay longer than {@link WalOptions#progressInterval()} logs its progress.
      *
      * @return the number of records delivered.
      */

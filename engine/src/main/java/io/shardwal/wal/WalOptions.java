@@ -195,8 +195,9 @@ public final class WalOptions
     }
 
     /**
-     * How often a long recovery at open logs its progress (INFO, logger {@code io.shardwal}): nothing for a recovery
-     * shorter than this, then a line each interval. {@link Duration#ZERO} logs after every segment scanned.
+     * How often long work over the whole log, the recovery at open and {@link ShardedWal#replay}, logs its progress
+     * (INFO, logger {@code io.shardwal}): nothing for work shorter than this, then a line each interval.
+     * {@link Duration#ZERO} logs at every step (a segment scanned, a poll of records read).
      */
     public Duration progressInterval()
     {

@@ -33,13 +33,25 @@ final class WalReads
             throw new IllegalArgumentException("shard " + shard + ": the range [" + from + ", " + to + ") to read "
                 + "ends before it starts");
         }
+        return iterShard(wal, shard, from, to, handler, null);
+    }
+
+    /** {@link #iterShard(ShardedWal, int, long, long, RecordHandler)}, telling {@code progress} (if any). */
+    private static long iterShard(final ShardedWal wal, final int shard, final long from, final long to,
+        final RecordHandler handler, final ProgressLog progress)
+    {
         final long end = Math.min(to, wal.committedPosition(shard));
         long delivered = 0;
         try (Tailer tailer = wal.tailer(shard, Math.max(from, wal.firstPosition(shard))).stopAt(end))
         {
             while (tailer.position() < end)
             {
+                final long before = tailer.position();
                 final int read = tailer.poll(handler, POLL_LIMIT);
+                if (progress != null)
+                {
+                    progress.advanced(tailer.position() - before);
+                }
                 delivered += read;
                 if (read == 0 && tailer.position() < end)
                 {
@@ -92,10 +104,15 @@ final class WalReads
         }
         final int shards = wal.shardCount();
         final long[] ends = new long[shards];
+        long total = 0;
         for (int i = 0; i < shards; i++)
         {
             ends[i] = wal.committedPosition(i);
+            total += Math.max(0, ends[i] - wal.firstPosition(i));
         }
+        final int threads = Math.min(parallelism, shards);
+        final ProgressLog progress = new ProgressLog("replaying", "replayed", "read", wal.directory(), total, shards,
+            threads, wal.options().progressInterval());
         // Once the handler failed for one shard, the others stop at their next record instead of running to the end.
         final AtomicBoolean failed = new AtomicBoolean();
         final RecordHandler guarded = record ->
@@ -106,7 +123,7 @@ final class WalReads
             }
             handler.onRecord(record);
         };
-        try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, shards),
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads,
             Thread.ofPlatform().name("shardwal-replay-", 0).daemon().factory()))
         {
             final List<Future<Long>> results = new ArrayList<>();
@@ -117,7 +134,10 @@ final class WalReads
                 {
                     try
                     {
-                        return failed.get() ? 0L : iterShard(wal, shard, 0, ends[shard], guarded);
+                        final long read = failed.get() ? 0L : iterShard(wal, shard, 0, ends[shard], guarded,
+                            progress);
+                        progress.shardDone();
+                        return read;
                     }
                     catch (final RuntimeException | Error e)
                     {
@@ -126,7 +146,9 @@ final class WalReads
                     }
                 }));
             }
-            return join(results);
+            final long records = join(results);
+            progress.finished();
+            return records;
         }
     }
 

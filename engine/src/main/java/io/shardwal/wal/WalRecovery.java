@@ -22,7 +22,7 @@ import io.shardwal.mmap.ShardwalException;
  * are set aside; the torn end of the newest segment is cut and zeroed. Every repair becomes a
  * {@link RecoveryReport.Repair}. Segments below the start are not even mapped, so opening costs what was written
  * after the last checkpoint. Shards are scanned in parallel ({@link WalOptions#recoveryThreads()}), and a long
- * recovery logs its progress ({@link RecoveryProgress}).
+ * recovery logs its progress ({@link ProgressLog}).
  *
  * <p>After a crash the scanned range is msynced before appends start, so the recovered state is the durable one.
  */
@@ -57,7 +57,7 @@ final class WalRecovery
             bytes += plans[i].bytesToScan();
             toScan += plans[i].done == null ? 1 : 0;
         }
-        final RecoveryProgress progress = new RecoveryProgress(directory, bytes, toScan,
+        final ProgressLog progress = new ProgressLog("recovering", "recovered", "scanned", directory, bytes, toScan,
             Math.max(1, Math.min(threads, toScan)), progressInterval);
         final RecoveryReport.ShardRecovery[] recovered = new RecoveryReport.ShardRecovery[count];
         final Throwable[] failures = new Throwable[count];
@@ -253,7 +253,7 @@ final class WalRecovery
      * frames.
      */
     static RecoveryReport.ShardRecovery scan(final Plan plan, final List<RecoveryReport.Repair> repairs,
-        final RecoveryProgress progress) throws IOException
+        final ProgressLog progress) throws IOException
     {
         final Shard shard = plan.shard;
         final ShardSegments segments = shard.segments();
@@ -283,8 +283,9 @@ final class WalRecovery
             {
                 validEnd = segment.basePosition() + result.validEnd();
             }
-            progress.scanned(segment.capacity() - from, i == last);
+            progress.advanced(segment.capacity() - from);
         }
+        progress.shardDone();
         for (int i = plan.startIndex; i < last; i++)
         {
             segments.unpin(bases.get(i));

@@ -14,12 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
@@ -168,10 +164,10 @@ class ParallelRecoveryTest
                 appendTo(wal, shard, 100);
             }
         }
-        final List<String> quick = logged(() -> ShardedWal.open(options(log).build()).close());
+        final List<String> quick = LoggedLines.during(() -> ShardedWal.open(options(log).build()).close());
         assertTrue(quick.stream().noneMatch(line -> line.startsWith("shardwal: recovering " + log)), quick.toString());
 
-        final List<String> lines = logged(() -> ShardedWal.open(options(log).recoveryThreads(2)
+        final List<String> lines = LoggedLines.during(() -> ShardedWal.open(options(log).recoveryThreads(2)
             .progressInterval(Duration.ZERO).build()).close());
         final List<String> progress = lines.stream().filter(line -> line.startsWith("shardwal: recovering " + log)
             || line.startsWith("shardwal: recovered " + log)).toList();
@@ -182,46 +178,5 @@ class ParallelRecoveryTest
         final String last = progress.getLast();
         assertTrue(last.startsWith("shardwal: recovered " + log + ": "), last);
         assertTrue(last.contains("(100 %), 4 of 4 shards done"), last);
-    }
-
-    /** What {@code action} logged to {@code io.shardwal} at INFO and above. */
-    private static List<String> logged(final IoAction action) throws IOException
-    {
-        final Logger logger = Logger.getLogger("io.shardwal");
-        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        final Handler handler = new Handler()
-        {
-            @Override
-            public void publish(final LogRecord record)
-            {
-                lines.add(record.getMessage());
-            }
-
-            @Override
-            public void flush()
-            {
-            }
-
-            @Override
-            public void close()
-            {
-            }
-        };
-        logger.addHandler(handler);
-        try
-        {
-            action.run();
-        }
-        finally
-        {
-            logger.removeHandler(handler);
-        }
-        return List.copyOf(lines);
-    }
-
-    @FunctionalInterface
-    private interface IoAction
-    {
-        void run() throws IOException;
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,6 +45,34 @@ class WalReadsTest
             assertMessage(assertThrows(IllegalArgumentException.class, () -> wal.tailer(1, -8)), "shard 1", "-8");
             assertMessage(assertThrows(IllegalArgumentException.class, () -> wal.tailer(1, 3)), "shard 1", "3");
             assertEquals(0, wal.iterShard(1, end, end, record -> { }), "an empty range is no error");
+        }
+    }
+
+    @Test
+    void shouldLogTheProgressOfALongReplayAndNothingForAShortOne() throws java.io.IOException
+    {
+        final WalOptions options = WalOptions.builder(dir).shardCount(2).segmentSize(1 << 16)
+            .syncMode(SyncMode.ASYNC).progressInterval(Duration.ZERO).build();
+        try (ShardedWal wal = ShardedWal.open(options))
+        {
+            for (int i = 0; i < 5000; i++)
+            {
+                wal.append(("k" + i).getBytes(), new byte[16]);
+            }
+            final long[] records = new long[1];
+            final List<String> lines = LoggedLines.during(() -> records[0] = wal.replay(record -> { }, 2));
+            assertEquals(5000, records[0]);
+            final List<String> progress = lines.stream().filter(line -> line.startsWith("shardwal: replay")).toList();
+            assertTrue(progress.size() >= 3, "a line per poll and a closing one: " + lines);
+            assertTrue(progress.getFirst().startsWith("shardwal: replaying " + dir + ": "), progress.getFirst());
+            assertTrue(progress.getFirst().contains(" MB read ("), progress.getFirst());
+            assertTrue(progress.getLast().startsWith("shardwal: replayed " + dir + ": "), progress.getLast());
+            assertTrue(progress.getLast().contains("(100 %), 2 of 2 shards done, 2 threads"), progress.getLast());
+        }
+        try (ShardedWal wal = ShardedWal.open(options.toBuilder().progressInterval(Duration.ofMinutes(1)).build()))
+        {
+            final List<String> lines = LoggedLines.during(() -> wal.replay(record -> { }, 2));
+            assertTrue(lines.stream().noneMatch(line -> line.startsWith("shardwal: replay")), lines.toString());
         }
     }
 
