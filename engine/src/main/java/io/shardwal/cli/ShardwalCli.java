@@ -16,6 +16,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import io.shardwal.mmap.ShardwalException;
+import io.shardwal.wal.WalOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -225,15 +226,18 @@ public final class ShardwalCli implements Callable<Integer>
         return false;
     }
 
-    /** Engine log lines (recovery reports) as one plain line each on {@code err}: warnings, or all if verbose. */
-    private static Handler logTo(final PrintWriter err, final boolean verbose)
+    /**
+     * Engine log lines as one plain line each on {@code err}: warnings, errors and progress lines (a long recovery or
+     * replay), or all if verbose.
+     */
+    static Handler logTo(final PrintWriter err, final boolean verbose)
     {
         final Handler handler = new Handler()
         {
             @Override
             public void publish(final LogRecord record)
             {
-                if (isLoggable(record))
+                if (isLoggable(record) || WalOptions.PROGRESS_LOGGER.equals(record.getLoggerName()))
                 {
                     err.println(record.getMessage());
                     err.flush();

@@ -7,16 +7,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Progress of long work over a whole log (the recovery at open, a replay), logged at INFO when it runs long: one
- * line each {@link WalOptions#progressInterval()} once it has run that long, saying how much of the log is done, how
- * many shards are done, on how many threads, for how long, and one closing line if any was logged. Work shorter
- * than the interval logs nothing here.
+ * Progress of long work over a whole log (the recovery at open, a replay), logged at INFO to
+ * {@value WalOptions#PROGRESS_LOGGER} when it runs long: one line each {@link WalOptions#progressInterval()} once it
+ * has run that long, saying how much of the log is done, how many shards are done, on how many threads, for how
+ * long, and one closing line if any was logged. Work shorter than the interval logs nothing here.
  *
  * <p><b>Threads.</b> Safe for the working threads to report into at once; at most one of them logs each line.
  */
 final class ProgressLog
 {
-    private static final System.Logger LOG = System.getLogger("io.shardwal");
+    private static final System.Logger LOG = System.getLogger(WalOptions.PROGRESS_LOGGER);
 
     private final String doing;
     private final String done;

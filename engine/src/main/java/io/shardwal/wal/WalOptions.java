@@ -32,6 +32,11 @@ public final class WalOptions
     /** 0: one thread per processor the JVM may use, at most one per shard. */
     public static final int DEFAULT_RECOVERY_THREADS = 0;
     public static final Duration DEFAULT_PROGRESS_INTERVAL = Duration.ofSeconds(5);
+    /**
+     * The logger of progress lines ({@link #progressInterval()}): below {@code io.shardwal}, so that a front end can
+     * show progress and hide the other INFO lines.
+     */
+    public static final String PROGRESS_LOGGER = "io.shardwal.progress";
     public static final int MAX_RECOVERY_THREADS = 1024;
     /** Segment sizes are whole pages. */
     public static final long SEGMENT_SIZE_GRANULE = 4096;
@@ -196,7 +201,7 @@ public final class WalOptions
 
     /**
      * How often long work over the whole log, the recovery at open and {@link ShardedWal#replay}, logs its progress
-     * (INFO, logger {@code io.shardwal}): nothing for work shorter than this, then a line each interval.
+     * (INFO, logger {@value #PROGRESS_LOGGER}): nothing for work shorter than this, then a line each interval.
      * {@link Duration#ZERO} logs at every step (a segment scanned, a poll of records read).
      */
     public Duration progressInterval()
