@@ -20,7 +20,9 @@ import io.shardwal.wal.WalBatch;
  * the log, when it is new to the index; without this, the first prune past that record would leave every later
  * sample of the series without labels.
  *
- * <p>Steps, each safe to crash after: (1) read, in every shard, the whole segments below the checkpoint's position
+ * <p>Steps, each safe to crash after: (1) read, in every shard (shards in parallel, with progress lines when it runs
+ * long: {@link ShardedWal#replay(long[], long[], io.shardwal.wal.RecordHandler, int)}), the whole segments below the
+ * checkpoint's position
  * (a superset of what the prune deletes: it stops earlier at a segment a reader holds, or at the durable frontier)
  * and collect the ids of their SERIES records; (2) append a definition of each such series the index still holds,
  * with the labels the index gives (the ones a replay rebuilt it with); (3) {@link ShardedWal#sync()}, so the new
@@ -42,25 +44,33 @@ final class DefinitionCarry
     {
         final Checkpoint checkpoint = wal.loadCheckpoint(checkpointId);
         final long segmentSize = wal.options().segmentSize();
-        final LongHashSet defined = new LongHashSet();
+        final int shards = wal.shardCount();
+        final long[] from = new long[shards];
+        final long[] to = new long[shards];
+        final LongHashSet[] found = new LongHashSet[shards];
         long scannedBytes = 0;
-        for (int shard = 0; shard < wal.shardCount(); shard++)
+        for (int shard = 0; shard < shards; shard++)
         {
             // Segment bases are multiples of the segment size: the segments wholly below the checkpoint end here.
             final long position = checkpoint.position(shard);
-            final long end = position - position % segmentSize;
-            final long first = wal.firstPosition(shard);
-            if (end > first)
+            from[shard] = wal.firstPosition(shard);
+            to[shard] = Math.max(from[shard], position - position % segmentSize);
+            found[shard] = new LongHashSet();
+            scannedBytes += to[shard] - from[shard];
+        }
+        // Shards in parallel, each into its own set (a shard is read by one thread at a time); long reads log progress
+        wal.replay(from, to, record ->
+        {
+            if (IngestRecords.type(record) == IngestRecords.SERIES)
             {
-                wal.iterShard(shard, first, end, record ->
-                {
-                    if (IngestRecords.type(record) == IngestRecords.SERIES)
-                    {
-                        defined.add(IngestRecords.seriesId(record));
-                    }
-                });
-                scannedBytes += end - first;
+                found[record.shard()].add(IngestRecords.seriesId(record));
             }
+        }, Math.min(shards, Runtime.getRuntime().availableProcessors()));
+        final LongHashSet defined = found[0];
+        for (int shard = 1; shard < shards; shard++)
+        {
+            defined.addAll(found[shard]);
+            found[shard] = null;
         }
         final long[] outcome = carry(wal, index, defined);
         wal.sync();

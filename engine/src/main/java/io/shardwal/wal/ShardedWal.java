@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -337,16 +338,24 @@ public final class ShardedWal implements AutoCloseable
         return WalReads.iterShard(this, shard, from, to, handler);
     }
 
+    /** {@link #replay(long[], long[], RecordHandler, int)} of every shard from its first record to its end. */
+    public long replay(final RecordHandler handler, final int parallelism)
+    {
+        return WalReads.replay(this, null, null, handler, parallelism);
+    }
+
     /**
-     * Reads every shard from its first record to its committed frontier, shards in parallel on
-     * {@code parallelism} threads. {@code handler} is called concurrently for different shards (in order within a
-     * shard), so it must be thread-safe. A replay longer than {@link WalOptions#progressInterval()} logs its progress.
+     * Reads each shard {@code i} over {@code [from[i], to[i])} (from its first record, to its committed frontier at
+     * most), shards in parallel on {@code parallelism} threads; {@code from[i]} must be a record position (see
+     * {@link #iterShard}). {@code handler} is called concurrently for different shards (in order within a shard), so
+     * it must be thread-safe. A replay longer than {@link WalOptions#progressInterval()} logs its progress.
      *
      * @return the number of records delivered.
      */
-    public long replay(final RecordHandler handler, final int parallelism)
+    public long replay(final long[] from, final long[] to, final RecordHandler handler, final int parallelism)
     {
-        return WalReads.replay(this, handler, parallelism);
+        return WalReads.replay(this, Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"), handler,
+            parallelism);
     }
 
     /** End of the longest prefix of committed records of {@code shard} (advanced by this call). */

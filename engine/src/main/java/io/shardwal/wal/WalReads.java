@@ -96,19 +96,37 @@ final class WalReads
             : new IllegalArgumentException(message, cause);
     }
 
-    static long replay(final ShardedWal wal, final RecordHandler handler, final int parallelism)
+    /** Reads every shard {@code i} over {@code [from[i], to[i])}; both null: every shard whole. */
+    static long replay(final ShardedWal wal, final long[] from, final long[] to, final RecordHandler handler,
+        final int parallelism)
     {
         if (parallelism < 1)
         {
             throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
         }
         final int shards = wal.shardCount();
+        if (from != null && (from.length != shards || to.length != shards))
+        {
+            throw new IllegalArgumentException("a replay of " + shards + " shards needs " + shards + " starts and "
+                + shards + " ends, not " + from.length + " and " + to.length);
+        }
+        final long[] starts = new long[shards];
         final long[] ends = new long[shards];
         long total = 0;
         for (int i = 0; i < shards; i++)
         {
-            ends[i] = wal.committedPosition(i);
-            total += Math.max(0, ends[i] - wal.firstPosition(i));
+            if (from != null)
+            {
+                Tailer.checkStart(i, from[i]);
+                if (from[i] > to[i])
+                {
+                    throw new IllegalArgumentException("shard " + i + ": the range [" + from[i] + ", " + to[i]
+                        + ") to replay ends before it starts");
+                }
+            }
+            starts[i] = Math.max(from == null ? 0 : from[i], wal.firstPosition(i));
+            ends[i] = Math.min(to == null ? Long.MAX_VALUE : to[i], wal.committedPosition(i));
+            total += Math.max(0, ends[i] - starts[i]);
         }
         final int threads = Math.min(parallelism, shards);
         final ProgressLog progress = new ProgressLog("replaying", "replayed", "read", wal.directory(), total, shards,
@@ -134,8 +152,8 @@ final class WalReads
                 {
                     try
                     {
-                        final long read = failed.get() ? 0L : iterShard(wal, shard, 0, ends[shard], guarded,
-                            progress);
+                        final long read = failed.get() || starts[shard] >= ends[shard] ? 0L
+                            : iterShard(wal, shard, starts[shard], ends[shard], guarded, progress);
                         progress.shardDone();
                         return read;
                     }

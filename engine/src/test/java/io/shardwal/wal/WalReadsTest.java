@@ -77,6 +77,40 @@ class WalReadsTest
     }
 
     @Test
+    void shouldReplayRangesOfEveryShardAsIterShardReadsThem()
+    {
+        try (ShardedWal wal = open())
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                wal.append(("k" + i).getBytes(), new byte[16 + i % 40]);
+            }
+            final long[] from = new long[2];
+            final long[] to = new long[2];
+            final List<Long> expected = new ArrayList<>();
+            for (int shard = 0; shard < 2; shard++)
+            {
+                final List<Long> positions = new ArrayList<>();
+                wal.iterShard(shard, 0, wal.committedPosition(shard), record -> positions.add(record.address()));
+                from[shard] = RecordAddress.position(positions.get(10));
+                to[shard] = RecordAddress.position(positions.get(positions.size() - 10));
+                expected.addAll(positions.subList(10, positions.size() - 10));
+            }
+            final List<Long> read = java.util.Collections.synchronizedList(new ArrayList<>());
+            assertEquals(expected.size(), wal.replay(from, to, record -> read.add(record.address()), 2));
+            assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(read));
+
+            assertMessage(assertThrows(IllegalArgumentException.class, () -> wal.replay(new long[1], new long[1],
+                record -> { }, 1)), "needs 2 starts and 2 ends, not 1 and 1");
+            assertMessage(assertThrows(IllegalArgumentException.class, () -> wal.replay(new long[] {0, 16},
+                new long[] {0, 8}, record -> { }, 1)), "shard 1", "[16, 8)");
+            assertMessage(assertThrows(IllegalArgumentException.class, () -> wal.replay(new long[] {12, 0},
+                new long[] {100, 100}, record -> { }, 1)), "shard 0", "12");
+            assertThrows(NullPointerException.class, () -> wal.replay(null, to, record -> { }, 1));
+        }
+    }
+
+    @Test
     void shouldStopReplayingEveryShardOnceTheHandlerFailedInOne()
     {
         try (ShardedWal wal = open())
