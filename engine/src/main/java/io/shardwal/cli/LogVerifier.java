@@ -2,18 +2,15 @@ package io.shardwal.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
-import io.shardwal.mmap.MappedSegment;
-import io.shardwal.mmap.SegmentDescriptor;
-import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.LogFiles;
 import io.shardwal.wal.PruneGuard;
@@ -23,8 +20,9 @@ import io.shardwal.wal.ShardedWal;
  * The read-only check behind {@code shardwal verify}: the manifest, every segment file of every shard (header,
  * chain, and every frame from offset 0 with the same walk recovery uses, in VERIFY mode), {@code checkpoints.log},
  * HEAD, the prune guard if there is one, and whether every checkpoint lies within the data. Maps everything
- * read-only and writes nothing, and maps one segment file at a time, so that a log of any number of segments can be
- * checked.
+ * read-only and writes nothing, and maps one segment file at a time per thread, so that a log of any number of
+ * segments can be checked. Shards are checked in parallel on up to {@code threads} threads; findings are listed in
+ * shard order whatever order the shards finish in.
  *
  * <p>Not thread-safe; one verifier per run.
  */
@@ -48,7 +46,10 @@ final class LogVerifier
     {
     }
 
-    /** Told the bytes of segment files there are to scan, then the bytes of each one as it has been scanned. */
+    /**
+     * Told the bytes of segment files there are to scan, then the bytes of each one as it has been scanned (by the
+     * threads checking shards, at once).
+     */
     interface Progress
     {
         void total(long bytes);
@@ -59,19 +60,25 @@ final class LogVerifier
     private final Path directory;
     private final boolean live;
     private final Progress progress;
+    private final int threads;
     private final List<Finding> findings = new ArrayList<>();
     private int segmentCount;
     private long records;
     private long frameBytes;
     private int checkpointCount;
-    private int openMappings;
-    private int maxOpenMappings;
+    private final AtomicInteger openMappings = new AtomicInteger();
+    private final AtomicInteger maxOpenMappings = new AtomicInteger();
 
-    LogVerifier(final Path directory, final boolean live, final Progress progress)
+    LogVerifier(final Path directory, final boolean live, final Progress progress, final int threads)
     {
+        if (threads < 1)
+        {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
         this.directory = directory;
         this.live = live;
         this.progress = progress;
+        this.threads = threads;
     }
 
     List<Finding> findings()
@@ -82,13 +89,13 @@ final class LogVerifier
     /** Segment mappings open right now: 0 whenever {@link #run()} has returned or thrown. For tests. */
     int openMappings()
     {
-        return openMappings;
+        return openMappings.get();
     }
 
     /** The most segment mappings that were ever open at once during {@link #run()}. For tests. */
     int maxOpenMappings()
     {
-        return maxOpenMappings;
+        return maxOpenMappings.get();
     }
 
     /**
@@ -149,13 +156,22 @@ final class LogVerifier
             }
         }
         progress.total(total);
+        final ShardScan[] scans = new ShardScan[shards];
         for (int shard = 0; shard < shards; shard++)
         {
-            final ShardScan scan = new ShardScan(shard, segmentSize, wholeRemainder);
-            scan.run();
-            validEnds[shard] = scan.validEnd;
-            firstBases[shard] = scan.firstBase;
-            empty[shard] = scan.bases.isEmpty();
+            scans[shard] = new ShardScan(directory, live, progress, openMappings, maxOpenMappings, shard, segmentSize,
+                wholeRemainder);
+        }
+        runAll(scans);
+        for (final ShardScan scan : scans)
+        {
+            findings.addAll(scan.found);
+            segmentCount += scan.segments;
+            records += scan.records;
+            frameBytes += scan.frameBytes;
+            validEnds[scan.shard] = scan.validEnd;
+            firstBases[scan.shard] = scan.firstBase;
+            empty[scan.shard] = scan.bases.isEmpty();
         }
         checkChainStarts(checkpoints, segmentSize, firstBases, empty);
         for (final Checkpoint checkpoint : checkpoints)
@@ -173,6 +189,76 @@ final class LogVerifier
             }
         }
         return new Summary(shards, segmentCount, records, frameBytes, checkpointCount);
+    }
+
+    /**
+     * Runs every shard's scan, on up to {@link #threads} threads at once, and returns once all have ended: then the
+     * failure of the lowest failing shard is thrown, the others' added to it as suppressed.
+     */
+    private void runAll(final ShardScan[] scans) throws IOException
+    {
+        final Exception[] failures = new Exception[scans.length];
+        final AtomicInteger next = new AtomicInteger();
+        final Runnable worker = () ->
+        {
+            for (int i = next.getAndIncrement(); i < scans.length; i = next.getAndIncrement())
+            {
+                try
+                {
+                    scans[i].run();
+                }
+                catch (final IOException | RuntimeException e)
+                {
+                    failures[i] = e;
+                }
+            }
+        };
+        final int count = Math.min(threads, scans.length);
+        final List<Thread> started = new ArrayList<>();
+        for (int t = 1; t < count; t++)
+        {
+            started.add(Thread.ofPlatform().name("shardwal-verify-" + t).daemon(true).start(worker));
+        }
+        worker.run();
+        boolean interrupted = false;
+        for (final Thread thread : started)
+        {
+            while (thread.isAlive())
+            {
+                try
+                {
+                    thread.join();
+                }
+                catch (final InterruptedException e)
+                {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        Exception first = null;
+        for (final Exception failure : failures)
+        {
+            if (failure != null && first == null)
+            {
+                first = failure;
+            }
+            else if (failure != null)
+            {
+                first.addSuppressed(failure);
+            }
+        }
+        if (first instanceof IOException e)
+        {
+            throw e;
+        }
+        if (first != null)
+        {
+            throw (RuntimeException)first;
+        }
     }
 
     /**
@@ -298,7 +384,7 @@ final class LogVerifier
         }
     }
 
-    private static long sizeOf(final Path file)
+    static long sizeOf(final Path file)
     {
         try
         {
@@ -324,246 +410,6 @@ final class LogVerifier
         catch (final NumberFormatException e)
         {
             return -1;
-        }
-    }
-
-    /** The check of one shard's directory. */
-    private final class ShardScan
-    {
-        private final int shard;
-        private final long segmentSize;
-        private final boolean wholeRemainder;
-        private final List<Long> bases = new ArrayList<>();
-        private final List<Path> files = new ArrayList<>();
-        long validEnd;
-        long firstBase;
-
-        ShardScan(final int shard, final long segmentSize, final boolean wholeRemainder)
-        {
-            this.shard = shard;
-            this.segmentSize = segmentSize;
-            this.wholeRemainder = wholeRemainder;
-        }
-
-        void run() throws IOException
-        {
-            for (final Path file : LogDirectory.shardFiles(directory, shard))
-            {
-                final String name = file.getFileName().toString();
-                final long base = LogDirectory.parseBase(name);
-                if (name.endsWith(LogDirectory.SEGMENT_SUFFIX + MappedSegment.CREATING_SUFFIX))
-                {
-                    // sizeOf: a live writer renames the file into place as soon as it is complete.
-                    add(relative(name), 0, -1, sizeOf(file), "INTERRUPTED_CREATION", "a segment file whose "
-                        + "creation did not finish (the next writer deletes it)", live);
-                }
-                else if (base >= 0)
-                {
-                    bases.add(base);
-                    files.add(file);
-                }
-            }
-            firstBase = bases.isEmpty() ? 0 : bases.getFirst();
-            validEnd = firstBase;
-            checkChain();
-            // Two passes, each mapping one file at a time: which segment is the newest holding data decides how
-            // every segment is scanned, and mapping a whole shard at once would run out of mappings
-            // (vm.max_map_count) or address space on a log with thousands of segments.
-            final boolean[] usable = new boolean[files.size()];
-            final int last = newestWithData(usable);
-            for (int i = 0; i < files.size(); i++)
-            {
-                if (usable[i])
-                {
-                    scan(i, last);
-                }
-            }
-        }
-
-        private void checkChain()
-        {
-            for (int i = 0; i < bases.size(); i++)
-            {
-                final long base = bases.get(i);
-                if (base % segmentSize != 0)
-                {
-                    add(relative(LogDirectory.segmentName(base)), base, -1, 0, "BAD_SEGMENT_NAME", "the base "
-                        + base + " is not a multiple of the segment size " + segmentSize, false);
-                }
-                if (i > 0 && base != bases.get(i - 1) + segmentSize)
-                {
-                    final long missing = bases.get(i - 1) + segmentSize;
-                    add(relative(LogDirectory.segmentName(missing)), missing, -1, base - missing, "MISSING_SEGMENT",
-                        "positions [" + missing + ", " + base + ") have no segment file", false);
-                }
-            }
-        }
-
-        /**
-         * Maps segment {@code i} read-only, checking its header; null if it is unusable (with a finding) or, while a
-         * writer is live, pruned. The caller owns the mapping and gives it back through {@link #release}.
-         */
-        private MappedSegment open(final int i) throws IOException
-        {
-            final long base = bases.get(i);
-            final String file = relative(files.get(i).getFileName().toString());
-            final MappedSegment segment;
-            try
-            {
-                segment = MappedSegment.openReadOnly(files.get(i));
-            }
-            catch (final NoSuchFileException e)
-            {
-                if (!live)
-                {
-                    throw e;
-                }
-                // Pruned by the live writer since the shard was listed: its records lay below a checkpoint.
-                return null;
-            }
-            catch (final ShardwalException e)
-            {
-                add(file, base, Math.max(e.offset(), 0), 0, "BAD_HEADER", LogDirectory.describe(e), false);
-                return null;
-            }
-            openMappings++;
-            maxOpenMappings = Math.max(maxOpenMappings, openMappings);
-            if (segment.basePosition() != base || segment.capacity() != segmentSize || segment.ownerId() != shard)
-            {
-                add(file, base, 0, SegmentDescriptor.DATA_OFFSET, "BAD_HEADER", "the header says base "
-                    + segment.basePosition() + ", capacity " + segment.capacity() + ", shard " + segment.ownerId()
-                    + "; the file name and manifest say " + base + ", " + segmentSize + ", " + shard, false);
-                release(segment);
-                return null;
-            }
-            return segment;
-        }
-
-        private void release(final MappedSegment segment)
-        {
-            openMappings--;
-            segment.close();
-        }
-
-        /**
-         * The first pass: checks every header (listing the unusable files, marking the others in {@code usable})
-         * and returns the index of the newest segment with claims (or, after a possible OS crash, any bytes); -1 if
-         * none.
-         */
-        private int newestWithData(final boolean[] usable) throws IOException
-        {
-            int last = -1;
-            for (int i = 0; i < files.size(); i++)
-            {
-                final MappedSegment segment = open(i);
-                if (segment == null)
-                {
-                    progress.scanned(sizeOf(files.get(i)));
-                    continue;
-                }
-                try
-                {
-                    usable[i] = true;
-                    checkRolledInto(segment, i);
-                    if (segment.tailAcquire() > 0)
-                    {
-                        last = i;
-                    }
-                    else if (wholeRemainder)
-                    {
-                        final SegmentScanner.Result probe = SegmentScanner.scan(segment, 0, true, true,
-                            SegmentScanner.Mode.VERIFY);
-                        last = probe.validEnd() > 0 || !probe.findings().isEmpty() ? i : last;
-                    }
-                }
-                finally
-                {
-                    release(segment);
-                }
-            }
-            return last;
-        }
-
-        /**
-         * The rolled-into mark of segment {@code i}: 0, or the next segment's base once the writer moved on, which it
-         * does only once that segment's file exists. Anything else is damage; a newest segment carrying the mark lost
-         * its successor, and every record after it, to something else (read-only opens and recovery refuse it). The
-         * disk is looked at again before that is said: a live writer may have rolled, or pruned, since the listing.
-         */
-        private void checkRolledInto(final MappedSegment segment, final int i)
-        {
-            final long mark = segment.rolledIntoAcquire();
-            final long next = segment.endPosition();
-            final String name = relative(files.get(i).getFileName().toString());
-            if (mark != 0 && mark != next)
-            {
-                add(name, bases.get(i), SegmentDescriptor.ROLLED_INTO_OFFSET, 8, "BAD_HEADER", "the rolled-into "
-                    + "mark is " + mark + ", neither 0 nor the next segment's base " + next + " (the next writer to "
-                    + "roll sets it)", false);
-                return;
-            }
-            final Path successor = files.get(i).resolveSibling(LogDirectory.segmentName(next));
-            if (mark == next && i == files.size() - 1 && !Files.exists(successor) && Files.exists(files.get(i)))
-            {
-                add(relative(successor.getFileName().toString()), next, -1, 0, "MISSING_SEGMENT", "the newest "
-                    + "segment " + name + " was rolled into it (the writer moves on only once the next file exists): "
-                    + "positions [" + next + ", ...) are gone", false);
-            }
-        }
-
-        /**
-         * The second pass over segment {@code i}: walks it if it is at most the newest holding data
-         * ({@code last}), else checks that the prepared segment is blank.
-         */
-        private void scan(final int i, final int last) throws IOException
-        {
-            final MappedSegment segment = open(i);
-            if (segment == null)
-            {
-                // Its header passed the first pass and never changes: the live writer pruned it since. Pruning
-                // takes only segments wholly below a checkpoint, so the shard's valid data reached its end.
-                validEnd = i == last ? bases.get(i) + segmentSize : validEnd;
-                progress.scanned(sizeOf(files.get(i)));
-                return;
-            }
-            try
-            {
-                segmentCount++;
-                final boolean prepared = i > last;
-                final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, i >= last,
-                    wholeRemainder || prepared, SegmentScanner.Mode.VERIFY);
-                records += result.records();
-                frameBytes += result.validEnd();
-                if (i == last)
-                {
-                    validEnd = segment.basePosition() + result.validEnd();
-                }
-                progress.scanned(sizeOf(segment.file()));
-                for (final SegmentScanner.Finding finding : result.findings())
-                {
-                    final boolean atLiveEnd = live && i >= last && (finding.kind() == SegmentScanner.Kind.TORN_TAIL
-                        || finding.kind() == SegmentScanner.Kind.DEAD_CLAIM
-                        || finding.kind() == SegmentScanner.Kind.ZERO_GAP);
-                    add(relative(segment.file().getFileName().toString()), finding.position(),
-                        SegmentDescriptor.DATA_OFFSET + finding.position() - segment.basePosition(), finding.length(),
-                        finding.kind().name(), finding.detail(), atLiveEnd);
-                }
-            }
-            finally
-            {
-                release(segment);
-            }
-        }
-
-        private String relative(final String name)
-        {
-            return String.format("shard_%02d/%s", shard, name);
-        }
-
-        private void add(final String file, final long position, final long fileOffset, final long length,
-            final String kind, final String detail, final boolean inFlight)
-        {
-            findings.add(new Finding(shard, file, position, fileOffset, length, kind, detail, inFlight));
         }
     }
 }

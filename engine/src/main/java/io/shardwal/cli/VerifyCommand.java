@@ -48,20 +48,20 @@ final class VerifyCommand implements Callable<Integer>
         }
 
         @Override
-        public void total(final long bytes)
+        public synchronized void total(final long bytes)
         {
             bar = new ProgressBar(err, terminal, "verifying", bytes, ProgressBar.Unit.BYTES,
                 ProgressBar.longWorkNanos);
         }
 
         @Override
-        public void scanned(final long bytes)
+        public synchronized void scanned(final long bytes)
         {
             done += bytes;
             bar.update(done);
         }
 
-        void finish()
+        synchronized void finish()
         {
             if (bar != null)
             {
@@ -83,7 +83,8 @@ final class VerifyCommand implements Callable<Integer>
         }
         final long started = System.nanoTime();
         final BarProgress progress = new BarProgress(spec.commandLine().getErr(), cli.terminal());
-        final LogVerifier verifier = new LogVerifier(directory, holder != null, progress);
+        final LogVerifier verifier = new LogVerifier(directory, holder != null, progress,
+            Runtime.getRuntime().availableProcessors());
         final LogVerifier.Summary summary = verifier.run();
         progress.finish();
         int damage = 0;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import io.shardwal.mmap.SegmentDescriptor;
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The verifier maps one segment file at a time: a log of thousands of segments must not run out of mappings
- * (vm.max_map_count) or address space, whatever the check finds and however it ends.
+ * The verifier maps one segment file at a time per thread: a log of thousands of segments must not run out of
+ * mappings (vm.max_map_count) or address space, whatever the check finds and however it ends; and on any number of
+ * threads it finds the same, in the same order.
  */
 class LogVerifierTest
 {
@@ -55,7 +57,7 @@ class LogVerifierTest
     @Test
     void shouldCheckEverySegmentWithOneMappingOpenAtATime() throws IOException
     {
-        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE));
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE), 1);
 
         final LogVerifier.Summary summary = verifier.run();
 
@@ -75,7 +77,7 @@ class LogVerifierTest
         Files.copy(segment(0, 0), segment(1, 0), StandardCopyOption.REPLACE_EXISTING);
         // A damaged header checksum: refused before anything is mapped.
         LogFiles.flipBit(segment(0, SegmentDescriptor.MIN_CAPACITY), SegmentDescriptor.CREATED_OFFSET, 0);
-        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE));
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE), 1);
 
         verifier.run();
 
@@ -88,12 +90,44 @@ class LogVerifierTest
     @Test
     void shouldCloseEveryMappingWhenTheCheckFailsHalfway()
     {
-        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(50));
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(50), 1);
 
         assertThrows(IllegalStateException.class, verifier::run);
 
         assertEquals(1, verifier.maxOpenMappings());
         assertEquals(0, verifier.openMappings(), "the segment being scanned when the check failed was closed");
+    }
+
+    @Test
+    void shouldFindTheSameInTheSameOrderOnOneThreadPerShard() throws IOException
+    {
+        Files.copy(segment(0, 0), segment(1, 0), StandardCopyOption.REPLACE_EXISTING);
+        LogFiles.flipBit(segment(0, SegmentDescriptor.MIN_CAPACITY), SegmentDescriptor.CREATED_OFFSET, 0);
+        LogFiles.flipBit(segment(1, 4 * SegmentDescriptor.MIN_CAPACITY), SegmentDescriptor.DATA_OFFSET + 40, 2);
+        LogFiles.flipBit(segment(0, 7 * SegmentDescriptor.MIN_CAPACITY), SegmentDescriptor.DATA_OFFSET + 40, 2);
+        final LogVerifier one = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE), 1);
+        final LogVerifier many = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE), SHARDS);
+
+        final LogVerifier.Summary onOne = one.run();
+        final LogVerifier.Summary onMany = many.run();
+
+        assertTrue(one.findings().size() >= 4, one.findings().toString());
+        assertEquals(one.findings(), many.findings());
+        assertEquals(onOne, onMany);
+        assertTrue(many.maxOpenMappings() <= SHARDS, "at most one mapping per thread: " + many.maxOpenMappings());
+        assertEquals(0, many.openMappings());
+    }
+
+    @Test
+    void shouldCloseEveryMappingOfEveryThreadWhenTheCheckFailsHalfway()
+    {
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(50), SHARDS);
+
+        final IllegalStateException e = assertThrows(IllegalStateException.class, verifier::run);
+
+        assertTrue(e.getMessage().contains("after 50 segments"), e.getMessage());
+        assertTrue(verifier.maxOpenMappings() <= SHARDS);
+        assertEquals(0, verifier.openMappings(), "every thread closed the segment it was scanning");
     }
 
     /**
@@ -128,7 +162,7 @@ class LogVerifierTest
                         pruned.add(wal.pruneBefore("before-verify".getBytes(StandardCharsets.UTF_8)));
                     }
                 }
-            });
+            }, 1);
 
             final LogVerifier.Summary summary = verifier.run();
 
@@ -162,7 +196,7 @@ class LogVerifierTest
     private static final class CountingProgress implements LogVerifier.Progress
     {
         private final int failAfter;
-        private int scanned;
+        private final AtomicInteger scanned = new AtomicInteger();
 
         CountingProgress(final int failAfter)
         {
@@ -177,7 +211,7 @@ class LogVerifierTest
         @Override
         public void scanned(final long bytes)
         {
-            if (++scanned > failAfter)
+            if (scanned.incrementAndGet() > failAfter)
             {
                 throw new IllegalStateException("failing the check after " + failAfter + " segments");
             }
