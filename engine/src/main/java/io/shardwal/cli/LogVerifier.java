@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
+import io.shardwal.mmap.ParallelWork;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.LogFiles;
 import io.shardwal.wal.PruneGuard;
@@ -162,7 +163,8 @@ final class LogVerifier
             scans[shard] = new ShardScan(directory, live, progress, openMappings, maxOpenMappings, shard, segmentSize,
                 wholeRemainder);
         }
-        runAll(scans);
+        // Every scan has ended when this returns or throws; findings are merged in shard order below
+        ParallelWork.run(shards, threads, "shardwal-verify", shard -> scans[shard].run());
         for (final ShardScan scan : scans)
         {
             findings.addAll(scan.found);
@@ -189,76 +191,6 @@ final class LogVerifier
             }
         }
         return new Summary(shards, segmentCount, records, frameBytes, checkpointCount);
-    }
-
-    /**
-     * Runs every shard's scan, on up to {@link #threads} threads at once, and returns once all have ended: then the
-     * failure of the lowest failing shard is thrown, the others' added to it as suppressed.
-     */
-    private void runAll(final ShardScan[] scans) throws IOException
-    {
-        final Exception[] failures = new Exception[scans.length];
-        final AtomicInteger next = new AtomicInteger();
-        final Runnable worker = () ->
-        {
-            for (int i = next.getAndIncrement(); i < scans.length; i = next.getAndIncrement())
-            {
-                try
-                {
-                    scans[i].run();
-                }
-                catch (final IOException | RuntimeException e)
-                {
-                    failures[i] = e;
-                }
-            }
-        };
-        final int count = Math.min(threads, scans.length);
-        final List<Thread> started = new ArrayList<>();
-        for (int t = 1; t < count; t++)
-        {
-            started.add(Thread.ofPlatform().name("shardwal-verify-" + t).daemon(true).start(worker));
-        }
-        worker.run();
-        boolean interrupted = false;
-        for (final Thread thread : started)
-        {
-            while (thread.isAlive())
-            {
-                try
-                {
-                    thread.join();
-                }
-                catch (final InterruptedException e)
-                {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
-        Exception first = null;
-        for (final Exception failure : failures)
-        {
-            if (failure != null && first == null)
-            {
-                first = failure;
-            }
-            else if (failure != null)
-            {
-                first.addSuppressed(failure);
-            }
-        }
-        if (first instanceof IOException e)
-        {
-            throw e;
-        }
-        if (first != null)
-        {
-            throw (RuntimeException)first;
-        }
     }
 
     /**

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.ParallelWork;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 
@@ -38,7 +38,7 @@ final class WalRecovery
      * threads at once (shards are independent). Repairs go to {@code repairs} in shard order, whatever order the scans
      * finish in, so the report is the same for any number of threads; {@code repairsPerShard} gets each shard's count.
      * If scans fail, the one of the lowest shard is thrown, the others added to it as suppressed; every scan has
-     * ended by then.
+     * ended by then ({@link ParallelWork}).
      */
     static List<RecoveryReport.ShardRecovery> recoverAll(final Path directory, final Shard[] shards,
         final Checkpoint latest, final Path checkpointFile, final WalLock.PreviousStop previousStop,
@@ -60,24 +60,8 @@ final class WalRecovery
         final ProgressLog progress = new ProgressLog("recovering", "recovered", "scanned", directory, bytes, toScan,
             Math.max(1, Math.min(threads, toScan)), progressInterval);
         final RecoveryReport.ShardRecovery[] recovered = new RecoveryReport.ShardRecovery[count];
-        final Throwable[] failures = new Throwable[count];
-        final AtomicInteger next = new AtomicInteger();
-        final Runnable worker = () ->
-        {
-            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement())
-            {
-                try
-                {
-                    recovered[i] = plans[i].done != null ? plans[i].done : scan(plans[i], found.get(i), progress);
-                }
-                catch (final IOException | RuntimeException | Error e)
-                {
-                    failures[i] = e;
-                }
-            }
-        };
-        runOn(progress.threads(), worker);
-        rethrowFirst(failures);
+        ParallelWork.run(count, progress.threads(), "shardwal-recovery",
+            i -> recovered[i] = plans[i].done != null ? plans[i].done : scan(plans[i], found.get(i), progress));
         for (int i = 0; i < count; i++)
         {
             repairs.addAll(found.get(i));
@@ -85,72 +69,6 @@ final class WalRecovery
         }
         progress.finished();
         return List.of(recovered);
-    }
-
-    /**
-     * Runs {@code worker} on the calling thread when {@code threads} is 1, else on that many new threads, and waits
-     * for all of them even if interrupted (a scan left running would repair files after the open failed); the
-     * interrupt is restored after.
-     */
-    private static void runOn(final int threads, final Runnable worker)
-    {
-        if (threads == 1)
-        {
-            worker.run();
-            return;
-        }
-        final Thread[] started = new Thread[threads];
-        for (int t = 0; t < threads; t++)
-        {
-            started[t] = Thread.ofPlatform().name("shardwal-recovery-" + t).daemon(true).start(worker);
-        }
-        boolean interrupted = false;
-        for (final Thread thread : started)
-        {
-            while (thread.isAlive())
-            {
-                try
-                {
-                    thread.join();
-                }
-                catch (final InterruptedException e)
-                {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void rethrowFirst(final Throwable[] failures) throws IOException
-    {
-        Throwable first = null;
-        for (final Throwable failure : failures)
-        {
-            if (failure == null)
-            {
-                continue;
-            }
-            if (first == null)
-            {
-                first = failure;
-            }
-            else
-            {
-                first.addSuppressed(failure);
-            }
-        }
-        switch (first)
-        {
-            case null -> { }
-            case IOException e -> throw e;
-            case RuntimeException e -> throw e;
-            case Error e -> throw e;
-            default -> throw new IllegalStateException(first);
-        }
     }
 
     /**
