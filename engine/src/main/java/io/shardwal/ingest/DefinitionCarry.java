@@ -22,13 +22,12 @@ import io.shardwal.wal.WalBatch;
  *
  * <p>Steps, each safe to crash after: (1) read, in every shard (shards in parallel, with progress lines when it runs
  * long: {@link ShardedWal#replay(long[], long[], io.shardwal.wal.RecordHandler, int)}), the whole segments below the
- * checkpoint's position
- * (a superset of what the prune deletes: it stops earlier at a segment a reader holds, or at the durable frontier)
- * and collect the ids of their SERIES records; (2) append a definition of each such series the index still holds,
- * with the labels the index gives (the ones a replay rebuilt it with); (3) {@link ShardedWal#sync()}, so the new
- * definitions are on disk before (4) the prune deletes the old ones. A crash before (4) leaves two definitions of a
- * series, which replay reads as one. A series the index no longer holds (removed) is not carried; its samples
- * above the checkpoint replay as orphans, counted by {@link IngestReplay}.
+ * checkpoint's position (a superset of what the prune deletes: it stops earlier at a segment a reader holds, or at
+ * the durable frontier) and collect the ids of their SERIES records; (2) append a definition of each such series the
+ * index still holds, with the labels the index gives (the ones a replay rebuilt it with);
+ * (3) {@link ShardedWal#sync()}, so the new definitions are on disk before (4) the prune deletes the old ones. A crash
+ * before (4) leaves two definitions of a series, which replay reads as one. A series the index no longer holds
+ * (removed) is not carried; its samples above the checkpoint replay as orphans, counted by {@link IngestReplay}.
  */
 final class DefinitionCarry
 {
