@@ -27,13 +27,19 @@ final class WalReads
     static long iterShard(final ShardedWal wal, final int shard, final long from, final long to,
         final RecordHandler handler)
     {
+        checkRange(shard, from, to);
+        return iterShard(wal, shard, from, to, handler, null);
+    }
+
+    /** Refuses a range of {@code shard} to read that starts off a record boundary or ends before it starts. */
+    private static void checkRange(final int shard, final long from, final long to)
+    {
         Tailer.checkStart(shard, from);
         if (from > to)
         {
             throw new IllegalArgumentException("shard " + shard + ": the range [" + from + ", " + to + ") to read "
                 + "ends before it starts");
         }
-        return iterShard(wal, shard, from, to, handler, null);
     }
 
     /** {@link #iterShard(ShardedWal, int, long, long, RecordHandler)}, telling {@code progress} (if any). */
@@ -117,12 +123,7 @@ final class WalReads
         {
             if (from != null)
             {
-                Tailer.checkStart(i, from[i]);
-                if (from[i] > to[i])
-                {
-                    throw new IllegalArgumentException("shard " + i + ": the range [" + from[i] + ", " + to[i]
-                        + ") to replay ends before it starts");
-                }
+                checkRange(i, from[i], to[i]);
             }
             starts[i] = Math.max(from == null ? 0 : from[i], wal.firstPosition(i));
             ends[i] = Math.min(to == null ? Long.MAX_VALUE : to[i], wal.committedPosition(i));
