@@ -258,12 +258,21 @@ final class DenseBitmaps
     {
         final long[] table = tables[bitmap - 1];
         final int block = ordinal >>> BLOCK_SHIFT;
-        if ((block >= table.length || table[block] == NIL) && 64L * entries < ordinals)
+        final long address = block < table.length ? table[block] : NIL;
+        if (address == NIL)
         {
-            drop(pairEntry, bitmap);
+            if (64L * entries < ordinals)
+            {
+                drop(pairEntry, bitmap);
+                return;
+            }
+            setBit(bitmap, ordinal);
             return;
         }
-        setBit(bitmap, ordinal);
+        // the common case, the ordinal's block exists: one slab lookup for the read and the write of its word
+        final MemorySegment slab = arena.slab(address);
+        final long word = SlabArena.offset(address) + wordOffset(ordinal);
+        slab.set(LONG, word, slab.get(LONG, word) | (1L << ordinal));
     }
 
     private void setBit(final int bitmap, final int ordinal)

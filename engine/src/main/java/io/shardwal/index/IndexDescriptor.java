@@ -51,10 +51,12 @@ import java.nio.ByteOrder;
  * <pre>
  *  string (16): | Bytes address (u64) | Length (u32) | Hash (u32) |
  *  name   (40): | Name string id (u32) | Spare (u32) | Value list head (24) | Created sequence (u64) |
- *  pair   (64): | Name index (u32) | Value string id (u32) | Postings list head: ordinals (24) | Live series (u32) |
+ *  pair   (64): | Name index (u32) | Value string id (u32) | Postings list head: ordinals (24) | Removed (u32) |
  *               | Name string id (u32) | Created sequence (u64) | Value bytes address (u64) | Value length (u32) |
  *               | Spare (u32) |
- *  (the value's bytes are repeated from its string entry so a scan over a label's values reads one entry less)
+ *  (the value's bytes are repeated from its string entry so a scan over a label's values reads one entry less;
+ *  "Removed" counts the series on the postings that were removed since the last rebuild, so the live count is the
+ *  list's count minus it, and adding a series writes no counter of its own)
  * </pre>
  *
  * <h2>Value list chunk (general arena; the values of one name, see {@link ValueList})</h2>
@@ -138,7 +140,7 @@ final class IndexDescriptor
     static final int PAIR_NAME_OFFSET = 0;
     static final int PAIR_VALUE_OFFSET = 4;
     static final int PAIR_POSTINGS_OFFSET = 8;
-    static final int PAIR_LIVE_OFFSET = 32;
+    static final int PAIR_REMOVED_OFFSET = 32;
     static final int PAIR_NAME_STRING_OFFSET = 36;
     static final int PAIR_CREATED_SEQ_OFFSET = 40;
     static final int PAIR_VALUE_BYTES_OFFSET = 48;

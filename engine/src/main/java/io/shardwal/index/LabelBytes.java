@@ -152,6 +152,13 @@ final class LabelBytes
         return slot >= 0 && pairOwners[slot] == owner && pairIds[slot] == pair;
     }
 
+    /** The pair of storage {@code owner} that label {@code label} of the last encode is known to be, else -1. */
+    int knownPair(final int label, final long owner)
+    {
+        final int slot = labelSlots[label];
+        return slot >= 0 && pairOwners[slot] == owner ? pairIds[slot] : -1;
+    }
+
     /** Records that label {@code label} of the last encode is pair {@code pair} of storage {@code owner}. */
     void rememberPair(final int label, final long owner, final int pair)
     {

@@ -61,8 +61,9 @@ final class Postings
         }
         MemorySegment slab = arena.slab(last);
         long offset = SlabArena.offset(last);
-        int count = slab.get(INT, offset + CHUNK_COUNT_OFFSET);
-        if (count == slab.get(INT, offset + CHUNK_CAPACITY_OFFSET))
+        final long sizes = slab.get(LONG, offset + CHUNK_COUNT_OFFSET); // count, then capacity: one read for both
+        int count = (int)sizes;
+        if (count == (int)(sizes >>> 32))
         {
             last = growSlowPath(arena, head, last, count);
             slab = arena.slab(last);

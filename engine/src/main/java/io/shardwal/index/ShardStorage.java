@@ -11,7 +11,7 @@ import static io.shardwal.index.IndexDescriptor.NAME_VALUES_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_BITMAP_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_CREATED_SEQ_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_ENTRY_LENGTH;
-import static io.shardwal.index.IndexDescriptor.PAIR_LIVE_OFFSET;
+import static io.shardwal.index.IndexDescriptor.PAIR_REMOVED_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_NAME_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_NAME_STRING_OFFSET;
 import static io.shardwal.index.IndexDescriptor.PAIR_POSTINGS_OFFSET;
@@ -212,6 +212,15 @@ final class ShardStorage implements AutoCloseable
             for (; resolved < n; resolved++)
             {
                 final int i = resolved;
+                if (source != null)
+                {
+                    final int known = labels.knownPair(i, owner);
+                    if (known >= 0)
+                    {
+                        pairIds[i] = known; // this thread resolved the label here before: no cache or map lookup
+                        continue;
+                    }
+                }
                 int pair = source == null ? MISSING : cache.pair(source.name(i), source.value(i));
                 if (pair == MISSING)
                 {
@@ -244,13 +253,12 @@ final class ShardStorage implements AutoCloseable
                 IndexDescriptor.recordWord(record, n, displaced ? FLAG_DISPLACED : 0));
             for (; listed < n; listed++)
             {
-                // the list head, bitmap number and live count share the pair's 64-byte entry: one slab lookup for all
+                // the list head and bitmap number share the pair's 64-byte entry: one slab lookup for both
                 final long pair = pairs.address(pairIds[listed]);
                 final MemorySegment pairSlab = general.slab(pair);
                 final long pairOffset = SlabArena.offset(pair);
                 final int entries = Postings.append(general, pair + PAIR_POSTINGS_OFFSET, pairSlab, ordinal);
                 bitmaps.appended(pair, pairSlab, entries, ordinal, ordinal + 1);
-                pairSlab.set(INT, pairOffset + PAIR_LIVE_OFFSET, pairSlab.get(INT, pairOffset + PAIR_LIVE_OFFSET) + 1);
             }
             final int low = (int)id;
             final Int2IntHashMap ids = idMap(id);
@@ -280,8 +288,8 @@ final class ShardStorage implements AutoCloseable
 
     /**
      * Undoes a failed {@link #insert} of series {@code id} at {@code ordinal}, newest step first: its id mapping, the
-     * postings appends of its first {@code listed} labels and of the one that failed (with their bitmap bits and live
-     * counts), its series entry, and the pairs, names and strings it created, which also leave the caches. Frees
+     * postings appends of its first {@code listed} labels and of the one that failed (with their bitmap bits; a live
+     * count is derived from its list), its series entry, and the pairs, names and strings it created, which also leave the caches. Frees
      * chunks and blocks but allocates nothing, so it cannot fail for want of memory itself.
      */
     private void undoInsert(final long id, final int ordinal, final int resolved, final int listed,
@@ -302,11 +310,7 @@ final class ShardStorage implements AutoCloseable
             {
                 final long pair = pairs.address(pairScratch[i]);
                 Postings.removeLast(general, pair + PAIR_POSTINGS_OFFSET, ordinal);
-                bitmaps.unset(pair, ordinal);
-                if (i < listed)
-                {
-                    general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) - 1);
-                }
+                bitmaps.unset(pair, ordinal); // the live count follows the list's
             }
             series.truncate(ordinal);
         }
@@ -368,7 +372,7 @@ final class ShardStorage implements AutoCloseable
         for (int i = 0; i < n; i++)
         {
             final long pair = pairs.address(general.getInt(record + 4L * i));
-            general.putInt(pair + PAIR_LIVE_OFFSET, general.getInt(pair + PAIR_LIVE_OFFSET) - 1);
+            general.putInt(pair + PAIR_REMOVED_OFFSET, general.getInt(pair + PAIR_REMOVED_OFFSET) + 1);
         }
         if (idMap(id).get((int)id) == ordinal)
         {
@@ -561,7 +565,9 @@ final class ShardStorage implements AutoCloseable
 
     int pairLiveSeries(final int pair)
     {
-        return general.getInt(pairs.address(pair) + PAIR_LIVE_OFFSET);
+        final long entry = pairs.address(pair);
+        return Postings.count(general, entry + PAIR_POSTINGS_OFFSET) -
+            general.getInt(entry + PAIR_REMOVED_OFFSET);
     }
 
     long pairCreatedSeq(final int pair)
