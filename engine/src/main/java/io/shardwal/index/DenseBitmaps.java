@@ -1,6 +1,9 @@
 package io.shardwal.index;
 
 import static io.shardwal.index.IndexDescriptor.INT;
+import static io.shardwal.index.IndexDescriptor.LIST_COUNT_OFFSET;
+import static io.shardwal.index.IndexDescriptor.LIST_FIRST_OFFSET;
+import static io.shardwal.index.IndexDescriptor.LIST_LAST_OFFSET;
 import static io.shardwal.index.IndexDescriptor.LONG;
 import static io.shardwal.index.IndexDescriptor.NIL;
 import static io.shardwal.index.IndexDescriptor.PAIR_BITMAP_OFFSET;
@@ -12,21 +15,23 @@ import java.util.Arrays;
 import org.agrona.collections.IntArrayList;
 
 /**
- * Bitmaps beside the dense postings lists of one shard. A pair whose list holds at least
- * {@link IndexOptions#bitmapMinEntries()} ordinals and at least 1/32 of the shard's also gets a bitmap, one bit per
- * ordinal, so that a query keeps or drops a candidate by one bit test instead of searching the list. Above a density
- * of 1/32 a bitmap is smaller than its list.
+ * The dense postings of one shard, held as bitmaps instead of lists. A pair whose list reaches
+ * {@link IndexOptions#bitmapMinEntries()} ordinals and at least 1/32 of the shard's turns into a bitmap, one bit per
+ * ordinal: its list's chunks go back to the arena and the list head keeps only the count. From then on an add sets a
+ * bit instead of appending an entry, and a query keeps or drops a candidate by one bit test instead of searching a
+ * list. Above a density of 1/32 a bitmap is smaller than a list of the same ordinals.
  *
  * <p>A bitmap is a table of 512-byte blocks (4,096 ordinals each) taken from the shard's {@link SlabArena} when the
  * first ordinal of their range is set; ranges without a bit have no block. A block takes as many bytes as a list of 128
  * entries, so with the default minimum of 128 entries a bitmap stays within about its list's size even in a small
  * shard, whose last block is mostly empty. When a bitmap needs a new block while its pair holds less than 1/64 of the
- * shard's ordinals, it is dropped (its blocks go back to the arena) and the list serves alone: a pair that was dense
- * early does not keep allocating blocks for a few bits each. The list stays the record of the postings; a bitmap is a
- * copy that can always be rebuilt from it.
+ * shard's ordinals, the pair turns back into a list and the bitmap's blocks go back to the arena: a pair that was
+ * dense early does not keep allocating blocks for a few bits each.
  *
- * <p>Written under the shard's write lock, read under its read lock, like the lists. The pair entry holds the
- * bitmap's number ({@link IndexDescriptor#PAIR_BITMAP_OFFSET}, 0 for none).
+ * <p>So a pair's postings are either its list or its bitmap, never both: everything that reads them goes through
+ * {@link #copyTo}, {@link PostingsCursor#reset(DenseBitmaps, long)} or {@link #filter}. Written under the shard's
+ * write lock, read under its read lock. The pair entry holds the bitmap's number
+ * ({@link IndexDescriptor#PAIR_BITMAP_OFFSET}, 0 for a list).
  */
 final class DenseBitmaps
 {
@@ -36,6 +41,7 @@ final class DenseBitmaps
     static final int BLOCK_ORDINALS = 1 << BLOCK_SHIFT;
     private static final int BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
     private static final int BLOCK_CLASS = SlabArena.classFor(BLOCK_BYTES);
+    private static final int WORDS = BLOCK_BYTES / 8;
     private static final long[] NO_BLOCKS = new long[0];
 
     private final SlabArena arena;
@@ -60,26 +66,143 @@ final class DenseBitmaps
         return arena.getInt(pairEntry + PAIR_BITMAP_OFFSET);
     }
 
-    /**
-     * After {@code ordinal} was appended to the list of the pair at {@code pairEntry} (whose slab is {@code pairSlab}),
-     * which now holds {@code entries} ordinals, in a shard of {@code ordinals} ordinals: sets its bit, or gives the
-     * pair a bitmap if its list just became dense enough.
-     */
-    void appended(final long pairEntry, final MemorySegment pairSlab, final int entries, final int ordinal,
-        final int ordinals)
+    SlabArena arena()
     {
-        final int bitmap = pairSlab.get(INT, SlabArena.offset(pairEntry) + PAIR_BITMAP_OFFSET);
-        if (bitmap != 0)
+        return arena;
+    }
+
+    /**
+     * Adds {@code ordinal}, above every ordinal the pair holds, to the postings of the pair at {@code pairEntry} (whose
+     * slab is {@code pairSlab}) in a shard of {@code ordinals} ordinals: sets its bit if the pair has a bitmap, else
+     * appends it to the list, which turns into a bitmap if it just became dense enough. Returns the pair's new count.
+     * After a failure (no memory for a chunk or a block) the postings are whole, as a list or a bitmap, and may or may
+     * not hold the ordinal: {@link #undoAdd} takes it out either way.
+     */
+    int add(final long pairEntry, final MemorySegment pairSlab, final int ordinal, final int ordinals)
+    {
+        final long pairOffset = SlabArena.offset(pairEntry);
+        final int bitmap = pairSlab.get(INT, pairOffset + PAIR_BITMAP_OFFSET);
+        if (bitmap == 0)
         {
-            set(pairEntry, bitmap, entries, ordinal, ordinals);
+            final int entries = Postings.append(arena, pairEntry + PAIR_POSTINGS_OFFSET, pairSlab, ordinal);
+            if (entries >= minEntries && 32L * entries >= ordinals)
+            {
+                create(pairEntry);
+            }
+            return entries;
         }
-        else if (entries >= minEntries && 32L * entries >= ordinals)
+        final long countOffset = pairOffset + PAIR_POSTINGS_OFFSET + LIST_COUNT_OFFSET;
+        final int entries = pairSlab.get(INT, countOffset) + 1;
+        final long[] table = tables[bitmap - 1];
+        final int block = ordinal >>> BLOCK_SHIFT;
+        final long address = block < table.length ? table[block] : NIL;
+        if (address != NIL)
         {
-            create(pairEntry);
+            // the common case, the ordinal's block exists: one slab lookup for the read and the write of its word
+            final MemorySegment slab = arena.slab(address);
+            final long word = SlabArena.offset(address) + wordOffset(ordinal);
+            slab.set(LONG, word, slab.get(LONG, word) | (1L << ordinal));
+        }
+        else if (64L * entries < ordinals)
+        {
+            toList(pairEntry, bitmap); // too sparse to take a new block
+            return Postings.append(arena, pairEntry + PAIR_POSTINGS_OFFSET, pairSlab, ordinal);
+        }
+        else
+        {
+            setBit(bitmap, ordinal);
+        }
+        pairSlab.set(INT, countOffset, entries);
+        return entries;
+    }
+
+    /**
+     * Undoes {@link #add} of {@code ordinal} to the pair at {@code pairEntry} for a failed add of a series: takes it
+     * out of the list or the bitmap if it is there. A change of form the add made stays; the postings are the same.
+     */
+    void undoAdd(final long pairEntry, final int ordinal)
+    {
+        final long head = pairEntry + PAIR_POSTINGS_OFFSET;
+        final int bitmap = of(pairEntry);
+        if (bitmap == 0)
+        {
+            Postings.removeLast(arena, head, ordinal);
+            return;
+        }
+        final long[] table = tables[bitmap - 1];
+        final int block = ordinal >>> BLOCK_SHIFT;
+        final long word = block < table.length && table[block] != NIL ? table[block] + wordOffset(ordinal) : NIL;
+        if (word != NIL && (arena.getLong(word) & (1L << ordinal)) != 0)
+        {
+            arena.putLong(word, arena.getLong(word) & ~(1L << ordinal));
+            arena.putInt(head + LIST_COUNT_OFFSET, arena.getInt(head + LIST_COUNT_OFFSET) - 1);
         }
     }
 
-    /** Whether bitmap {@code bitmap} has {@code ordinal}. */
+    /**
+     * Copies the postings of the pair at {@code pairEntry}, ascending, to {@code dst} from {@code at}; returns how many
+     * it copied.
+     */
+    int copyTo(final long pairEntry, final int[] dst, final int at)
+    {
+        final int bitmap = of(pairEntry);
+        if (bitmap == 0)
+        {
+            return Postings.copyTo(arena, pairEntry + PAIR_POSTINGS_OFFSET, dst, at);
+        }
+        final long[] table = tables[bitmap - 1];
+        int n = at;
+        for (int block = 0; block < table.length; block++)
+        {
+            final long address = table[block];
+            if (address == NIL)
+            {
+                continue;
+            }
+            final MemorySegment slab = arena.slab(address);
+            final long offset = SlabArena.offset(address);
+            for (int w = 0; w < WORDS; w++)
+            {
+                long word = slab.get(LONG, offset + 8L * w);
+                while (word != 0)
+                {
+                    dst[n++] = (block << BLOCK_SHIFT) + (w << 6) + Long.numberOfTrailingZeros(word);
+                    word &= word - 1;
+                }
+            }
+        }
+        return n - at;
+    }
+
+    /** The least ordinal {@code >= from} in bitmap {@code bitmap}, or -1 if there is none. */
+    int nextSetBit(final int bitmap, final int from)
+    {
+        final long[] table = tables[bitmap - 1];
+        int block = from >>> BLOCK_SHIFT;
+        int w = (from & BLOCK_MASK) >>> 6;
+        long mask = -1L << from; // shifts by from & 63
+        for (; block < table.length; block++, w = 0, mask = -1L)
+        {
+            final long address = table[block];
+            if (address == NIL)
+            {
+                continue;
+            }
+            final MemorySegment slab = arena.slab(address);
+            final long offset = SlabArena.offset(address);
+            for (; w < WORDS; w++, mask = -1L)
+            {
+                final long word = slab.get(LONG, offset + 8L * w) & mask;
+                if (word != 0)
+                {
+                    return (block << BLOCK_SHIFT) + (w << 6) + Long.numberOfTrailingZeros(word);
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Whether bitmap {@code bitmap} has {@code ordinal} (tests: the reference for {@link #filter}). */
     boolean contains(final int bitmap, final int ordinal)
     {
         final long[] table = tables[bitmap - 1];
@@ -141,16 +264,18 @@ final class DenseBitmaps
     }
 
     /**
-     * Checks the bitmap of the pair at {@code pairEntry}, if any, against its list: every listed ordinal is set and
-     * no other.
+     * Checks the postings of the pair at {@code pairEntry}: its list ({@link Postings#checkList}), or its bitmap, which
+     * must exist, leave the list without chunks and hold as many ordinals as the head counts.
      *
      * @throws IllegalStateException naming the pair's entry and the first difference.
      */
     void check(final long pairEntry)
     {
+        final long head = pairEntry + PAIR_POSTINGS_OFFSET;
         final int bitmap = of(pairEntry);
         if (bitmap == 0)
         {
+            Postings.checkList(arena, head);
             return;
         }
         if (bitmap > used || tables[bitmap - 1] == null)
@@ -158,21 +283,10 @@ final class DenseBitmaps
             throw new IllegalStateException("pair at 0x" + Long.toHexString(pairEntry) + " names bitmap " + bitmap +
                 ", which does not exist");
         }
-        // A cursor of its own: checks run under the read lock, possibly in several threads at once.
-        final PostingsCursor list = new PostingsCursor();
-        long listed = 0;
-        if (list.reset(arena, pairEntry + PAIR_POSTINGS_OFFSET))
+        if (arena.getLong(head + LIST_FIRST_OFFSET) != NIL || arena.getLong(head + LIST_LAST_OFFSET) != NIL)
         {
-            do
-            {
-                if (!contains(bitmap, list.at()))
-                {
-                    throw new IllegalStateException("bitmap " + bitmap + " of the pair at 0x" +
-                        Long.toHexString(pairEntry) + " lacks listed ordinal " + list.at());
-                }
-                listed++;
-            }
-            while (list.next());
+            throw new IllegalStateException("pair at 0x" + Long.toHexString(pairEntry) + " has bitmap " + bitmap +
+                " and still a list");
         }
         long bits = 0;
         for (final long address : tables[bitmap - 1])
@@ -182,10 +296,10 @@ final class DenseBitmaps
                 bits += Long.bitCount(arena.getLong(address + w));
             }
         }
-        if (bits != listed)
+        if (bits != Postings.count(arena, head))
         {
             throw new IllegalStateException("bitmap " + bitmap + " of the pair at 0x" + Long.toHexString(pairEntry) +
-                " holds " + bits + " ordinals but its list " + listed);
+                " holds " + bits + " ordinals but the pair counts " + Postings.count(arena, head));
         }
     }
 
@@ -218,30 +332,33 @@ final class DenseBitmaps
         }
         catch (final RuntimeException | Error e)
         {
-            release(bitmap); // a block could not be had: the pair goes on without a bitmap, as it was
+            release(bitmap); // a block could not be had: the pair goes on with its list, as it was
             throw e;
         }
         arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, bitmap);
+        Postings.releaseChunks(arena, pairEntry + PAIR_POSTINGS_OFFSET);
     }
 
-    /**
-     * Undoes {@link #appended} for the failed add of {@code ordinal} to the pair at {@code pairEntry}: clears its bit.
-     * A bitmap the add created stays; it is a faithful copy of the list without the ordinal.
-     */
-    void unset(final long pairEntry, final int ordinal)
+    /** Turns the pair's postings from bitmap {@code bitmap} back into a list and releases the bitmap. */
+    private void toList(final long pairEntry, final int bitmap)
     {
-        final int bitmap = of(pairEntry);
-        if (bitmap == 0)
+        final long head = pairEntry + PAIR_POSTINGS_OFFSET;
+        final int entries = Postings.count(arena, head);
+        arena.putInt(head + LIST_COUNT_OFFSET, 0);
+        try
         {
-            return;
+            for (int ordinal = nextSetBit(bitmap, 0); ordinal >= 0; ordinal = nextSetBit(bitmap, ordinal + 1))
+            {
+                Postings.append(arena, head, arena.slab(head), ordinal);
+            }
         }
-        final long[] table = tables[bitmap - 1];
-        final int block = ordinal >>> BLOCK_SHIFT;
-        if (block < table.length && table[block] != NIL)
+        catch (final RuntimeException | Error e)
         {
-            final long word = table[block] + wordOffset(ordinal);
-            arena.putLong(word, arena.getLong(word) & ~(1L << ordinal));
+            Postings.releaseChunks(arena, head); // a chunk could not be had: the bitmap holds them, as it did
+            arena.putInt(head + LIST_COUNT_OFFSET, entries);
+            throw e;
         }
+        drop(pairEntry, bitmap);
     }
 
     /** Drops the bitmap of the pair at {@code pairEntry}, if any (the pair itself is being undone). */
@@ -252,27 +369,6 @@ final class DenseBitmaps
         {
             drop(pairEntry, bitmap);
         }
-    }
-
-    private void set(final long pairEntry, final int bitmap, final int entries, final int ordinal, final int ordinals)
-    {
-        final long[] table = tables[bitmap - 1];
-        final int block = ordinal >>> BLOCK_SHIFT;
-        final long address = block < table.length ? table[block] : NIL;
-        if (address == NIL)
-        {
-            if (64L * entries < ordinals)
-            {
-                drop(pairEntry, bitmap);
-                return;
-            }
-            setBit(bitmap, ordinal);
-            return;
-        }
-        // the common case, the ordinal's block exists: one slab lookup for the read and the write of its word
-        final MemorySegment slab = arena.slab(address);
-        final long word = SlabArena.offset(address) + wordOffset(ordinal);
-        slab.set(LONG, word, slab.get(LONG, word) | (1L << ordinal));
     }
 
     private void setBit(final int bitmap, final int ordinal)

@@ -56,7 +56,8 @@ import java.nio.ByteOrder;
  *               | Spare (u32) |
  *  (the value's bytes are repeated from its string entry so a scan over a label's values reads one entry less;
  *  "Removed" counts the series on the postings that were removed since the last rebuild, so the live count is the
- *  list's count minus it, and adding a series writes no counter of its own)
+ *  postings' count minus it, and adding a series writes no counter of its own; a pair whose postings are a bitmap,
+ *  {@link DenseBitmaps}, keeps only the count in its list head)
  * </pre>
  *
  * <h2>Value list chunk (general arena; the values of one name, see {@link ValueList})</h2>

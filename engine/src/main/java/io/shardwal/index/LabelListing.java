@@ -84,7 +84,7 @@ final class LabelListing
     private static boolean visibleSlowPath(
         final ShardStorage storage, final PostingsCursor cursor, final int pair, final long snapshot)
     {
-        if (!cursor.reset(storage.general, storage.pairPostingsHead(pair)))
+        if (!cursor.reset(storage.bitmaps, storage.pairs.address(pair)))
         {
             return false;
         }

@@ -11,11 +11,12 @@ import static io.shardwal.index.IndexDescriptor.NIL;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A forward cursor over one off-heap postings list ({@link Postings}) with galloping {@link #seek(int)}, so an
- * intersection or subtraction of a short list with a long one reads O(short · log(long / short)) entries of the long
- * one, straight from the arena. Chunks whose last entry is below the target are skipped whole.
+ * A forward cursor over the postings of one pair, whether a list ({@link Postings}) or a bitmap
+ * ({@link DenseBitmaps}), with galloping {@link #seek(int)}, so an intersection or subtraction of a short list with a
+ * long one reads O(short · log(long / short)) entries of the long one, straight from the arena. Chunks whose last
+ * entry is below the target are skipped whole; on a bitmap, a seek skips to the target's word.
  *
- * <p>Reusable ({@link #reset(SlabArena, long)}); confined to one thread holding the shard's read lock.
+ * <p>Reusable ({@link #reset(DenseBitmaps, long)}); confined to one thread holding the shard's read lock.
  */
 final class PostingsCursor
 {
@@ -25,11 +26,30 @@ final class PostingsCursor
     private int index;
     private int count;
     private long next;
+    private DenseBitmaps bitmaps;
+    /** The bitmap being walked, 0 for a list. */
+    private int bitmap;
+    private int ordinal;
+
+    /** Positions the cursor on the first of the postings of the pair at {@code pairEntry}; false if it has none. */
+    boolean reset(final DenseBitmaps bitmaps, final long pairEntry)
+    {
+        final int b = bitmaps.of(pairEntry);
+        if (b == 0)
+        {
+            return reset(bitmaps.arena(), pairEntry + IndexDescriptor.PAIR_POSTINGS_OFFSET);
+        }
+        this.bitmaps = bitmaps;
+        bitmap = b;
+        ordinal = bitmaps.nextSetBit(b, 0);
+        return ordinal >= 0;
+    }
 
     /** Positions the cursor on the first entry of the list at {@code head}; returns false if the list is empty. */
     boolean reset(final SlabArena arena, final long head)
     {
         this.arena = arena;
+        bitmap = 0;
         next = arena.getLong(head + LIST_FIRST_OFFSET);
         count = 0;
         index = 0;
@@ -39,12 +59,17 @@ final class PostingsCursor
     /** The current entry; valid after a {@code true} from {@link #reset}, {@link #next()} or {@link #seek(int)}. */
     int at()
     {
-        return slab.get(INT, entries + 4L * index);
+        return bitmap != 0 ? ordinal : slab.get(INT, entries + 4L * index);
     }
 
     /** Advances one entry; false when the list is exhausted. */
     boolean next()
     {
+        if (bitmap != 0)
+        {
+            ordinal = bitmaps.nextSetBit(bitmap, ordinal + 1);
+            return ordinal >= 0;
+        }
         if (++index < count)
         {
             return true;
@@ -58,6 +83,14 @@ final class PostingsCursor
      */
     boolean seek(final int target)
     {
+        if (bitmap != 0)
+        {
+            if (ordinal < target)
+            {
+                ordinal = bitmaps.nextSetBit(bitmap, target);
+            }
+            return ordinal >= 0;
+        }
         if (slab.get(INT, entries + 4L * index) >= target)
         {
             return true;

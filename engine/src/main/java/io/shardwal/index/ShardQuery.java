@@ -98,7 +98,7 @@ final class ShardQuery
                 final int bitmap = storage.pairBitmap(pair);
                 if (bitmap != 0)
                 {
-                    // a dense list: one bit test per candidate
+                    // a dense pair, held as a bitmap: one bit test per candidate
                     count = storage.bitmaps.filter(bitmap, candidates, count, kinds[i] == INCLUDE);
                     continue;
                 }
@@ -362,18 +362,13 @@ final class ShardQuery
         return n;
     }
 
-    private int copyList(final ShardStorage storage, final long head)
-    {
-        candidates = ensure(candidates, Postings.count(storage.general, head));
-        return Postings.copyTo(storage.general, head, candidates, 0);
-    }
-
     private int materialise(final ShardStorage storage, final int driver)
     {
         final IntArrayList pairs = pairIds[driver];
         if (pairs.size() == 1)
         {
-            return copyList(storage, storage.pairPostingsHead(pairs.getInt(0)));
+            candidates = ensure(candidates, (int)totals[driver]);
+            return storage.bitmaps.copyTo(storage.pairs.address(pairs.getInt(0)), candidates, 0);
         }
         final long total = totals[driver];
         candidates = ensure(candidates, (int)total);
@@ -385,7 +380,7 @@ final class ShardQuery
         int n = 0;
         for (int j = 0; j < pairs.size(); j++)
         {
-            n += Postings.copyTo(storage.general, storage.pairPostingsHead(pairs.getInt(j)), candidates, n);
+            n += storage.bitmaps.copyTo(storage.pairs.address(pairs.getInt(j)), candidates, n);
         }
         Arrays.sort(candidates, 0, n);
         int distinct = Math.min(n, 1);
@@ -404,7 +399,7 @@ final class ShardQuery
         final long[] bits = new long[(universe + 63) >>> 6];
         for (int j = 0; j < pairs.size(); j++)
         {
-            if (cursor.reset(storage.general, storage.pairPostingsHead(pairs.getInt(j))))
+            if (cursor.reset(storage.bitmaps, storage.pairs.address(pairs.getInt(j))))
             {
                 do
                 {

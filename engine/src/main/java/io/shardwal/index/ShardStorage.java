@@ -253,12 +253,9 @@ final class ShardStorage implements AutoCloseable
                 IndexDescriptor.recordWord(record, n, displaced ? FLAG_DISPLACED : 0));
             for (; listed < n; listed++)
             {
-                // the list head and bitmap number share the pair's 64-byte entry: one slab lookup for both
+                // the postings head and bitmap number share the pair's 64-byte entry: one slab lookup for both
                 final long pair = pairs.address(pairIds[listed]);
-                final MemorySegment pairSlab = general.slab(pair);
-                final long pairOffset = SlabArena.offset(pair);
-                final int entries = Postings.append(general, pair + PAIR_POSTINGS_OFFSET, pairSlab, ordinal);
-                bitmaps.appended(pair, pairSlab, entries, ordinal, ordinal + 1);
+                bitmaps.add(pair, general.slab(pair), ordinal, ordinal + 1);
             }
             final int low = (int)id;
             final Int2IntHashMap ids = idMap(id);
@@ -287,10 +284,10 @@ final class ShardStorage implements AutoCloseable
     }
 
     /**
-     * Undoes a failed {@link #insert} of series {@code id} at {@code ordinal}, newest step first: its id mapping, the
-     * postings appends of its first {@code listed} labels and of the one that failed (with their bitmap bits; a live
-     * count is derived from its list), its series entry, and the pairs, names and strings it created, which also leave the caches. Frees
-     * chunks and blocks but allocates nothing, so it cannot fail for want of memory itself.
+     * Undoes a failed {@link #insert} of series {@code id} at {@code ordinal}, newest step first: its id mapping, its
+     * postings entries or bits for its first {@code listed} labels and for the one that failed (a live count follows
+     * the postings'), its series entry, and the pairs, names and strings it created, which also leave the caches.
+     * Frees chunks and blocks but allocates nothing, so it cannot fail for want of memory itself.
      */
     private void undoInsert(final long id, final int ordinal, final int resolved, final int listed,
         final LabelBytes labels, final Labels source, final int stringsBefore, final int namesBefore,
@@ -308,9 +305,7 @@ final class ShardStorage implements AutoCloseable
         {
             for (int i = 0; i <= listed && i < labels.count; i++)
             {
-                final long pair = pairs.address(pairScratch[i]);
-                Postings.removeLast(general, pair + PAIR_POSTINGS_OFFSET, ordinal);
-                bitmaps.unset(pair, ordinal); // the live count follows the list's
+                bitmaps.undoAdd(pairs.address(pairScratch[i]), ordinal); // the live count follows the postings'
             }
             series.truncate(ordinal);
         }

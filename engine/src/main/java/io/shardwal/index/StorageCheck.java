@@ -46,7 +46,6 @@ final class StorageCheck
         }
         for (int pair = 0; pair < s.pairs.size(); pair++)
         {
-            Postings.checkList(s.general, s.pairPostingsHead(pair));
             s.bitmaps.check(s.pairs.address(pair));
             if (live[pair] != s.pairLiveSeries(pair))
             {
