@@ -1,7 +1,6 @@
 package io.shardwal.index;
 
 import static io.shardwal.index.IndexDescriptor.INT;
-import static io.shardwal.index.IndexDescriptor.LIST_COUNT_OFFSET;
 import static io.shardwal.index.IndexDescriptor.LIST_FIRST_OFFSET;
 import static io.shardwal.index.IndexDescriptor.LIST_LAST_OFFSET;
 import static io.shardwal.index.IndexDescriptor.LONG;
@@ -17,8 +16,8 @@ import org.agrona.collections.IntArrayList;
 /**
  * The dense postings of one shard, held as bitmaps instead of lists. A pair whose list reaches
  * {@link IndexOptions#bitmapMinEntries()} ordinals and at least 1/32 of the shard's turns into a bitmap, one bit per
- * ordinal: its list's chunks go back to the arena and the list head keeps only the count. From then on an add sets a
- * bit instead of appending an entry, and a query keeps or drops a candidate by one bit test instead of searching a
+ * ordinal: its list's chunks go back to the arena and its count moves to the heap, beside the bitmap's table of
+ * blocks. From then on an add sets a bit and counts on the heap instead of appending an entry, and a query keeps or drops a candidate by one bit test instead of searching a
  * list. Above a density of 1/32 a bitmap is smaller than a list of the same ordinals.
  *
  * <p>A bitmap is a table of 512-byte blocks (4,096 ordinals each) taken from the shard's {@link SlabArena} when the
@@ -51,6 +50,8 @@ final class DenseBitmaps
     private final IntArrayList freeNumbers = new IntArrayList();
     /** Blocks of bitmap {@code b} at {@code tables[b - 1]}; NIL for a range with no bit set. */
     private long[][] tables = new long[4][];
+    /** Ordinals set in bitmap {@code b}, at {@code counts[b - 1]}. */
+    private int[] counts = new int[4];
     private int used;
     private long blocks;
 
@@ -91,8 +92,7 @@ final class DenseBitmaps
             }
             return entries;
         }
-        final long countOffset = pairOffset + PAIR_POSTINGS_OFFSET + LIST_COUNT_OFFSET;
-        final int entries = pairSlab.get(INT, countOffset) + 1;
+        final int entries = counts[bitmap - 1] + 1;
         final long[] table = tables[bitmap - 1];
         final int block = ordinal >>> BLOCK_SHIFT;
         final long address = block < table.length ? table[block] : NIL;
@@ -112,8 +112,15 @@ final class DenseBitmaps
         {
             setBit(bitmap, ordinal);
         }
-        pairSlab.set(INT, countOffset, entries);
+        counts[bitmap - 1] = entries;
         return entries;
+    }
+
+    /** How many ordinals the postings of the pair at {@code pairEntry} hold, as a list or a bitmap. */
+    int count(final long pairEntry)
+    {
+        final int bitmap = of(pairEntry);
+        return bitmap == 0 ? Postings.count(arena, pairEntry + PAIR_POSTINGS_OFFSET) : counts[bitmap - 1];
     }
 
     /**
@@ -135,7 +142,7 @@ final class DenseBitmaps
         if (word != NIL && (arena.getLong(word) & (1L << ordinal)) != 0)
         {
             arena.putLong(word, arena.getLong(word) & ~(1L << ordinal));
-            arena.putInt(head + LIST_COUNT_OFFSET, arena.getInt(head + LIST_COUNT_OFFSET) - 1);
+            counts[bitmap - 1]--;
         }
     }
 
@@ -255,7 +262,7 @@ final class DenseBitmaps
     /** Heap of the block tables. */
     long heapBytes()
     {
-        long bytes = 16L + 8L * tables.length + 4L * freeNumbers.capacity();
+        long bytes = 16L + 8L * tables.length + 16L + 4L * counts.length + 4L * freeNumbers.capacity();
         for (int b = 0; b < used; b++)
         {
             bytes += tables[b] == null ? 0 : 16L + 8L * tables[b].length;
@@ -265,7 +272,7 @@ final class DenseBitmaps
 
     /**
      * Checks the postings of the pair at {@code pairEntry}: its list ({@link Postings#checkList}), or its bitmap, which
-     * must exist, leave the list without chunks and hold as many ordinals as the head counts.
+     * must exist, leave the list empty and hold as many ordinals as it counts.
      *
      * @throws IllegalStateException naming the pair's entry and the first difference.
      */
@@ -283,7 +290,8 @@ final class DenseBitmaps
             throw new IllegalStateException("pair at 0x" + Long.toHexString(pairEntry) + " names bitmap " + bitmap +
                 ", which does not exist");
         }
-        if (arena.getLong(head + LIST_FIRST_OFFSET) != NIL || arena.getLong(head + LIST_LAST_OFFSET) != NIL)
+        if (arena.getLong(head + LIST_FIRST_OFFSET) != NIL || arena.getLong(head + LIST_LAST_OFFSET) != NIL ||
+            Postings.count(arena, head) != 0)
         {
             throw new IllegalStateException("pair at 0x" + Long.toHexString(pairEntry) + " has bitmap " + bitmap +
                 " and still a list");
@@ -296,10 +304,10 @@ final class DenseBitmaps
                 bits += Long.bitCount(arena.getLong(address + w));
             }
         }
-        if (bits != Postings.count(arena, head))
+        if (bits != counts[bitmap - 1])
         {
             throw new IllegalStateException("bitmap " + bitmap + " of the pair at 0x" + Long.toHexString(pairEntry) +
-                " holds " + bits + " ordinals but the pair counts " + Postings.count(arena, head));
+                " holds " + bits + " ordinals but counts " + counts[bitmap - 1]);
         }
     }
 
@@ -311,6 +319,7 @@ final class DenseBitmaps
             if (used == tables.length)
             {
                 tables = Arrays.copyOf(tables, used * 2);
+                counts = Arrays.copyOf(counts, used * 2);
             }
             bitmap = ++used;
         }
@@ -336,15 +345,14 @@ final class DenseBitmaps
             throw e;
         }
         arena.putInt(pairEntry + PAIR_BITMAP_OFFSET, bitmap);
-        Postings.releaseChunks(arena, pairEntry + PAIR_POSTINGS_OFFSET);
+        counts[bitmap - 1] = Postings.count(arena, pairEntry + PAIR_POSTINGS_OFFSET);
+        Postings.clear(arena, pairEntry + PAIR_POSTINGS_OFFSET);
     }
 
     /** Turns the pair's postings from bitmap {@code bitmap} back into a list and releases the bitmap. */
     private void toList(final long pairEntry, final int bitmap)
     {
         final long head = pairEntry + PAIR_POSTINGS_OFFSET;
-        final int entries = Postings.count(arena, head);
-        arena.putInt(head + LIST_COUNT_OFFSET, 0);
         try
         {
             for (int ordinal = nextSetBit(bitmap, 0); ordinal >= 0; ordinal = nextSetBit(bitmap, ordinal + 1))
@@ -354,8 +362,7 @@ final class DenseBitmaps
         }
         catch (final RuntimeException | Error e)
         {
-            Postings.releaseChunks(arena, head); // a chunk could not be had: the bitmap holds them, as it did
-            arena.putInt(head + LIST_COUNT_OFFSET, entries);
+            Postings.clear(arena, head); // a chunk could not be had: the bitmap holds them, as it did
             throw e;
         }
         drop(pairEntry, bitmap);
@@ -410,6 +417,7 @@ final class DenseBitmaps
             }
         }
         tables[bitmap - 1] = null;
+        counts[bitmap - 1] = 0;
         freeNumbers.addInt(bitmap);
     }
 

@@ -57,7 +57,7 @@ import java.nio.ByteOrder;
  *  (the value's bytes are repeated from its string entry so a scan over a label's values reads one entry less;
  *  "Removed" counts the series on the postings that were removed since the last rebuild, so the live count is the
  *  postings' count minus it, and adding a series writes no counter of its own; a pair whose postings are a bitmap,
- *  {@link DenseBitmaps}, keeps only the count in its list head)
+ *  {@link DenseBitmaps}, has an empty list head)
  * </pre>
  *
  * <h2>Value list chunk (general arena; the values of one name, see {@link ValueList})</h2>

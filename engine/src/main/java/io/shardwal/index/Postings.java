@@ -96,16 +96,6 @@ final class Postings
     /** Returns every chunk of the list to the arena and resets the head to empty. */
     static void clear(final SlabArena arena, final long head)
     {
-        releaseChunks(arena, head);
-        arena.putInt(head + LIST_COUNT_OFFSET, 0);
-    }
-
-    /**
-     * Returns every chunk of the list to the arena but leaves the head's count: the postings of a pair that a bitmap
-     * now holds ({@link DenseBitmaps}), which keep counting in the head.
-     */
-    static void releaseChunks(final SlabArena arena, final long head)
-    {
         for (long chunk = arena.getLong(head + LIST_FIRST_OFFSET); chunk != NIL; )
         {
             final long next = arena.getLong(chunk + CHUNK_NEXT_OFFSET);
@@ -115,6 +105,7 @@ final class Postings
         }
         arena.putLong(head + LIST_FIRST_OFFSET, NIL);
         arena.putLong(head + LIST_LAST_OFFSET, NIL);
+        arena.putInt(head + LIST_COUNT_OFFSET, 0);
     }
 
     /**

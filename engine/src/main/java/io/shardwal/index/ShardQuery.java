@@ -156,7 +156,7 @@ final class ShardQuery
         long total = 0;
         for (int j = 0; j < pairs.size(); j++)
         {
-            total += Postings.count(storage.general, storage.pairPostingsHead(pairs.getInt(j)));
+            total += storage.bitmaps.count(storage.pairs.address(pairs.getInt(j)));
         }
         totals[i] = total;
         kinds[i] = pairs.isEmpty() ? (include ? EMPTY : NOOP) : (include ? INCLUDE : EXCLUDE);

@@ -561,8 +561,7 @@ final class ShardStorage implements AutoCloseable
     int pairLiveSeries(final int pair)
     {
         final long entry = pairs.address(pair);
-        return Postings.count(general, entry + PAIR_POSTINGS_OFFSET) -
-            general.getInt(entry + PAIR_REMOVED_OFFSET);
+        return bitmaps.count(entry) - general.getInt(entry + PAIR_REMOVED_OFFSET);
     }
 
     long pairCreatedSeq(final int pair)
