@@ -14,7 +14,7 @@ package io.shardwal.index;
  * @param compactionMinRemoved   a shard rebuilds itself once it holds at least this many removed series ...
  * @param compactionRemovedRatio ... and they are at least this fraction of its records (defaults
  *                               {@link #DEFAULT_COMPACTION_MIN_REMOVED}, {@link #DEFAULT_COMPACTION_REMOVED_RATIO}).
- * @param bitmapMinEntries       a label pair's postings list also gets a bitmap once it holds at least this many
+ * @param bitmapMinEntries       a label pair's postings list turns into a bitmap once it holds at least this many
  *                               series and at least 1/32 of its shard's (default {@link #DEFAULT_BITMAP_MIN_ENTRIES});
  *                               queries then intersect with it by a bit test per candidate. A bitmap block is as
  *                               large as a list of 128 entries, hence the default. {@link Integer#MAX_VALUE} turns

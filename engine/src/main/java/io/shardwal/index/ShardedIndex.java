@@ -18,8 +18,9 @@ import org.HdrHistogram.Histogram;
  * <p><b>Layout.</b> N {@link IndexShard}s, each behind its own read/write lock. A series lives in the shard given by
  * the top bits of its id ({@code shard = (id ^ MIN_VALUE) >>> 32 * N >>> 32}), so each shard owns one contiguous
  * range of ids and the per-shard sorted results concatenate into one sorted result without a merge. Per shard, label
- * strings are interned, and series records and postings lists live off-heap in slabs addressed through Agrona
- * primitive maps ({@link ShardStorage}); the heap grows per series only by one slot of an {@code Int2IntHashMap}.
+ * strings are interned, and series records and postings (lists, or bitmaps for dense pairs) live off-heap in slabs
+ * addressed through Agrona primitive maps ({@link ShardStorage}); the heap grows per series only by one slot of an
+ * {@code Int2IntHashMap}.
  *
  * <p><b>Threads.</b> Every method may be called from any thread at any time, including concurrently with
  * {@link #close()}. Adds of new series and removals take one shard's write lock; queries, label listings and re-adds of
