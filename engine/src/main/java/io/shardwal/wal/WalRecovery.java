@@ -184,7 +184,10 @@ final class WalRecovery
         {
             final MappedSegment segment = segments.pinned(bases.get(i));
             final long from = Math.max(0, Math.min(start - segment.basePosition(), segment.capacity()));
-            final SegmentScanner.Result result = SegmentScanner.scan(segment, from, i == last, plan.wholeRemainder,
+            // A segment the writer rolled into whose tail counter is gone may hold data anywhere: read all of it
+            final boolean whole = plan.wholeRemainder || i == last && i > plan.startIndex && segment.tailAcquire() == 0
+                && segments.pinned(bases.get(i - 1)).rolledIntoAcquire() == segment.basePosition();
+            final SegmentScanner.Result result = SegmentScanner.scan(segment, from, i == last, whole,
                 SegmentScanner.Mode.REPAIR);
             records += result.records();
             for (final SegmentScanner.Finding finding : result.findings())
@@ -285,17 +288,23 @@ final class WalRecovery
             checkpointFile, latest.logOffset());
     }
 
-    /** Index of the newest segment holding data (claims, or after an OS crash any bytes), pinning all from start. */
+    /**
+     * Index of the newest segment holding data (claims, or after an OS crash any bytes) or rolled into by the one
+     * before it, pinning all from start.
+     */
     private static int lastWithData(final ShardSegments segments, final List<Long> bases, final int startIndex,
         final boolean wholeRemainder) throws IOException
     {
         int last = startIndex;
+        MappedSegment previous = null;
         for (int i = startIndex; i < bases.size(); i++)
         {
             final MappedSegment segment = segments.pin(bases.get(i));
             // The tail counter lives on the header page, which may be older than the data on disk: a non-zero
-            // first frame word also means data (frames start at offset 0).
-            if (segment.tailAcquire() > 0 || segment.data().get(ValueLayout.JAVA_LONG, 0) != 0)
+            // first frame word also means data (frames start at offset 0). A segment the writer rolled into may hold
+            // data even when both are gone (a damaged header and first frame): the scan then reads all of it.
+            if (segment.tailAcquire() > 0 || segment.data().get(ValueLayout.JAVA_LONG, 0) != 0
+                || previous != null && previous.rolledIntoAcquire() == bases.get(i))
             {
                 last = i;
             }
@@ -308,6 +317,7 @@ final class WalRecovery
                     last = i;
                 }
             }
+            previous = segment;
         }
         return last;
     }

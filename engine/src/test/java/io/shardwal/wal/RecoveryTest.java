@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -341,6 +342,73 @@ class RecoveryTest
                 Records.assertAllPresent(acks, found);
                 assertEquals(acks.size(), found.size(), "empty LOCK " + emptyLock);
             }
+        }
+    }
+
+    /**
+     * Damage that zeroes both the newest segment's tail counter and the start of its first frame must not make the
+     * segment look empty or fresh: the loss is reported and the frames after it are kept, whether the writer rolled
+     * into the segment (the one before it carries the mark) or it is the shard's first.
+     */
+    @Test
+    void shouldReportAZeroedFirstFrameOfTheNewestSegmentWhoseTailCounterIsGone()
+    {
+        for (final int count : new int[] {20, 400})
+        {
+            final Path pristine = dir.resolve("pristine-" + count);
+            final List<Records.Ack> acks = writeAndClose(pristine, count);
+            final long newest = RecordAddress.position(acks.getLast().address());
+            final long base = newest - newest % SEGMENT;
+            assertEquals(count == 400, base > 0, "400 records roll into a second segment, 20 do not");
+            final Path image = CrashImages.copy(pristine, dir.resolve("zeroed-" + count));
+            final Path segment = CrashImages.segmentFile(image, 0, base);
+            CrashImages.setTail(segment, 0);
+            CrashImages.zero(segment, CrashImages.fileOffset(base, SEGMENT), 16);
+            final List<Records.Ack> kept = acks.stream()
+                .filter(a -> RecordAddress.position(a.address()) != base).toList();
+            assertEquals(acks.size() - 1, kept.size());
+            try (ShardedWal wal = ShardedWal.open(options(image)))
+            {
+                final RecoveryReport report = wal.recoveryReport();
+                assertFalse(report.clean(), report.summary());
+                assertEquals(base, report.repairs().getFirst().position(), report.summary());
+                final Map<Long, Records.WalRecordCopy> found = Records.readAll(wal);
+                Records.assertAllPresent(kept, found);
+                assertEquals(kept.size(), found.size(), "the damaged record is not delivered");
+                assertAllKeptAndAppendsFollow(wal, kept);
+            }
+        }
+    }
+
+    /**
+     * The same damage over all of a larger segment's first {@value SegmentScanner#PROBE_BYTES} bytes: only the mark of
+     * the segment before it tells that the writer used it, and recovery then reads the whole segment.
+     */
+    @Test
+    void shouldReadAllOfARolledIntoSegmentWhoseTailCounterAndFirstBytesAreGone()
+    {
+        final long segmentSize = 4L * SegmentScanner.PROBE_BYTES;
+        final WalOptions large = options(dir.resolve("pristine")).toBuilder().segmentSize(segmentSize).build();
+        final List<Records.Ack> acks = Records.writeAndClose(large, 8_500);
+        final long newest = RecordAddress.position(acks.getLast().address());
+        final long base = newest - newest % segmentSize;
+        assertTrue(base > 0 && newest - base > 2L * SegmentScanner.PROBE_BYTES, "the records reach well into a second "
+            + "segment: " + newest);
+        final Path image = CrashImages.copy(large.directory(), dir.resolve("zeroed"));
+        final Path segment = CrashImages.segmentFile(image, 0, base);
+        CrashImages.setTail(segment, 0);
+        CrashImages.zero(segment, CrashImages.fileOffset(base, segmentSize), SegmentScanner.PROBE_BYTES);
+        final long lostEnd = base + SegmentScanner.PROBE_BYTES;
+        final List<Records.Ack> kept = acks.stream()
+            .filter(a -> RecordAddress.position(a.address()) < base || RecordAddress.position(a.address()) >= lostEnd)
+            .toList();
+        try (ShardedWal wal = ShardedWal.open(options(image).toBuilder().segmentSize(segmentSize).build()))
+        {
+            final RecoveryReport report = wal.recoveryReport();
+            assertEquals(base, report.repairs().getFirst().position(), report.summary());
+            final Map<Long, Records.WalRecordCopy> found = Records.readAll(wal);
+            Records.assertAllPresent(kept, found);
+            assertEquals(kept.size(), found.size(), "the records on the zeroed bytes are not delivered");
         }
     }
 

@@ -34,6 +34,9 @@ import java.util.List;
  */
 public final class SegmentScanner
 {
+    /** Bytes at the start of a segment probed for data when its tail counter is 0 (see {@link #scan}). */
+    public static final int PROBE_BYTES = 64 * 1024;
+
     /** What to do with the findings. */
     public enum Mode
     {
@@ -252,6 +255,7 @@ public final class SegmentScanner
      * @param lastSegment    whether this is the newest segment with data (its damaged end is cut, not set aside).
      * @param wholeRemainder whether data may lie beyond the persisted tail counter (after an operating-system crash
      *                       the header page may be older than the data pages): scan to the capacity, not the tail.
+     *                       A tail counter of 0 is scanned past when the segment holds bytes near its start.
      */
     public static Result scan(final MappedSegment segment, final long fromOffset, final boolean lastSegment,
         final boolean wholeRemainder, final Mode mode)
@@ -281,7 +285,8 @@ public final class SegmentScanner
 
     private Result walk(final long fromOffset, final boolean lastSegment, final boolean wholeRemainder)
     {
-        final long limit = wholeRemainder ? capacity : Math.min(segment.tailAcquire(), capacity);
+        final long tail = segment.tailAcquire();
+        final long limit = wholeRemainder || tail == 0 && writtenNearStart() ? capacity : Math.min(tail, capacity);
         long offset = fromOffset;
         long validEnd = fromOffset;
         tentativeFrom = 0;
@@ -332,6 +337,18 @@ public final class SegmentScanner
             offset = next;
         }
         return finish(validEnd, lastSegment, limit);
+    }
+
+    /**
+     * Whether a segment whose tail counter is 0 holds bytes in its first {@link #PROBE_BYTES}: then the header lost
+     * its tail (a fresh segment is all zeros) and the whole segment is walked, so that a zeroed first frame does not
+     * hide the frames after it. Only the start is probed: reading all of every fresh segment would cost each open of
+     * a log with empty shards a full read of them. A writer's segment whose first {@value #PROBE_BYTES} bytes were lost
+     * too is found only by the caller's evidence (see {@code wholeRemainder}).
+     */
+    private boolean writtenNearStart()
+    {
+        return nextNonZeroWord(0, Math.min(PROBE_BYTES, capacity)) >= 0;
     }
 
     /** Returns the aligned span of a fully valid frame at {@code offset}, or 0 if it is not valid. */

@@ -392,6 +392,23 @@ class SegmentScannerTest
     }
 
     @Test
+    void shouldLookPastAZeroedFirstFrameWhenTheTailCounterIsZero()
+    {
+        final List<Long> written = appendRecords(5, 0);
+        final long end = segment.tailAcquire();
+        segment.setTailVolatile(0); // the header lost it
+        segment.data().asSlice(0, 16).fill((byte)0); // and the first frame its header
+        final SegmentScanner.Result result = repair(true);
+        assertFalse(result.findings().isEmpty(), "the lost frame is reported, not taken for a fresh segment");
+        assertEquals(BASE, result.findings().getFirst().position());
+        assertEquals(written.get(1) - BASE,
+            result.findings().stream().mapToLong(SegmentScanner.Finding::length).sum(), "set aside: the first frame");
+        assertEquals(end, result.validEnd());
+        assertEquals(end, segment.tailAcquire());
+        assertEquals(written.subList(1, 5), positions(Collected.readAll(segment)));
+    }
+
+    @Test
     void shouldRefuseToRepairAReadOnlySegmentOrToStartOffAFrameBoundary() throws IOException
     {
         appendRecords(1, 0);
