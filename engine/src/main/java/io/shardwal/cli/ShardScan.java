@@ -36,6 +36,8 @@ final class ShardScan
     long frameBytes;
     long validEnd;
     long firstBase;
+    /** The rolled-into mark of each usable segment, read by the first pass (0 for none). */
+    private long[] marks;
 
     /** {@code openMappings} and {@code maxOpenMappings} are shared by every scan of a run. */
     ShardScan(final Path directory, final boolean live, final LogVerifier.Progress progress,
@@ -77,6 +79,7 @@ final class ShardScan
         // every segment is scanned, and mapping a whole shard at once would run out of mappings
         // (vm.max_map_count) or address space on a log with thousands of segments.
         final boolean[] usable = new boolean[files.size()];
+        marks = new long[files.size()];
         final int last = newestWithData(usable);
         for (int i = 0; i < files.size(); i++)
         {
@@ -153,8 +156,7 @@ final class ShardScan
 
     /**
      * The first pass: checks every header (listing the unusable files, marking the others in {@code usable})
-     * and returns the index of the newest segment with claims (or, after a possible OS crash, any bytes); -1 if
-     * none.
+     * and returns the index of the newest segment holding data ({@link SegmentScanner#holdsData}); -1 if none.
      */
     private int newestWithData(final boolean[] usable) throws IOException
     {
@@ -171,15 +173,10 @@ final class ShardScan
             {
                 usable[i] = true;
                 checkRolledInto(segment, i);
-                if (segment.tailAcquire() > 0)
+                marks[i] = segment.rolledIntoAcquire();
+                if (SegmentScanner.holdsData(segment, i > 0 ? marks[i - 1] : 0, wholeRemainder))
                 {
                     last = i;
-                }
-                else if (wholeRemainder)
-                {
-                    final SegmentScanner.Result probe = SegmentScanner.scan(segment, 0, true, true,
-                        SegmentScanner.Mode.VERIFY);
-                    last = probe.validEnd() > 0 || !probe.findings().isEmpty() ? i : last;
                 }
             }
             finally
@@ -236,8 +233,10 @@ final class ShardScan
         {
             segments++;
             final boolean prepared = i > last;
-            final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, i >= last,
-                wholeRemainder || prepared, SegmentScanner.Mode.VERIFY);
+            final boolean whole = i == last && i > 0
+                ? SegmentScanner.readWhole(segment, marks[i - 1], wholeRemainder) : wholeRemainder;
+            final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, i >= last, whole || prepared,
+                SegmentScanner.Mode.VERIFY);
             records += result.records();
             frameBytes += result.validEnd();
             if (i == last)

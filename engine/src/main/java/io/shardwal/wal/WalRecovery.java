@@ -1,7 +1,6 @@
 package io.shardwal.wal;
 
 import java.io.IOException;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -184,9 +183,10 @@ final class WalRecovery
         {
             final MappedSegment segment = segments.pinned(bases.get(i));
             final long from = Math.max(0, Math.min(start - segment.basePosition(), segment.capacity()));
-            // A segment the writer rolled into whose tail counter is gone may hold data anywhere: read all of it
-            final boolean whole = plan.wholeRemainder || i == last && i > plan.startIndex && segment.tailAcquire() == 0
-                && segments.pinned(bases.get(i - 1)).rolledIntoAcquire() == segment.basePosition();
+            final boolean whole = i == last && i > plan.startIndex
+                ? SegmentScanner.readWhole(segment, segments.pinned(bases.get(i - 1)).rolledIntoAcquire(),
+                    plan.wholeRemainder)
+                : plan.wholeRemainder;
             final SegmentScanner.Result result = SegmentScanner.scan(segment, from, i == last, whole,
                 SegmentScanner.Mode.REPAIR);
             records += result.records();
@@ -296,28 +296,15 @@ final class WalRecovery
         final boolean wholeRemainder) throws IOException
     {
         int last = startIndex;
-        MappedSegment previous = null;
+        long previousMark = 0;
         for (int i = startIndex; i < bases.size(); i++)
         {
             final MappedSegment segment = segments.pin(bases.get(i));
-            // The tail counter lives on the header page, which may be older than the data on disk: a non-zero
-            // first frame word also means data (frames start at offset 0). A segment the writer rolled into may hold
-            // data even when both are gone (a damaged header and first frame): the scan then reads all of it.
-            if (segment.tailAcquire() > 0 || segment.data().get(ValueLayout.JAVA_LONG, 0) != 0
-                || previous != null && previous.rolledIntoAcquire() == bases.get(i))
+            if (SegmentScanner.holdsData(segment, previousMark, wholeRemainder))
             {
                 last = i;
             }
-            else if (wholeRemainder)
-            {
-                final SegmentScanner.Result probe = SegmentScanner.scan(segment, 0, true, true,
-                    SegmentScanner.Mode.VERIFY);
-                if (probe.validEnd() > 0 || !probe.findings().isEmpty())
-                {
-                    last = i;
-                }
-            }
-            previous = segment;
+            previousMark = segment.rolledIntoAcquire();
         }
         return last;
     }

@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.wal.PruneResult;
 import io.shardwal.wal.ShardedWal;
@@ -67,6 +71,47 @@ class LogVerifierTest
         assertTrue(summary.segments() > 100, "the log has many segments: " + summary.segments());
         assertEquals(1, verifier.maxOpenMappings(), "never more than one segment mapped at once");
         assertEquals(0, verifier.openMappings(), "every mapping was closed");
+    }
+
+    /**
+     * A newest segment whose tail counter and first frame were zeroed must not pass for a fresh one: verify lists
+     * the loss where recovery reports it, in the segment the writer rolled into.
+     */
+    @Test
+    void shouldListAZeroedFirstFrameOfTheNewestSegmentWhoseTailCounterIsGone() throws IOException
+    {
+        Path newest = null;
+        long base = -1;
+        try (Stream<Path> files = Files.list(log.resolve("shard_00")))
+        {
+            for (final Path file : files.filter(f -> f.toString().endsWith(".wal")).sorted().toList())
+            {
+                try (MappedSegment segment = MappedSegment.openReadOnly(file))
+                {
+                    if (segment.tailAcquire() > 0)
+                    {
+                        newest = file;
+                        base = segment.basePosition();
+                    }
+                }
+            }
+        }
+        assertTrue(base > 0, "the writer rolled into the newest segment");
+        try (FileChannel channel = FileChannel.open(newest, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate(8), SegmentDescriptor.TAIL_OFFSET); // the tail counter, 0
+            channel.write(ByteBuffer.allocate(16), SegmentDescriptor.DATA_OFFSET); // the first frame's header
+        }
+        final LogVerifier verifier = new LogVerifier(log, false, new CountingProgress(Integer.MAX_VALUE), 1);
+        verifier.run();
+        final long lost = base;
+        assertTrue(verifier.findings().stream().anyMatch(f -> f.shard() == 0 && f.position() == lost),
+            verifier.findings().toString());
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(log).shardCount(SHARDS)
+            .segmentSize(SegmentDescriptor.MIN_CAPACITY).syncMode(SyncMode.ASYNC).build()))
+        {
+            assertEquals(lost, wal.recoveryReport().repairs().getFirst().position(), wal.recoveryReport().summary());
+        }
     }
 
     @Test
