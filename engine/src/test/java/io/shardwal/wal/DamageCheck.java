@@ -92,8 +92,9 @@ final class DamageCheck
         lostSuccessor = LogDamage.lostSuccessor(log);
         final Reading readOnly = readOnly();
         verified = verify ? command(cli, "verify", log.toString()) : null;
+        // verify names a lost segment, unless it refused at a damaged manifest, which it says checked nothing else
         if (lostSuccessor != null && verified != null && verified.out().contains("verified ")
-            && !verified.out().contains("MISSING_SEGMENT"))
+            && !verified.out().contains("MISSING_SEGMENT") && !verified.out().contains("nothing else was checked"))
         {
             fail("verify did not list the lost segment (" + lostSuccessor + "): " + verified.out());
         }
