@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.NewestSegment;
 import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
@@ -156,7 +157,7 @@ final class ShardScan
 
     /**
      * The first pass: checks every header (listing the unusable files, marking the others in {@code usable})
-     * and returns the index of the newest segment holding data ({@link SegmentScanner#holdsData}); -1 if none.
+     * and returns the index of the newest segment holding data ({@link NewestSegment#holdsData}); -1 if none.
      */
     private int newestWithData(final boolean[] usable) throws IOException
     {
@@ -174,7 +175,7 @@ final class ShardScan
                 usable[i] = true;
                 checkRolledInto(segment, i);
                 marks[i] = segment.rolledIntoAcquire();
-                if (SegmentScanner.holdsData(segment, i > 0 ? marks[i - 1] : 0, wholeRemainder))
+                if (NewestSegment.holdsData(segment, i > 0 ? marks[i - 1] : 0, wholeRemainder))
                 {
                     last = i;
                 }
@@ -234,7 +235,7 @@ final class ShardScan
             segments++;
             final boolean prepared = i > last;
             final boolean whole = i == last && i > 0
-                ? SegmentScanner.readWhole(segment, marks[i - 1], wholeRemainder) : wholeRemainder;
+                ? NewestSegment.readWhole(segment, marks[i - 1], wholeRemainder) : wholeRemainder;
             final SegmentScanner.Result result = SegmentScanner.scan(segment, 0, i >= last, whole || prepared,
                 SegmentScanner.Mode.VERIFY);
             records += result.records();

@@ -17,8 +17,9 @@ import org.agrona.collections.IntArrayList;
  * The dense postings of one shard, held as bitmaps instead of lists. A pair whose list reaches
  * {@link IndexOptions#bitmapMinEntries()} ordinals and at least 1/32 of the shard's turns into a bitmap, one bit per
  * ordinal: its list's chunks go back to the arena and its count moves to the heap, beside the bitmap's table of
- * blocks. From then on an add sets a bit and counts on the heap instead of appending an entry, and a query keeps or drops a candidate by one bit test instead of searching a
- * list. Above a density of 1/32 a bitmap is smaller than a list of the same ordinals.
+ * blocks. From then on an add sets a bit and counts on the heap instead of appending an entry, and a query keeps or
+ * drops a candidate by one bit test instead of searching a list. Above a density of 1/32 a bitmap is smaller than a
+ * list of the same ordinals.
  *
  * <p>A bitmap is a table of 512-byte blocks (4,096 ordinals each) taken from the shard's {@link SlabArena} when the
  * first ordinal of their range is set; ranges without a bit have no block. A block takes as many bytes as a list of 128

@@ -10,6 +10,7 @@ import java.util.List;
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.mmap.FrameDescriptor;
 import io.shardwal.mmap.MappedSegment;
+import io.shardwal.mmap.NewestSegment;
 import io.shardwal.mmap.ParallelWork;
 import io.shardwal.mmap.SegmentScanner;
 import io.shardwal.mmap.ShardwalException;
@@ -184,7 +185,7 @@ final class WalRecovery
             final MappedSegment segment = segments.pinned(bases.get(i));
             final long from = Math.max(0, Math.min(start - segment.basePosition(), segment.capacity()));
             final boolean whole = i == last && i > plan.startIndex
-                ? SegmentScanner.readWhole(segment, segments.pinned(bases.get(i - 1)).rolledIntoAcquire(),
+                ? NewestSegment.readWhole(segment, segments.pinned(bases.get(i - 1)).rolledIntoAcquire(),
                     plan.wholeRemainder)
                 : plan.wholeRemainder;
             final SegmentScanner.Result result = SegmentScanner.scan(segment, from, i == last, whole,
@@ -300,7 +301,7 @@ final class WalRecovery
         for (int i = startIndex; i < bases.size(); i++)
         {
             final MappedSegment segment = segments.pin(bases.get(i));
-            if (SegmentScanner.holdsData(segment, previousMark, wholeRemainder))
+            if (NewestSegment.holdsData(segment, previousMark, wholeRemainder))
             {
                 last = i;
             }

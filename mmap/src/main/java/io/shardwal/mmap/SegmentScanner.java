@@ -283,38 +283,6 @@ public final class SegmentScanner
         }
     }
 
-    /**
-     * Whether {@code segment} holds data, for recovery and verification alike: claims by its tail counter, a non-zero
-     * first frame word (the header page may be older than the data), or the writer having rolled into it
-     * ({@code previousMark}, the rolled-into mark of the segment before it, names its base; 0 for none). After an
-     * operating-system crash ({@code wholeRemainder}) also any frame or damage a walk of the whole segment finds.
-     */
-    public static boolean holdsData(final MappedSegment segment, final long previousMark, final boolean wholeRemainder)
-    {
-        if (segment.tailAcquire() > 0 || segment.data().get(ValueLayout.JAVA_LONG, 0) != 0
-            || previousMark != 0 && previousMark == segment.basePosition())
-        {
-            return true;
-        }
-        if (!wholeRemainder)
-        {
-            return false;
-        }
-        final Result probe = scan(segment, 0, true, true, Mode.VERIFY);
-        return probe.validEnd() > 0 || !probe.findings().isEmpty();
-    }
-
-    /**
-     * The {@code wholeRemainder} to {@link #scan} the newest segment holding data with: after an operating-system
-     * crash, or when the writer rolled into it ({@code previousMark}, as for {@link #holdsData}) and its tail counter
-     * is gone, so that its data may lie anywhere.
-     */
-    public static boolean readWhole(final MappedSegment segment, final long previousMark, final boolean wholeRemainder)
-    {
-        return wholeRemainder || segment.tailAcquire() == 0 && previousMark != 0
-            && previousMark == segment.basePosition();
-    }
-
     private Result walk(final long fromOffset, final boolean lastSegment, final boolean wholeRemainder)
     {
         final long tail = segment.tailAcquire();
