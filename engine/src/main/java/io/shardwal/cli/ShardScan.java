@@ -173,8 +173,7 @@ final class ShardScan
             try
             {
                 usable[i] = true;
-                checkRolledInto(segment, i);
-                marks[i] = segment.rolledIntoAcquire();
+                marks[i] = checkRolledInto(segment, i);
                 if (NewestSegment.holdsData(segment, i > 0 ? marks[i - 1] : 0, wholeRemainder))
                 {
                     last = i;
@@ -189,12 +188,13 @@ final class ShardScan
     }
 
     /**
-     * The rolled-into mark of segment {@code i}: 0, or the next segment's base once the writer moved on, which it
-     * does only once that segment's file exists. Anything else is damage; a newest segment carrying the mark lost
-     * its successor, and every record after it, to something else (read-only opens and recovery refuse it). The
-     * disk is looked at again before that is said: a live writer may have rolled, or pruned, since the listing.
+     * Checks and returns the rolled-into mark of segment {@code i}: 0, or the next segment's base once the writer
+     * moved on, which it does only once that segment's file exists. Anything else is damage; a newest segment
+     * carrying the mark lost its successor, and every record after it, to something else (read-only opens and
+     * recovery refuse it). The disk is looked at again before that is said: a live writer may have rolled, or
+     * pruned, since the listing.
      */
-    private void checkRolledInto(final MappedSegment segment, final int i)
+    private long checkRolledInto(final MappedSegment segment, final int i)
     {
         final long mark = segment.rolledIntoAcquire();
         final long next = segment.endPosition();
@@ -204,7 +204,7 @@ final class ShardScan
             add(name, bases.get(i), SegmentDescriptor.ROLLED_INTO_OFFSET, 8, "BAD_HEADER", "the rolled-into "
                 + "mark is " + mark + ", neither 0 nor the next segment's base " + next + " (the next writer to "
                 + "roll sets it)", false);
-            return;
+            return mark;
         }
         final Path successor = files.get(i).resolveSibling(LogDirectory.segmentName(next));
         if (mark == next && i == files.size() - 1 && !Files.exists(successor) && Files.exists(files.get(i)))
@@ -213,6 +213,7 @@ final class ShardScan
                 + "segment " + name + " was rolled into it (the writer moves on only once the next file exists): "
                 + "positions [" + next + ", ...) are gone", false);
         }
+        return mark;
     }
 
     /**

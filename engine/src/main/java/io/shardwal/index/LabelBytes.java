@@ -145,13 +145,6 @@ final class LabelBytes
         }
     }
 
-    /** Whether label {@code label} of the last encode is known to be pair {@code pair} of storage {@code owner}. */
-    boolean knownPair(final int label, final long owner, final int pair)
-    {
-        final int slot = labelSlots[label];
-        return slot >= 0 && pairOwners[slot] == owner && pairIds[slot] == pair;
-    }
-
     /** The pair of storage {@code owner} that label {@code label} of the last encode is known to be, else -1. */
     int knownPair(final int label, final long owner)
     {

@@ -446,7 +446,7 @@ final class ShardStorage implements AutoCloseable
             }
             final String name = source.name(i);
             final String value = source.value(i);
-            if (labels.knownPair(i, owner, pairId))
+            if (labels.knownPair(i, owner) == pairId)
             {
                 continue;
             }
