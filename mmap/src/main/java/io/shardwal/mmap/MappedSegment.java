@@ -112,14 +112,23 @@ public final class MappedSegment implements AutoCloseable
             try (FileChannel creating = FileChannel.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE))
             {
-                if (!Natives.fallocate(temporary, fileSize))
+                final boolean allocated = Natives.fallocate(temporary, fileSize);
+                if (!allocated)
                 {
-                    SegmentFiles.zeroFill(creating, fileSize, temporary);
+                    SegmentFiles.zeroFill(creating, 0, fileSize, temporary);
                 }
                 final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.DATA_OFFSET);
                 SegmentDescriptor.writeHeader(header, basePosition, capacity, ownerId, createdMillis);
                 SegmentFiles.writeFully(creating, header, 0);
                 creating.force(true);
+                if (allocated)
+                {
+                    // Not for durability (the reserved blocks read as zeros whatever happens): zeros written with
+                    // write(2) build the page cache in large folios. Pretouching, the writers' stores and the msyncs'
+                    // write-back then cost a fraction of what 4 KiB pages faulted into the reserved blocks one by
+                    // one cost (bench/RESULTS.md, run AR). Not forced: the bytes on the device are zeros already.
+                    SegmentFiles.zeroFill(creating, SegmentDescriptor.DATA_OFFSET, fileSize, temporary);
+                }
             }
             SegmentFiles.moveAtomically(temporary, file);
             syncDirectory(file.toAbsolutePath().getParent());

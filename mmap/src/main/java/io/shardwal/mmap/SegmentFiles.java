@@ -17,10 +17,12 @@ final class SegmentFiles
     {
     }
 
-    static void zeroFill(final FileChannel channel, final long size, final Path file) throws IOException
+    /** Writes zeros over {@code [from, size)} of {@code file}. */
+    static void zeroFill(final FileChannel channel, final long from, final long size, final Path file)
+        throws IOException
     {
         final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
-        for (long position = 0; position < size; position += ZERO_CHUNK)
+        for (long position = from; position < size; position += ZERO_CHUNK)
         {
             zeros.clear().limit((int)Math.min(ZERO_CHUNK, size - position));
             writeFully(channel, zeros, position);
