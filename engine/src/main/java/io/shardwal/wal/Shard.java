@@ -424,7 +424,7 @@ final class Shard
         final long from = durable;
         if (claimed > from)
         {
-            msync.range(from, claimed);
+            msync.range(from, claimed, frontier);
         }
         if (frontier > durable)
         {

@@ -51,8 +51,12 @@ final class ShardMsync
         fault = injected;
     }
 
-    /** Msyncs the shard's bytes in {@code [from, to)}, segment by segment; counted as one msync. */
-    void range(final long from, final long to) throws IOException
+    /**
+     * Msyncs the shard's bytes in {@code [from, to)}, segment by segment; counted as one msync. Before each
+     * segment's msync, the pages below {@code committed} (no writer stores there any more) are unmapped from this
+     * process ({@link MappedSegment#releasePages}), so that their write-back does not interrupt the writers.
+     */
+    void range(final long from, final long to, final long committed) throws IOException
     {
         final long start = System.nanoTime();
         try
@@ -72,6 +76,11 @@ final class ShardMsync
                 }
                 final long offset = Math.max(from, base) - base;
                 final long end = Math.min(to, segment.endPosition()) - base;
+                final long released = Math.min(committed, segment.endPosition()) - base;
+                if (released > offset)
+                {
+                    segment.releasePages(offset, released - offset);
+                }
                 segment.msync(offset, end - offset);
             }
         }

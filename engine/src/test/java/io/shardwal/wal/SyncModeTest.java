@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +22,7 @@ import io.shardwal.metrics.LatencyRecording;
 import io.shardwal.metrics.ShardMetrics;
 import io.shardwal.metrics.ShardStats;
 import io.shardwal.mmap.FrameDescriptor;
+import io.shardwal.mmap.ProcessMappings;
 import io.shardwal.mmap.SegmentDescriptor;
 import io.shardwal.mmap.ShardwalException;
 import org.junit.jupiter.api.Test;
@@ -127,6 +130,36 @@ class SyncModeTest
             final long second = wal.append(key, value);
             wal.sync();
             assertTrue(wal.durablePosition(0) >= end(second, key, value), "sync() forces it");
+        }
+    }
+
+    /**
+     * An msync first unmaps the committed pages it covers from the writer's process, so that their write-back does
+     * not interrupt the writers; every byte stays readable through the same mapping.
+     */
+    @Test
+    void shouldUnmapTheCommittedPagesItMsyncsFromTheWritersProcessAndKeepTheirBytes() throws IOException
+    {
+        try (ShardedWal wal = ShardedWal.open(WalOptions.builder(dir).shardCount(1).segmentSize(1 << 20)
+            .syncMode(SyncMode.ASYNC).syncInterval(Duration.ofHours(1)).build()))
+        {
+            final Path segment = ShardedWal.shardDirectory(dir, 0).resolve(ShardSegments.fileName(0));
+            final List<Records.Ack> acks = new ArrayList<>();
+            for (int i = 0; i < 200; i++)
+            {
+                final byte[] key = {(byte)i};
+                final byte[] value = new byte[1000];
+                Arrays.fill(value, (byte)i);
+                acks.add(new Records.Ack(wal.append(key, value), key, value));
+            }
+            final long mapped = ProcessMappings.residentKib(segment);
+            assumeTrue(mapped > 0, "/proc/self/smaps does not show the segment's mapping");
+
+            wal.sync();
+            final long committed = wal.durablePosition(0);
+            assertEquals(4 * (committed / 4096), mapped - ProcessMappings.residentKib(segment),
+                "KiB unmapped: every whole page below the committed frontier of " + committed);
+            Records.assertAllPresent(acks, Records.readAll(wal));
         }
     }
 

@@ -417,6 +417,32 @@ public final class MappedSegment implements AutoCloseable
         }
     }
 
+    /**
+     * Unmaps the data pages wholly inside {@code [offset, offset + length)} from this process; their bytes stay in the
+     * page cache and in the file, dirty or not, and a later access maps them again. For committed bytes no writer
+     * stores to any more, before msyncing them: the write-back of a page that no process maps writable needs no TLB
+     * shootdown on the CPUs running this process's writers (one interrupt per 4 KiB page written back otherwise).
+     * Does nothing on a read-only mapping or without natives.
+     */
+    public void releasePages(final long offset, final long length)
+    {
+        checkRange(offset, length);
+        final long start = Natives.pageAlignUp(SegmentDescriptor.DATA_OFFSET + offset);
+        final long end = Natives.pageAlignDown(SegmentDescriptor.DATA_OFFSET + offset + length);
+        if (readOnly || end <= start)
+        {
+            return;
+        }
+        try
+        {
+            Natives.madvise(mapping, start, end - start, Natives.MADV_DONTNEED);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw closedOr(e);
+        }
+    }
+
     /** Hints that {@code [offset, offset + length)} will be read soon (readers, replay). */
     public void adviseWillNeed(final long offset, final long length)
     {

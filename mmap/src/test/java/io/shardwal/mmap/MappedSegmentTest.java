@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -15,6 +16,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -210,6 +213,55 @@ class MappedSegmentTest
             assertThrows(IndexOutOfBoundsException.class, () -> segment.msync(CAPACITY - 8, 16));
             assertThrows(IndexOutOfBoundsException.class, () -> segment.pretouch(-1, 8));
         }
+    }
+
+    /**
+     * Released pages leave this process's page tables, only the pages wholly inside the range, and keep their
+     * bytes: reading them back, writing after them and msyncing them all work as before.
+     */
+    @Test
+    void shouldUnmapOnlyWholePagesOfAReleasedRangeAndKeepTheirBytes() throws IOException
+    {
+        assumeTrue(Natives.AVAILABLE, "natives unavailable: releasePages does nothing");
+        final Path file = createSegment();
+        try (MappedSegment segment = MappedSegment.openReadWrite(file))
+        {
+            final SegmentAppender appender = new SegmentAppender(segment);
+            final byte[] value = new byte[1000];
+            for (int i = 0; i < 40; i++)
+            {
+                Arrays.fill(value, (byte)i);
+                appender.append(new byte[] {(byte)i}, value);
+            }
+            segment.pretouch(0, CAPACITY);
+            final byte[] before = segment.data().toArray(ValueLayout.JAVA_BYTE);
+            final long mapped = ProcessMappings.residentKib(file);
+            assumeTrue(mapped > 0, "/proc/self/smaps does not show the mapping");
+
+            // Data bytes [100, 40100) are file bytes [4196, 44196): whole pages from 8192 to 40960, 8 of them.
+            segment.releasePages(100, 40_000);
+            assertEquals(mapped - 8 * 4, ProcessMappings.residentKib(file));
+            assertArrayEquals(before, segment.data().toArray(ValueLayout.JAVA_BYTE));
+            segment.msync(0, CAPACITY);
+
+            final long position = appender.append(new byte[] {99}, new byte[] {1, 2, 3});
+            final List<Collected.Frame> frames = Collected.readAll(segment);
+            assertEquals(41, frames.size());
+            assertEquals(position, frames.get(40).position());
+            segment.releasePages(0, 0);
+            segment.releasePages(CAPACITY - 1, 1);
+            assertThrows(IndexOutOfBoundsException.class, () -> segment.releasePages(-1, 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> segment.releasePages(CAPACITY - 8, 16));
+        }
+        try (MappedSegment readOnly = MappedSegment.openReadOnly(file))
+        {
+            readOnly.releasePages(0, CAPACITY);
+            assertEquals(41, Collected.readAll(readOnly).size());
+        }
+        final MappedSegment closed = MappedSegment.openReadWrite(file);
+        closed.close();
+        final ShardwalException e = assertThrows(ShardwalException.class, () -> closed.releasePages(0, CAPACITY));
+        assertEquals(ShardwalException.Category.CLOSED, e.category());
     }
 
     /**
