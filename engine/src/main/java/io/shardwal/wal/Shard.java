@@ -245,7 +245,7 @@ final class Shard
                     next = takePrepared(nextBase);
                     if (next == null)
                     {
-                        next = create(nextBase);
+                        next = create(nextBase, false);
                         inline = true;
                     }
                 }
@@ -283,8 +283,8 @@ final class Shard
         return prepared.pollFirst();
     }
 
-    /** Creates the segment at {@code base}, which must be the next one; call with the prepare lock held. */
-    private MappedSegment create(final long base)
+    /** Creates the next segment, at {@code base}, with the prepare lock held; {@code fill}: the preparer's creation. */
+    private MappedSegment create(final long base, final boolean fill)
     {
         if (base != nextCreateBase)
         {
@@ -293,7 +293,7 @@ final class Shard
         }
         try
         {
-            final MappedSegment segment = segments.create(base);
+            final MappedSegment segment = segments.create(base, fill);
             segments.addCreated(segment);
             nextCreateBase = base + segmentSize;
             return segment;
@@ -326,7 +326,7 @@ final class Shard
             {
                 return false;
             }
-            created = create(nextCreateBase);
+            created = create(nextCreateBase, true);
             prepared.addLast(created);
         }
         catch (final ShardwalException e)

@@ -291,8 +291,9 @@ final class ShardSegments implements AutoCloseable
      * renamed it into place and then failed (mapping it, or syncing the directory): the writer holds the lock and
      * {@code base} lies past every file found at open, so nothing else made it. That complete, never claimed file is
      * taken over, its directory entry synced again; refusing it would keep the shard from ever rolling again.
+     * {@code fill}: the preparer's creation, with the page cache filled ({@link MappedSegment#createFilled}).
      */
-    MappedSegment create(final long base) throws IOException
+    MappedSegment create(final long base, final boolean fill) throws IOException
     {
         final Uninterrupted.IoRun fault = creationFault;
         if (fault != null)
@@ -302,7 +303,8 @@ final class ShardSegments implements AutoCloseable
         final Path file = fileFor(base);
         if (!Files.exists(file))
         {
-            return MappedSegment.create(file, base, segmentSize, shard);
+            return fill ? MappedSegment.createFilled(file, base, segmentSize, shard)
+                : MappedSegment.create(file, base, segmentSize, shard);
         }
         // Mapping and syncing go through FileChannels, which an interrupt closes: set it aside as create() does
         return Uninterrupted.call(() -> takeOver(file, base));

@@ -86,6 +86,21 @@ public final class MappedSegment implements AutoCloseable
     }
 
     /**
+     * {@link #create(Path, long, long, int)}, then zeros written over the data area through the page cache, for a
+     * segment prepared ahead of the writers that will fill it. Zeros written with write(2) land in large folios:
+     * pretouching them, the writers' stores and the write-back of their msyncs then cost a fraction of what 4 KiB
+     * pages faulted into the preallocated blocks one by one cost (bench/RESULTS.md, run AR). It costs ~1 µs of CPU
+     * per 4 KiB page and leaves the whole data area dirty in the page cache, which a segment that may stay empty (a
+     * log's first segments) or that a writer waits for should not pay.
+     */
+    public static MappedSegment createFilled(final Path file, final long basePosition, final long capacity,
+        final int ownerId) throws IOException
+    {
+        final long createdMillis = System.currentTimeMillis();
+        return Uninterrupted.call(() -> build(file, basePosition, capacity, ownerId, createdMillis, true));
+    }
+
+    /**
      * {@link #create(Path, long, long, int)} with a given creation time (golden files need a fixed one). The
      * caller's interrupt is set aside while the file is built and restored after ({@link Uninterrupted}): the
      * FileChannel writes and forces would otherwise close the channel and fail the creation (an interrupted writer's
@@ -94,11 +109,11 @@ public final class MappedSegment implements AutoCloseable
     static MappedSegment create(final Path file, final long basePosition, final long capacity, final int ownerId,
         final long createdMillis) throws IOException
     {
-        return Uninterrupted.call(() -> build(file, basePosition, capacity, ownerId, createdMillis));
+        return Uninterrupted.call(() -> build(file, basePosition, capacity, ownerId, createdMillis, false));
     }
 
     private static MappedSegment build(final Path file, final long basePosition, final long capacity,
-        final int ownerId, final long createdMillis) throws IOException
+        final int ownerId, final long createdMillis, final boolean fill) throws IOException
     {
         SegmentDescriptor.checkGeometry(basePosition, capacity);
         if (Files.exists(file))
@@ -121,12 +136,10 @@ public final class MappedSegment implements AutoCloseable
                 SegmentDescriptor.writeHeader(header, basePosition, capacity, ownerId, createdMillis);
                 SegmentFiles.writeFully(creating, header, 0);
                 creating.force(true);
-                if (allocated)
+                if (fill && allocated)
                 {
-                    // Not for durability (the reserved blocks read as zeros whatever happens): zeros written with
-                    // write(2) build the page cache in large folios. Pretouching, the writers' stores and the msyncs'
-                    // write-back then cost a fraction of what 4 KiB pages faulted into the reserved blocks one by
-                    // one cost (bench/RESULTS.md, run AR). Not forced: the bytes on the device are zeros already.
+                    // For the page cache only (createFilled), so not forced: the reserved blocks read as zeros
+                    // whatever happens. Without preallocation the zeros are written and forced above already.
                     SegmentFiles.zeroFill(creating, SegmentDescriptor.DATA_OFFSET, fileSize, temporary);
                 }
             }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -52,6 +53,31 @@ class MappedSegmentTest
             assertEquals(1 << 20, reopened.basePosition());
             assertTrue(reopened.isReadOnly());
         }
+    }
+
+    /** The preparer's creation differs only in the page cache: same header, zeroed data, the same file on disk. */
+    @Test
+    void shouldCreateAFilledSegmentWithTheSameContentsAsAPlainOne() throws IOException
+    {
+        final Path filled = dir.resolve("filled.wal");
+        final Path plain = dir.resolve("plain.wal");
+        try (MappedSegment segment = MappedSegment.createFilled(filled, 1 << 20, CAPACITY, 7))
+        {
+            assertEquals(1 << 20, segment.basePosition());
+            assertEquals(CAPACITY, segment.capacity());
+            assertEquals(7, segment.ownerId());
+            assertEquals(0, segment.tailAcquire());
+            assertEquals(-1, segment.data().mismatch(MemorySegment.ofArray(new byte[(int)CAPACITY])));
+        }
+        MappedSegment.create(plain, 1 << 20, CAPACITY, 7).close();
+        final byte[] filledBytes = Files.readAllBytes(filled);
+        final byte[] plainBytes = Files.readAllBytes(plain);
+        assertEquals(plainBytes.length, filledBytes.length);
+        assertArrayEquals(Arrays.copyOfRange(plainBytes, SegmentDescriptor.DATA_OFFSET, plainBytes.length),
+            Arrays.copyOfRange(filledBytes, SegmentDescriptor.DATA_OFFSET, filledBytes.length));
+        assertArrayEquals(MappedSegment.readGeometry(plain), MappedSegment.readGeometry(filled));
+        assertFalse(Files.exists(dir.resolve("filled.wal" + MappedSegment.CREATING_SUFFIX)));
+        assertThrows(IOException.class, () -> MappedSegment.createFilled(filled, 0, CAPACITY, 0));
     }
 
     /** A delete or rename is done by the time its directory is synced: an interrupt must not fail the sync. */
