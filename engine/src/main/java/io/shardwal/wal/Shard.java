@@ -245,7 +245,7 @@ final class Shard
                     next = takePrepared(nextBase);
                     if (next == null)
                     {
-                        next = create(nextBase, false);
+                        next = create(nextBase);
                         inline = true;
                     }
                 }
@@ -283,8 +283,8 @@ final class Shard
         return prepared.pollFirst();
     }
 
-    /** Creates the next segment, at {@code base}, with the prepare lock held; {@code fill}: the preparer's creation. */
-    private MappedSegment create(final long base, final boolean fill)
+    /** Creates the segment at {@code base}, which must be the next one; call with the prepare lock held. */
+    private MappedSegment create(final long base)
     {
         if (base != nextCreateBase)
         {
@@ -293,7 +293,7 @@ final class Shard
         }
         try
         {
-            final MappedSegment segment = segments.create(base, fill);
+            final MappedSegment segment = segments.create(base);
             segments.addCreated(segment);
             nextCreateBase = base + segmentSize;
             return segment;
@@ -326,7 +326,7 @@ final class Shard
             {
                 return false;
             }
-            created = create(nextCreateBase, true);
+            created = create(nextCreateBase);
             prepared.addLast(created);
         }
         catch (final ShardwalException e)

@@ -290,10 +290,11 @@ final class ShardSegments implements AutoCloseable
      * registry's lock, as preallocation is slow). If the file is there already, an earlier creation in this process
      * renamed it into place and then failed (mapping it, or syncing the directory): the writer holds the lock and
      * {@code base} lies past every file found at open, so nothing else made it. That complete, never claimed file is
-     * taken over, its directory entry synced again; refusing it would keep the shard from ever rolling again.
-     * {@code fill}: the preparer's creation, with the page cache filled ({@link MappedSegment#createFilled}).
+     * taken over, its directory entry synced again; refusing it would keep the shard from ever rolling again. A
+     * writer fills the segment as soon as it rolls into it, so its page cache is filled first
+     * ({@link MappedSegment#createFilled}).
      */
-    MappedSegment create(final long base, final boolean fill) throws IOException
+    MappedSegment create(final long base) throws IOException
     {
         final Uninterrupted.IoRun fault = creationFault;
         if (fault != null)
@@ -303,8 +304,7 @@ final class ShardSegments implements AutoCloseable
         final Path file = fileFor(base);
         if (!Files.exists(file))
         {
-            return fill ? MappedSegment.createFilled(file, base, segmentSize, shard)
-                : MappedSegment.create(file, base, segmentSize, shard);
+            return MappedSegment.createFilled(file, base, segmentSize, shard);
         }
         // Mapping and syncing go through FileChannels, which an interrupt closes: set it aside as create() does
         return Uninterrupted.call(() -> takeOver(file, base));

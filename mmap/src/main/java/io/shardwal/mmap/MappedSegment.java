@@ -87,11 +87,11 @@ public final class MappedSegment implements AutoCloseable
 
     /**
      * {@link #create(Path, long, long, int)}, then zeros written over the data area through the page cache, for a
-     * segment prepared ahead of the writers that will fill it. Zeros written with write(2) land in large folios:
-     * pretouching them, the writers' stores and the write-back of their msyncs then cost a fraction of what 4 KiB
-     * pages faulted into the preallocated blocks one by one cost (bench/RESULTS.md, run AR). It costs ~1 µs of CPU
-     * per 4 KiB page and leaves the whole data area dirty in the page cache, which a segment that may stay empty (a
-     * log's first segments) or that a writer waits for should not pay.
+     * segment that writers are about to fill. Zeros written with write(2) land in large folios: pretouching them, the
+     * writers' stores and the write-back of their msyncs then cost a fraction of what 4 KiB pages faulted into the
+     * preallocated blocks one by one cost (bench/RESULTS.md, run AR). It costs ~1 µs of CPU per 4 KiB page and leaves
+     * the whole data area dirty in the page cache, which a segment that may stay empty (a log's first segments)
+     * should not pay.
      */
     public static MappedSegment createFilled(final Path file, final long basePosition, final long capacity,
         final int ownerId) throws IOException
