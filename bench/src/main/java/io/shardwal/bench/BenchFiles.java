@@ -2,10 +2,14 @@ package io.shardwal.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
@@ -39,6 +43,23 @@ public final class BenchFiles
         catch (final IOException e)
         {
             throw new UncheckedIOException("cannot create a benchmark directory below " + dataRoot(), e);
+        }
+    }
+
+    /**
+     * Creates {@code file} and maps {@code size} bytes of it read-write in {@code arena}. Mapping past the end extends
+     * the file: a sparse file, no page of it in memory yet, each faulted in by its first store.
+     */
+    public static MemorySegment mapNewSparse(final Path file, final long size, final Arena arena)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE))
+        {
+            return channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot map " + file, e);
         }
     }
 

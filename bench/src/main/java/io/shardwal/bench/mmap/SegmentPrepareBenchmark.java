@@ -1,15 +1,11 @@
 package io.shardwal.bench.mmap;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 import io.shardwal.bench.BenchFiles;
@@ -115,18 +111,21 @@ public class SegmentPrepareBenchmark
     @Threads(1)
     public MappedSegment filled(final Counters counters) throws IOException
     {
-        final long capacity = (long)segmentMiB << 20;
-        segment = MappedSegment.createFilled(file, 0, capacity, 0);
-        segment.pretouch(0, capacity);
-        return segment;
+        return prepare(true);
     }
 
     @Benchmark
     @Threads(1)
     public MappedSegment plain(final Counters counters) throws IOException
     {
+        return prepare(false);
+    }
+
+    private MappedSegment prepare(final boolean filled) throws IOException
+    {
         final long capacity = (long)segmentMiB << 20;
-        segment = MappedSegment.create(file, 0, capacity, 0);
+        segment = filled ? MappedSegment.createFilled(file, 0, capacity, 0)
+            : MappedSegment.create(file, 0, capacity, 0);
         segment.pretouch(0, capacity);
         return segment;
     }
@@ -137,17 +136,7 @@ public class SegmentPrepareBenchmark
     {
         final long size = (long)segmentMiB << 20;
         arena = Arena.ofShared();
-        final MemorySegment mapped;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-            StandardOpenOption.WRITE))
-        {
-            channel.write(ByteBuffer.allocate(1), size - 1);
-            mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("cannot map " + file, e);
-        }
+        final MemorySegment mapped = BenchFiles.mapNewSparse(file, size, arena);
         for (long page = 0; page < size; page += PAGE)
         {
             mapped.set(ValueLayout.JAVA_BYTE, page, (byte)1);

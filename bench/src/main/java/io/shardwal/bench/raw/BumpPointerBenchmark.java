@@ -6,10 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 import io.shardwal.bench.BenchFiles;
@@ -161,17 +159,15 @@ public class BumpPointerBenchmark
         {
             file = directory.resolve("region-" + System.nanoTime());
             final Arena mapping = Arena.ofShared();
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE))
+            try
             {
-                // Mapping read-write past the end extends the file: a sparse file, no page of it in memory yet.
-                memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity, mapping);
+                memory = BenchFiles.mapNewSparse(file, capacity, mapping);
                 arena = mapping;
             }
-            catch (final IOException e)
+            catch (final UncheckedIOException e)
             {
                 mapping.close();
-                throw new UncheckedIOException("cannot map " + file, e);
+                throw e;
             }
         }
 
