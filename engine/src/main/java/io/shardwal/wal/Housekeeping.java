@@ -5,8 +5,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The log's two background threads: the <b>preparer</b> keeps each shard's next segments created, preallocated
- * and pretouched, so writers roll without waiting; the <b>syncer</b> (ASYNC mode only) msyncs every shard each
+ * The log's two background threads: the <b>preparer</b> first pretouches the rest of the segment each shard's
+ * writers started in after the open, then keeps each shard's next segments created, preallocated and pretouched,
+ * so writers roll without waiting; the <b>syncer</b> (ASYNC mode only) msyncs every shard each
  * sync interval. A failure in either is counted in the shard's metrics and logged once; the preparer backs off and
  * retries (writers then prepare inline and get the error themselves), a failed msync fails its shard.
  *
@@ -67,11 +68,15 @@ final class Housekeeping
         while (running)
         {
             boolean failed = false;
+            boolean warming = false;
             for (int i = 0; i < shards.length && running; i++)
             {
                 try
                 {
-                    while (running && shards[i].prepareOne())
+                    // The segments writers are in come first: one chunk of each per pass, and no new segment
+                    // before all of them are done (SegmentWarmup).
+                    warming |= shards[i].warmActive();
+                    while (running && !warming && shards[i].prepareOne())
                     {
                         // keep preparing until the shard has enough
                     }
@@ -98,7 +103,10 @@ final class Housekeeping
                     }
                 }
             }
-            LockSupport.parkNanos(this, failed ? PREPARER_BACKOFF_NANOS : PREPARER_IDLE_NANOS);
+            if (!warming)
+            {
+                LockSupport.parkNanos(this, failed ? PREPARER_BACKOFF_NANOS : PREPARER_IDLE_NANOS);
+            }
         }
     }
 

@@ -1,5 +1,9 @@
 package io.shardwal.wal;
 
+import java.nio.file.Path;
+
+import io.shardwal.mmap.ShardwalException;
+
 /**
  * A record's shard and position packed into one {@code long}, so that appends return both without allocating:
  * the shard in the top 16 bits (sign bit clear), the position in the low 48 bits.
@@ -22,6 +26,16 @@ public final class RecordAddress
 
     private RecordAddress()
     {
+    }
+
+    /** Throws FAILED if shard {@code shard}'s segment at {@code base} would end past {@link #MAX_POSITION}. */
+    static void checkSegmentFits(final int shard, final long base, final long segmentSize, final Path directory)
+    {
+        if (base + segmentSize > MAX_POSITION)
+        {
+            throw new ShardwalException(ShardwalException.Category.FAILED, "shard " + shard + " reached the largest "
+                + "position a record address can carry (" + MAX_POSITION + ")", directory, base);
+        }
     }
 
     public static long of(final int shard, final long position)

@@ -47,6 +47,7 @@ final class Shard
 
     private volatile SegmentAppender active;
     private final ConcurrentLinkedDeque<MappedSegment> prepared = new ConcurrentLinkedDeque<>();
+    private final SegmentWarmup warmup = new SegmentWarmup();
     private final ReentrantLock rollLock = new ReentrantLock();
     private final ReentrantLock prepareLock = new ReentrantLock();
     /** Base of the next segment file to create; guarded by prepareLock. */
@@ -83,6 +84,7 @@ final class Shard
         final long nextBase)
     {
         active = new SegmentAppender(activeSegment);
+        warmup.begin(activeSegment);
         prepared.addAll(preparedSegments);
         committed = validEnd;
         durable = validEnd;
@@ -229,12 +231,7 @@ final class Shard
                 return;
             }
             final long nextBase = full.segment().endPosition();
-            if (nextBase + segmentSize > RecordAddress.MAX_POSITION)
-            {
-                throw new ShardwalException(ShardwalException.Category.FAILED, "shard " + id + " reached the "
-                    + "largest position a record address can carry (" + RecordAddress.MAX_POSITION + ")",
-                    segments.directory(), nextBase);
-            }
+            RecordAddress.checkSegmentFits(id, nextBase, segmentSize, segments.directory());
             MappedSegment next = takePrepared(nextBase);
             boolean inline = false;
             if (next == null)
@@ -304,6 +301,12 @@ final class Shard
                 + ShardSegments.fileName(base) + ": " + e.getMessage(), segments.fileFor(base),
                 ShardwalException.NO_OFFSET, e);
         }
+    }
+
+    /** Preparer thread, before {@link #prepareOne}: pretouches a chunk of the segment the writers started in. */
+    boolean warmActive()
+    {
+        return !closed && failure == null && warmup.step(active.segment());
     }
 
     /**
