@@ -14,6 +14,10 @@ import io.shardwal.mmap.FrameClaim;
  *
  * <p>Keep claims short: while a claim is open, the shard's committed frontier (and so checkpoints) cannot pass it.
  *
+ * <p><b>When to use it.</b> For values built in place: {@code commit()} reads the record back to checksum it. For a
+ * value already in a {@code byte[]}, {@link ShardedWal#append(byte[], byte[])} is the faster call ({@link FrameClaim}
+ * says why).
+ *
  * <p><b>Threads.</b> Not thread-safe: one claim per thread, reused.
  */
 public final class WalClaim implements AutoCloseable
