@@ -73,8 +73,8 @@ final class Housekeeping
             {
                 try
                 {
-                    // The segments writers are in come first: one chunk of each per pass, and no new segment
-                    // before all of them are done (SegmentWarmup).
+                    // The segments writers are in come first (SegmentWarmup): a chunk of each per pass, no parking
+                    // while one still warms, and after a shard that still warms no shard creates a segment.
                     warming |= shards[i].warmActive();
                     while (running && !warming && shards[i].prepareOne())
                     {

@@ -47,16 +47,18 @@ final class SegmentWarmup
             segment = null;
             return false;
         }
-        final long from;
-        final long length;
         try
         {
-            from = Math.max(next, warming.claimedLimit());
-            length = Math.min(CHUNK, warming.capacity() - from);
-            if (length > 0)
+            final long from = Math.max(next, warming.claimedLimit());
+            final long length = Math.min(CHUNK, warming.capacity() - from);
+            if (length <= 0)
             {
-                warming.pretouch(from, length);
+                segment = null;
+                return false;
             }
+            warming.pretouch(from, length);
+            next = from + length;
+            return true;
         }
         catch (final IllegalStateException e)
         {
@@ -73,12 +75,5 @@ final class SegmentWarmup
             }
             throw e;
         }
-        if (length <= 0)
-        {
-            segment = null;
-            return false;
-        }
-        next = from + length;
-        return true;
     }
 }
