@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ProcessMappings;
@@ -47,11 +46,7 @@ class SegmentWarmupTest
     @Test
     void shouldPretouchTheRestOfARecoveredSegmentAndKeepItsRecords() throws Exception
     {
-        final List<Records.Ack> acks = new ArrayList<>();
-        try (ShardedWal wal = ShardedWal.open(options().build()))
-        {
-            appendRecords(wal, acks, 0, 500);
-        }
+        final List<Records.Ack> acks = new ArrayList<>(Records.writeAndClose(options().build(), 500));
         try (ShardedWal wal = ShardedWal.open(options().build()))
         {
             final Path first = ShardedWal.shardDirectory(dir, 0).resolve(ShardSegments.fileName(0));
@@ -135,13 +130,7 @@ class SegmentWarmupTest
     /** Waits up to 10 s for {@code file}'s mapping to have at least {@code kib} KiB resident; skips without smaps. */
     private static boolean awaitResidentKib(final Path file, final long kib) throws IOException, InterruptedException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long resident = ProcessMappings.residentKib(file);
-        while (resident < kib && System.nanoTime() < deadline)
-        {
-            Thread.sleep(10);
-            resident = ProcessMappings.residentKib(file);
-        }
+        final long resident = ProcessMappings.awaitResidentKib(file, kib, Duration.ofSeconds(10));
         assumeTrue(resident > 0, "/proc/self/smaps does not show the segment's mapping");
         return resident >= kib;
     }

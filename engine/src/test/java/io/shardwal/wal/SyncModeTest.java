@@ -155,11 +155,7 @@ class SyncModeTest
             }
             // The preparer pretouches the rest of the segment (SegmentWarmup): once it is done, only the msync
             // changes what is resident.
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (ProcessMappings.residentKib(segment) < 1024 && System.nanoTime() < deadline)
-            {
-                Thread.sleep(5);
-            }
+            ProcessMappings.awaitResidentKib(segment, 1024, Duration.ofSeconds(10));
             final long mapped = ProcessMappings.residentKib(segment);
             assumeTrue(mapped > 0, "/proc/self/smaps does not show the segment's mapping");
 

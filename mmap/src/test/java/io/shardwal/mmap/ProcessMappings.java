@@ -3,6 +3,7 @@ package io.shardwal.mmap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** What this process has mapped, from /proc/self/smaps (Linux); tests that need it skip without it. */
 public final class ProcessMappings
@@ -34,5 +35,22 @@ public final class ProcessMappings
             }
         }
         return 0;
+    }
+
+    /**
+     * Waits up to {@code timeout} for {@code file}'s mapping to have at least {@code kib} KiB resident (background
+     * work such as a pretouch); returns the KiB resident when it stopped waiting.
+     */
+    public static long awaitResidentKib(final Path file, final long kib, final Duration timeout)
+        throws IOException, InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        long resident = residentKib(file);
+        while (resident < kib && System.nanoTime() < deadline)
+        {
+            Thread.sleep(5);
+            resident = residentKib(file);
+        }
+        return resident;
     }
 }
