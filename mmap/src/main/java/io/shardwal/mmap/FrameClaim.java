@@ -18,7 +18,8 @@ import java.nio.ByteBuffer;
  * 24 ns against 68 ns, bench/RESULTS.md, run AZ).
  *
  * <p><b>Threads.</b> Not thread-safe: one claim per writer thread, reused for every append of that thread.
- * The claimed range is exclusively the owner's until commit or abort.
+ * The claimed range is exclusively the owner's until commit or abort, unless {@link SegmentAppender#unblock} pads
+ * over a claim left open too long: the commit then fails and publishes nothing.
  */
 public final class FrameClaim implements AutoCloseable
 {
@@ -147,8 +148,10 @@ public final class FrameClaim implements AutoCloseable
     }
 
     /**
-     * Checksums the frame and publishes it: after this release store, readers in any thread or process see the
-     * whole frame.
+     * Checksums the frame and publishes it: after this store, readers in any thread or process see the whole frame.
+     *
+     * @throws ShardwalException TIMEOUT if {@link SegmentAppender#unblock} padded over the claim first: nothing was
+     *                           published.
      */
     public void commit()
     {
@@ -157,7 +160,10 @@ public final class FrameClaim implements AutoCloseable
         try
         {
             final int body = checksummer.of(data, keyOffset(), length - FrameDescriptor.HEADER_LENGTH);
-            FrameDescriptor.commitData(data, offset, position(), length, keyLength, body);
+            if (!FrameDescriptor.commitData(data, offset, position(), length, keyLength, body))
+            {
+                throw SegmentAppender.unblocked(segment, offset);
+            }
         }
         catch (final IllegalStateException e)
         {
@@ -169,14 +175,17 @@ public final class FrameClaim implements AutoCloseable
         }
     }
 
-    /** Turns the claimed frame into padding that readers skip. */
+    /**
+     * Turns the claimed frame into padding that readers skip (or leaves it to the padding
+     * {@link SegmentAppender#unblock} already made of it).
+     */
     public void abort()
     {
         checkActive();
         active = false;
         try
         {
-            SegmentAppender.writePad(data, segment.basePosition(), offset, FrameDescriptor.align(length), 0);
+            SegmentAppender.padOver(data, segment.basePosition(), offset, length);
         }
         catch (final IllegalStateException e)
         {

@@ -25,7 +25,12 @@ import java.nio.ByteOrder;
  *
  * <p><b>Frame length</b> counts header, key and value (not the alignment padding). It is the commit word of the
  * claim-and-commit protocol: {@code 0} never claimed, negative ({@code -length}) claimed and being written,
- * positive committed. Writers release-store it; readers acquire-load it.
+ * positive committed. Readers acquire-load it. A writer stores its header word first and then {@code -length}
+ * with a 0 checksum (a release store of the 8 bytes at offset 0); from then on it writes only the body, and
+ * commits with a compare-and-set of those 8 bytes. The one way to pad over a claim (an abort, or
+ * {@link SegmentAppender#unblock} of a claim left open) first compare-and-sets them to {@code -length} with the
+ * {@link #TAKEN_MARK} checksum, so that the owner's commit fails instead of publishing over the padding, and a
+ * late body store lands in the padding's unchecked body.
  *
  * <p><b>Types.</b> {@link #TYPE_DATA} carries one record; its value length is
  * {@code length - HEADER_LENGTH - keyLength}. {@link #TYPE_PAD} carries nothing and is skipped (an aborted claim,
@@ -105,16 +110,60 @@ public final class FrameDescriptor
     private static final VarHandle LENGTH_AND_CHECKSUM =
         ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
+    /** The checksum half of a claim that is being turned into padding: its owner can no longer commit it. */
+    static final int TAKEN_MARK = 0x7A4B_3D01;
+
+    /**
+     * Marks {@code length} bytes at {@code offset} as claimed and being written, after the header word (release
+     * store, so that whoever sees the mark sees the header word the owner will not write again).
+     */
+    static void markClaimed(final MemorySegment data, final long offset, final int length)
+    {
+        LENGTH_AND_CHECKSUM.setRelease(data, offset + LENGTH_OFFSET, -length & 0xFFFF_FFFFL);
+    }
+
     /**
      * Commits the DATA frame at {@code offset} of {@code data} (at log position {@code position}) whose header word
-     * is already written: seals {@code bodyChecksum} and publishes it with the length in one release store.
+     * is already written: seals {@code bodyChecksum} and publishes it with the length.
+     *
+     * @return false if the claim was taken to be padded over ({@link #take}) first: nothing was published.
      */
-    static void commitData(final MemorySegment data, final long offset, final long position, final int length,
+    static boolean commitData(final MemorySegment data, final long offset, final long position, final int length,
         final int keyLength, final int bodyChecksum)
     {
         final int checksum = bodyChecksum ^ seal(position, length, headerWord(TYPE_DATA, keyLength));
-        // One release store of the commit word and the checksum beside it; pairs with the readers' acquire load.
-        LENGTH_AND_CHECKSUM.setRelease(data, offset + LENGTH_OFFSET, ((long)checksum << 32) | (length & 0xFFFF_FFFFL));
+        return commit(data, offset, length, checksum);
+    }
+
+    /**
+     * Publishes the claim of {@code length} bytes at {@code offset} with {@code checksum}: one compare-and-set of the
+     * commit word and the checksum beside it (a full fence, which orders it like a release store); pairs with the
+     * readers' acquire load.
+     *
+     * @return false if the claim was taken to be padded over ({@link #take}) first: nothing was published.
+     */
+    static boolean commit(final MemorySegment data, final long offset, final int length, final int checksum)
+    {
+        return LENGTH_AND_CHECKSUM.compareAndSet(data, offset + LENGTH_OFFSET, -length & 0xFFFF_FFFFL,
+            ((long)checksum << 32) | (length & 0xFFFF_FFFFL));
+    }
+
+    /**
+     * Takes the claim of {@code length} bytes at {@code offset} away from its owner, to pad over it: the owner's
+     * commit fails from now on, and the caller alone may rewrite its header.
+     *
+     * @return false if the claim is not in flight any more (committed, or taken by someone else).
+     */
+    static boolean take(final MemorySegment data, final long offset, final int length)
+    {
+        return LENGTH_AND_CHECKSUM.compareAndSet(data, offset + LENGTH_OFFSET, -length & 0xFFFF_FFFFL,
+            ((long)TAKEN_MARK << 32) | (-length & 0xFFFF_FFFFL));
+    }
+
+    /** The 8 bytes at {@code offset}: commit word in the low half, checksum in the high half (acquire load). */
+    static long commitWordAndChecksum(final MemorySegment data, final long offset)
+    {
+        return (long)LENGTH_AND_CHECKSUM.getAcquire(data, offset + LENGTH_OFFSET);
     }
 
     private FrameDescriptor()

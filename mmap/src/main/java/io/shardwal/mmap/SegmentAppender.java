@@ -10,12 +10,15 @@ import java.nio.ByteBuffer;
  * <ol>
  *   <li><b>Claim</b>: {@code getAndAdd} on the tail counter in the segment header reserves
  *       {@code align(frameLength)} bytes; the range is the caller's alone.</li>
- *   <li>Immediately release-store {@code -frameLength} at the frame start, so a claim whose writer dies is always
- *       recognisable (and repairable) as a dead claim.</li>
- *   <li>Write header word, key and value.</li>
- *   <li><b>Commit</b>: release-store {@code +frameLength}, with the checksum beside it as one 8-byte store.
- *       Readers acquire-load the length; a positive length means the whole frame is visible.</li>
+ *   <li>Write the header word, then release-store {@code -frameLength} at the frame start, so a claim whose writer
+ *       dies is recognisable (and repairable) as a dead claim.</li>
+ *   <li>Write key and value.</li>
+ *   <li><b>Commit</b>: compare-and-set {@code -frameLength} to {@code +frameLength}, with the checksum beside it as
+ *       one 8-byte word. Readers acquire-load the length; a positive length means the whole frame is visible.</li>
  * </ol>
+ *
+ * A claim left open blocks every reader behind it. {@link #unblock} pads over such a claim; its owner's commit then
+ * fails ({@link ShardwalException.Category#TIMEOUT}) instead of publishing a record that readers already skipped.
  *
  * A claim that runs past the capacity fails. The one writer whose claim straddles the end pads the rest of the
  * segment with a PAD frame; every overshooting writer gets {@link #SEGMENT_FULL} and must continue in the next
@@ -26,7 +29,8 @@ import java.nio.ByteBuffer;
  *
  * <p><b>Assumptions and guarantees.</b>
  * <ul>
- *   <li>Lock-free: a writer never waits for another; one atomic add per append (or per batch).</li>
+ *   <li>Lock-free: a writer never waits for another; one atomic add and one compare-and-set per append (or per
+ *       batch).</li>
  *   <li>Frames are published in claim order per writer but may commit out of order across writers; readers stop
  *       at the first uncommitted frame, so they never skip one and never see a partial one.</li>
  *   <li>Nothing here allocates on the copying paths with {@code byte[]} or {@link MemorySegment} sources.</li>
@@ -136,7 +140,10 @@ public final class SegmentAppender
             final long keyOffset = offset + FrameDescriptor.HEADER_LENGTH;
             put(key, keyOffset);
             put(value, keyOffset + key.length);
-            FrameDescriptor.commitData(data, offset, basePosition + offset, length, key.length, body);
+            if (!FrameDescriptor.commitData(data, offset, basePosition + offset, length, key.length, body))
+            {
+                throw unblocked(segment, offset);
+            }
             return basePosition + offset;
         }
         catch (final IllegalStateException e)
@@ -186,7 +193,10 @@ public final class SegmentAppender
             final long keyOffset = offset + FrameDescriptor.HEADER_LENGTH;
             put(key, keyOffset);
             put(value, keyOffset + keyLength);
-            FrameDescriptor.commitData(data, offset, basePosition + offset, length, (int)keyLength, body);
+            if (!FrameDescriptor.commitData(data, offset, basePosition + offset, length, (int)keyLength, body))
+            {
+                throw unblocked(segment, offset);
+            }
             return basePosition + offset;
         }
         catch (final IllegalStateException e)
@@ -226,8 +236,10 @@ public final class SegmentAppender
             {
                 return SEGMENT_FULL;
             }
-            // Release store of the batch's dead-claim marker; the inner frames are invisible until the commit.
-            FrameDescriptor.LENGTH.setRelease(data, offset, -batchLength);
+            final int batchWord = FrameDescriptor.headerWord(FrameDescriptor.TYPE_BATCH, 0);
+            data.set(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET, batchWord);
+            // The batch's dead-claim marker; the inner frames are invisible until the commit.
+            FrameDescriptor.markClaimed(data, offset, batchLength);
             fillBatch(source, positions, workspace, offset, batchLength);
             return basePosition + offset;
         }
@@ -250,11 +262,9 @@ public final class SegmentAppender
         final long offset, final int batchLength)
     {
         final int count = source.size();
-        boolean committed = false;
+        boolean settled = false;
         try
         {
-            final int batchWord = FrameDescriptor.headerWord(FrameDescriptor.TYPE_BATCH, 0);
-            data.set(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET, batchWord);
             data.set(FrameDescriptor.INT, offset + FrameDescriptor.BATCH_COUNT_OFFSET, count);
             long at = offset + FrameDescriptor.BATCH_HEADER_LENGTH;
             final Checksummer checksum = workspace.checksummer;
@@ -284,15 +294,19 @@ public final class SegmentAppender
                 at += FrameDescriptor.align(length);
             }
             final int countChecksum = checksum.of(data, offset + FrameDescriptor.BATCH_COUNT_OFFSET, 4);
-            data.set(FrameDescriptor.INT, offset + FrameDescriptor.CHECKSUM_OFFSET,
+            final int batchWord = FrameDescriptor.headerWord(FrameDescriptor.TYPE_BATCH, 0);
+            // The batch length: the single commit of every inner frame.
+            final boolean published = FrameDescriptor.commit(data, offset, batchLength,
                 countChecksum ^ FrameDescriptor.seal(basePosition + offset, batchLength, batchWord));
-            // Release store of the batch length: the single commit of every inner frame.
-            FrameDescriptor.LENGTH.setRelease(data, offset, batchLength);
-            committed = true;
+            settled = true; // committed, or padded over by unblock: nothing is left to pad either way
+            if (!published)
+            {
+                throw unblocked(segment, offset);
+            }
         }
         finally
         {
-            if (!committed)
+            if (!settled)
             {
                 padAbandoned(offset, batchLength);
             }
@@ -320,7 +334,7 @@ public final class SegmentAppender
     {
         try
         {
-            writePad(data, basePosition, offset, length, 0);
+            padOver(data, basePosition, offset, length);
         }
         catch (final IllegalStateException | InternalError e)
         {
@@ -425,10 +439,83 @@ public final class SegmentAppender
 
     private void begin(final long offset, final int length, final int keyLength)
     {
-        // Release store of the dead-claim marker: a crash from here on leaves a repairable negative length.
-        FrameDescriptor.LENGTH.setRelease(data, offset + FrameDescriptor.LENGTH_OFFSET, -length);
+        // The header word first: once the marker is out, only the body is the owner's to write (see unblock).
         data.set(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET,
             FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, keyLength));
+        // The dead-claim marker: a crash from here on leaves a repairable negative length.
+        FrameDescriptor.markClaimed(data, offset, length);
+    }
+
+    /**
+     * Pads over the claim in flight at {@code offset} of {@code segment}, whose writer left it open (its thread died,
+     * hangs, or forgot the claim): readers stop at a frame that is not committed, so one open claim holds back every
+     * frame after it. From then on the owner's commit fails ({@link ShardwalException.Category#TIMEOUT}) and
+     * publishes nothing; what the owner still writes lands in the padding's body, which no reader delivers and no
+     * checksum covers. Safe while writers append, from any thread.
+     *
+     * @return the bytes padded over; 0 if no claim is in flight at {@code offset} (it is committed by now, or
+     *         claimed without its marker yet, or holds bytes no writer makes, which recovery reports)
+     * @throws IllegalArgumentException for a read-only segment, or an offset that cannot start one of its frames.
+     */
+    public static long unblock(final MappedSegment segment, final long offset)
+    {
+        if (segment.isReadOnly())
+        {
+            throw new IllegalArgumentException("cannot pad over a claim in " + segment.file()
+                + ": it is mapped read-only");
+        }
+        final long capacity = segment.capacity();
+        if (offset < 0 || offset > capacity - FrameDescriptor.MIN_FRAME_LENGTH
+            || (offset & (FrameDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("offset " + offset + " cannot start a frame of " + segment.file()
+                + " (" + capacity + " bytes of data, frames on " + FrameDescriptor.ALIGNMENT + "-byte boundaries)");
+        }
+        final MemorySegment data = segment.data();
+        try
+        {
+            final long word = FrameDescriptor.commitWordAndChecksum(data, offset);
+            final int length = (int)word;
+            final long claimed = -(long)length;
+            if (length >= 0 || (int)(word >>> 32) != 0 || claimed < FrameDescriptor.HEADER_LENGTH
+                || FrameDescriptor.align(claimed) > capacity - offset)
+            {
+                return 0;
+            }
+            return padOver(data, segment.basePosition(), offset, (int)claimed) ? FrameDescriptor.align(claimed) : 0;
+        }
+        catch (final IllegalStateException e)
+        {
+            throw segment.closedOr(e);
+        }
+        catch (final InternalError e)
+        {
+            throw segment.truncated(e);
+        }
+    }
+
+    /**
+     * Takes the claim of {@code length} bytes in flight at {@code offset} from its owner and commits it as PAD.
+     *
+     * @return false if it was not in flight any more: committed, or padded over by someone else.
+     */
+    static boolean padOver(final MemorySegment data, final long basePosition, final long offset, final int length)
+    {
+        if (!FrameDescriptor.take(data, offset, length))
+        {
+            return false;
+        }
+        writePad(data, basePosition, offset, FrameDescriptor.align(length), 0);
+        return true;
+    }
+
+    /** The failure of a commit that found its claim padded over by {@link #unblock}. */
+    static ShardwalException unblocked(final MappedSegment segment, final long offset)
+    {
+        return new ShardwalException(ShardwalException.Category.TIMEOUT, "the claim at position "
+            + (segment.basePosition() + offset) + " was still open when it was padded over (SegmentAppender.unblock "
+            + "of a claim left open too long); the record was not written", segment.file(),
+            SegmentDescriptor.DATA_OFFSET + offset);
     }
 
     /** Writes and commits a PAD frame of {@code length} (aligned) bytes at {@code offset}. */

@@ -14,8 +14,8 @@ import java.util.List;
  * <ul>
  *   <li>a committed frame with a valid layout and checksum (a BATCH only if every inner frame is valid): kept;</li>
  *   <li>a negative length: a {@link Kind#DEAD_CLAIM} — a writer died between claim and commit — set aside;</li>
- *   <li>zeros followed by a frame below the scan limit: a {@link Kind#ZERO_GAP} — a writer died right after its
- *       claim — set aside up to the next frame;</li>
+ *   <li>zeros followed by a frame below the scan limit, or a header word alone: a {@link Kind#ZERO_GAP} — a writer
+ *       died right after its claim, or after its header word — set aside up to the next frame;</li>
  *   <li>a batch whose header validates but an inner frame does not: {@link Kind#TORN_BATCH} — set aside whole,
  *       so a batch never survives in part;</li>
  *   <li>a frame whose checksum fails ({@link Kind#CHECKSUM_MISMATCH}), an impossible length, type or flags
@@ -307,6 +307,9 @@ public final class SegmentScanner
                 next = nonZero - offset >= FrameDescriptor.MIN_FRAME_LENGTH
                     ? setAside(offset, nonZero - offset, Kind.ZERO_GAP, "zeros where a frame should start "
                         + "(a writer stopped between claim and its first store)")
+                    : headerWordAlone(offset, nonZero)
+                    ? resynchronise(offset, Kind.ZERO_GAP, "a frame's header word without its length (a writer "
+                        + "stopped between its first two stores)")
                     : resynchronise(offset, Kind.BAD_FRAME, "frame length 0 with non-zero header bytes");
                 afterGap = true;
             }
@@ -349,6 +352,18 @@ public final class SegmentScanner
     private boolean writtenNearStart()
     {
         return nextNonZeroWord(0, Math.min(PROBE_BYTES, capacity)) >= 0;
+    }
+
+    /**
+     * Whether the first non-zero word after the zero commit word at {@code offset} ({@code nonZero}) holds just a
+     * DATA or BATCH header word: what a writer stores before it marks its claim ({@link SegmentAppender}).
+     */
+    private boolean headerWordAlone(final long offset, final long nonZero)
+    {
+        final int word = data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET);
+        final byte type = FrameDescriptor.typeOf(word);
+        return nonZero == offset + FrameDescriptor.TYPE_OFFSET && data.get(FrameDescriptor.INT, offset + 12) == 0
+            && (type == FrameDescriptor.TYPE_DATA || type == FrameDescriptor.TYPE_BATCH);
     }
 
     /** Returns the aligned span of a fully valid frame at {@code offset}, or 0 if it is not valid. */

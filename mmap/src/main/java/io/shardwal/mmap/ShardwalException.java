@@ -44,6 +44,7 @@ public final class ShardwalException extends RuntimeException
     public static final long NO_OFFSET = -1;
 
     private final Category category;
+    private final String reason;
     private final transient Path file;
     private final long offset;
 
@@ -62,6 +63,7 @@ public final class ShardwalException extends RuntimeException
     {
         super(format(category, message, file, offset), cause);
         this.category = Objects.requireNonNull(category, "category");
+        this.reason = message;
         this.file = file;
         this.offset = offset;
     }
@@ -88,6 +90,12 @@ public final class ShardwalException extends RuntimeException
     public Category category()
     {
         return category;
+    }
+
+    /** The message without the category and the file: to say the same in a wider context. */
+    public String reason()
+    {
+        return reason;
     }
 
     /** The file concerned, or null. */

@@ -160,6 +160,40 @@ class SegmentScannerTest
         assertEquals(expected, positions(Collected.readAll(segment)));
     }
 
+    /** A writer stores its header word before it marks its claim: dying between the two leaves the word alone. */
+    @Test
+    void shouldSetAsideAClaimWhoseWriterDiedBetweenItsHeaderWordAndItsLength()
+    {
+        final List<Long> before = appendRecords(4, 0);
+        final long gap = segment.getAndAddTail(64);
+        segment.data().set(FrameDescriptor.INT, gap + FrameDescriptor.TYPE_OFFSET,
+            FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, 3));
+        final List<Long> after = appendRecords(4, 10);
+
+        final SegmentScanner.Result verify = SegmentScanner.scan(segment, 0, true, false, SegmentScanner.Mode.VERIFY);
+        assertEquals(1, verify.findings().size(), verify.findings().toString());
+        final SegmentScanner.Finding finding = verify.findings().getFirst();
+        assertEquals(SegmentScanner.Kind.ZERO_GAP, finding.kind());
+        assertEquals(BASE + gap, finding.position());
+        assertEquals(64, finding.length());
+        assertTrue(finding.detail().startsWith("a frame's header word without its length"), finding.detail());
+
+        repair(true);
+        final List<Long> expected = new ArrayList<>(before);
+        expected.addAll(after);
+        assertEquals(expected, positions(Collected.readAll(segment)));
+
+        final long tail = segment.getAndAddTail(32); // the same at the tail: cut, and the next append takes its place
+        segment.data().set(FrameDescriptor.INT, tail + FrameDescriptor.TYPE_OFFSET,
+            FrameDescriptor.headerWord(FrameDescriptor.TYPE_DATA, 0));
+        final SegmentScanner.Result cut = repair(true);
+        assertEquals(SegmentScanner.Kind.TORN_TAIL, cut.findings().getLast().kind(), cut.findings().toString());
+        assertEquals(tail, cut.validEnd());
+        final long next = appender.append("k".getBytes(), "after recovery".getBytes());
+        expected.add(next);
+        assertEquals(expected, positions(Collected.readAll(segment)));
+    }
+
     @Test
     void shouldNotTakeANegativeWordAfterLostZerosForAClaimThatCoversLaterFrames()
     {
