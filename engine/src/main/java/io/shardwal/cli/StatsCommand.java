@@ -108,8 +108,8 @@ final class StatsCommand implements Callable<Integer>
             shards.add(new ShardStats(shard.shard(), count[0], count[1], shard.committedPosition(),
                 shard.claimedPosition(), shard.durablePosition(), shard.segmentCount(), shard.rolls(),
                 shard.inlinePrepares(), shard.msyncs(), shard.msyncBytes(), shard.msyncFailures(),
-                shard.prepareFailures(), shard.recoveryRepairs(), shard.appendLatency(), shard.msyncLatency(),
-                shard.rollWaitLatency()));
+                shard.prepareFailures(), shard.unblockedClaims(), shard.recoveryRepairs(), shard.appendLatency(),
+                shard.msyncLatency(), shard.rollWaitLatency()));
         }
         return new WalStats(engine.at(), engine.directory(), UNKNOWN_SYNC_MODE, LatencyRecording.OFF, shards,
             engine.appendLatency(), engine.msyncLatency());

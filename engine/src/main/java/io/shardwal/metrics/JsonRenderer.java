@@ -15,7 +15,8 @@ package io.shardwal.metrics;
  *  "msyncLatency":{…},
  *  "shards":[{"shard":0,"records":…,"payloadBytes":…,"committedPosition":…,"claimedPosition":…,
  *             "inFlightBytes":…,"durablePosition":…,"syncLagBytes":…,"segments":…,"rolls":…,"inlinePrepares":…,
- *             "msyncs":…,"msyncBytes":…,"msyncFailures":…,"prepareFailures":…,"recoveryRepairs":…,
+ *             "msyncs":…,"msyncBytes":…,"msyncFailures":…,"prepareFailures":…,"unblockedClaims":…,
+ *             "recoveryRepairs":…,
  *             "appendLatency":{…},"msyncLatency":{…},"rollWait":{…}}, …]}
  * </pre>
  *
@@ -66,6 +67,7 @@ public final class JsonRenderer
                 .field("msyncBytes", shard.msyncBytes())
                 .field("msyncFailures", shard.msyncFailures())
                 .field("prepareFailures", shard.prepareFailures())
+                .field("unblockedClaims", shard.unblockedClaims())
                 .field("recoveryRepairs", shard.recoveryRepairs());
             latency(json.name("appendLatency"), shard.appendLatency());
             latency(json.name("msyncLatency"), shard.msyncLatency());

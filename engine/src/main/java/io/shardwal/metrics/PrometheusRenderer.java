@@ -78,6 +78,9 @@ public final class PrometheusRenderer
             "msync calls that failed (the shard then refuses appends).", ShardStats::msyncFailures);
         perShard(out, shards, "shardwal_prepare_failures_total", "counter",
             "Failed attempts to prepare the next segment (e.g. disk full).", ShardStats::prepareFailures);
+        perShard(out, shards, "shardwal_unblocked_claims_total", "counter",
+            "Claims padded over after holding the committed position for the claim timeout (their commits failed).",
+            ShardStats::unblockedClaims);
         perShard(out, shards, "shardwal_recovery_repairs_total", "counter",
             "Repairs made by the recovery that opened the log.", ShardStats::recoveryRepairs);
 

@@ -29,6 +29,7 @@ public final class ShardMetrics
     private final LongAdder msyncBytes = new LongAdder();
     private final LongAdder msyncFailures = new LongAdder();
     private final LongAdder prepareFailures = new LongAdder();
+    private final LongAdder unblockedClaims = new LongAdder();
     private volatile long records;
     private volatile long payloadBytes;
     private volatile long recoveryRepairs;
@@ -103,6 +104,12 @@ public final class ShardMetrics
         prepareFailures.increment();
     }
 
+    /** A claim that held the committed frontier for the claim timeout was padded over. */
+    public void recordUnblockedClaim()
+    {
+        unblockedClaims.increment();
+    }
+
     /** Called by the committed-frontier walk (under the shard's frontier lock) with what it passed. */
     public void addCommitted(final long newRecords, final long newPayloadBytes)
     {
@@ -129,7 +136,8 @@ public final class ShardMetrics
         return new ShardStats(shard, records, payloadBytes, committedPosition,
             Math.max(claimedPosition, committedPosition), durablePosition, segmentCount, rolls.sum(),
             inlinePrepares.sum(), msyncs.sum(), msyncBytes.sum(), msyncFailures.sum(), prepareFailures.sum(),
-            recoveryRepairs, appendLatency.summary(), msyncLatency.summary(), rollWaitLatency.summary());
+            unblockedClaims.sum(), recoveryRepairs, appendLatency.summary(), msyncLatency.summary(),
+            rollWaitLatency.summary());
     }
 
     /**

@@ -9,11 +9,12 @@ package io.shardwal.metrics;
  * means a claim that is never committed: a {@code WalClaim} that was neither committed, aborted nor closed, or a
  * writer thread stuck (or parked, or spinning) between {@code tryClaim} and {@code commit}. While it lasts, the
  * shard's committed frontier stays at {@link #committedPosition()}: tailers and replays wait there, checkpoints
- * record it for this shard (or time out waiting for the claim), and pruning cannot pass it. To act on it, find the
- * code path that claims without committing (a thread dump of the writing process shows a stuck writer) and make it
- * commit, or abort by closing the claim (try-with-resources); restarting the writer releases the shard, because the
- * next open's recovery sets the unfinished frame aside as a {@code DEAD_CLAIM} (reported, never handed to a reader).
- * A read-only view of a log whose writer died with a claim open shows the same value until that recovery.
+ * record it for this shard (or time out waiting for the claim), and pruning cannot pass it. The writing process pads
+ * over such a claim once the log's claim timeout runs out ({@link #unblockedClaims()} counts it, a WARNING names
+ * it); a rising count means a code path that claims without committing (a thread dump of the writing process shows
+ * a stuck writer): make it commit, or abort by closing the claim (try-with-resources). A read-only view of a log
+ * whose writer died with a claim open shows the same value until the next open's recovery sets the unfinished frame
+ * aside as a {@code DEAD_CLAIM} (reported, never handed to a reader).
  *
  * @param records           DATA records committed (counted by the committed-frontier walk).
  * @param payloadBytes      key and value bytes of those records.
@@ -31,11 +32,13 @@ package io.shardwal.metrics;
  * @param msyncBytes        bytes those msyncs covered (a header page counts its 4096 bytes).
  * @param msyncFailures     msync calls that failed, of data or of a header page (the shard then refuses appends).
  * @param prepareFailures   failed attempts of the background preparer (e.g. disk full).
+ * @param unblockedClaims   claims padded over after they held the committed frontier for the log's claim timeout
+ *                          (their writers' commits failed; see {@code WalOptions.claimTimeout}).
  * @param recoveryRepairs   repairs the last recovery made in this shard.
  */
 public record ShardStats(int shard, long records, long payloadBytes, long committedPosition, long claimedPosition,
     long durablePosition, int segmentCount, long rolls, long inlinePrepares, long msyncs, long msyncBytes,
-    long msyncFailures, long prepareFailures, long recoveryRepairs, LatencySummary appendLatency,
+    long msyncFailures, long prepareFailures, long unblockedClaims, long recoveryRepairs, LatencySummary appendLatency,
     LatencySummary msyncLatency, LatencySummary rollWaitLatency)
 {
     /** Bytes committed but not yet known durable. */

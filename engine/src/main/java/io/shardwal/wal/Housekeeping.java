@@ -7,7 +7,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The log's two background threads: the <b>preparer</b> first pretouches the rest of the segment each shard's
  * writers started in after the open, then keeps each shard's next segments created, preallocated and pretouched,
- * so writers roll without waiting; the <b>syncer</b> (ASYNC mode only) msyncs every shard each
+ * so writers roll without waiting, and pads over claims left open ({@link ClaimUnblocker}; it runs for that alone
+ * when no segments are prepared ahead); the <b>syncer</b> (ASYNC mode only) msyncs every shard each
  * sync interval. A failure in either is counted in the shard's metrics and logged once; the preparer backs off and
  * retries (writers then prepare inline and get the error themselves), a failed msync fails its shard.
  *
@@ -25,20 +26,26 @@ final class Housekeeping
     private final String name;
     private final Thread preparer;
     private final Thread syncer;
+    private final boolean prepare;
+    private final ClaimUnblocker unblocker;
     private final long syncIntervalNanos;
     private final boolean[] preparerFailing;
     private final boolean[] syncerFailing;
+    private boolean unblockerFailing;
     private volatile boolean running = true;
 
-    Housekeeping(final Shard[] shards, final String name, final boolean prepare, final Duration syncInterval)
+    Housekeeping(final Shard[] shards, final String name, final boolean prepare, final ClaimUnblocker unblocker,
+        final Duration syncInterval)
     {
         this.shards = shards;
         this.name = name;
+        this.prepare = prepare;
+        this.unblocker = unblocker;
         this.preparerFailing = new boolean[shards.length];
         this.syncerFailing = new boolean[shards.length];
         this.syncIntervalNanos = syncInterval == null ? 0 : syncInterval.toNanos();
-        this.preparer = prepare ? Thread.ofPlatform().daemon().name("shardwal-preparer " + name).unstarted(this::prepareLoop)
-            : null;
+        this.preparer = prepare || unblocker != null
+            ? Thread.ofPlatform().daemon().name("shardwal-preparer " + name).unstarted(this::prepareLoop) : null;
         this.syncer = syncInterval != null
             ? Thread.ofPlatform().daemon().name("shardwal-syncer " + name).unstarted(this::syncLoop) : null;
     }
@@ -69,7 +76,8 @@ final class Housekeeping
         {
             boolean failed = false;
             boolean warming = false;
-            for (int i = 0; i < shards.length && running; i++)
+            final long untilCheck = unblock();
+            for (int i = 0; i < shards.length && running && prepare; i++)
             {
                 try
                 {
@@ -105,8 +113,34 @@ final class Housekeeping
             }
             if (!warming)
             {
-                LockSupport.parkNanos(this, failed ? PREPARER_BACKOFF_NANOS : PREPARER_IDLE_NANOS);
+                LockSupport.parkNanos(this, Math.min(untilCheck, failed ? PREPARER_BACKOFF_NANOS
+                    : PREPARER_IDLE_NANOS));
             }
+        }
+    }
+
+    /** Runs the claim unblocker's check if one is due; returns nanoseconds until the next one. */
+    private long unblock()
+    {
+        if (unblocker == null)
+        {
+            return Long.MAX_VALUE;
+        }
+        try
+        {
+            final long untilCheck = unblocker.check(System.nanoTime());
+            unblockerFailing = false;
+            return untilCheck;
+        }
+        catch (final RuntimeException e)
+        {
+            if (running && !unblockerFailing)
+            {
+                unblockerFailing = true;
+                LOG.log(System.Logger.Level.WARNING, "shardwal: claim check of " + name + " failed (claims left "
+                    + "open are not padded over until it works again): " + e.getMessage());
+            }
+            return PREPARER_BACKOFF_NANOS;
         }
     }
 

@@ -209,7 +209,7 @@ final class Shard
         {
             return SegmentAppender.SEGMENT_FULL;
         }
-        throw e;
+        throw ClaimUnblocker.inShard(id, e);
     }
 
     /** Blocks until an msync covering every frame committed before this call has succeeded (group commit). */

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 import io.shardwal.mmap.FrameClaim;
+import io.shardwal.mmap.ShardwalException;
 
 /**
  * A reusable zero-copy claim on the log: {@link ShardedWal#tryClaim} routes the key, claims the frame and writes
@@ -12,7 +13,9 @@ import io.shardwal.mmap.FrameClaim;
  * open — an unfinished record is never committed. Value bytes outside the claimed length are refused
  * ({@link IllegalArgumentException} from {@code putValue}), never written into another frame.
  *
- * <p>Keep claims short: while a claim is open, the shard's committed frontier (and so checkpoints) cannot pass it.
+ * <p>Keep claims short: while a claim is open, the shard's committed frontier (and so tailers and checkpoints)
+ * cannot pass it. A claim that holds it for {@link WalOptions#claimTimeout()} is padded over, and its
+ * {@link #commit()} then fails.
  *
  * <p><b>When to use it.</b> For values built in place: {@code commit()} reads the record back to checksum it. For a
  * value already in a {@code byte[]}, {@link ShardedWal#append(byte[], byte[])} is the faster call ({@link FrameClaim}
@@ -132,11 +135,23 @@ public final class WalClaim implements AutoCloseable
             + e.getMessage() + "; nothing was written", e);
     }
 
-    /** Publishes the record (and in STRICT mode waits until it is durable); returns its address. */
+    /**
+     * Publishes the record (and in STRICT mode waits until it is durable); returns its address.
+     *
+     * @throws ShardwalException TIMEOUT if the claim stayed open longer than {@link WalOptions#claimTimeout()} and
+     *                           was padded over: nothing was written.
+     */
     public long commit()
     {
         final long address = address();
-        frame.commit();
+        try
+        {
+            frame.commit();
+        }
+        catch (final ShardwalException e)
+        {
+            throw ClaimUnblocker.inShard(shard.id, e);
+        }
         if (durableOnCommit)
         {
             shard.awaitDurable();

@@ -89,6 +89,7 @@ final class WalLifecycle
             refuseLostShards(segments, lock.previousStop() != WalLock.PreviousStop.NONE);
             createShardDirectories(directory, count);
             housekeeping = new Housekeeping(shards, directory.toString(), options.prepareAhead() > 0,
+                new ClaimUnblocker(shards, metrics, directory.toString(), options.claimTimeout()),
                 options.syncMode() == SyncMode.ASYNC ? options.syncInterval() : null);
             late[0] = housekeeping;
             checkpoints = CheckpointLog.open(directory, count, true);

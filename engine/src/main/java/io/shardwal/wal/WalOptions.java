@@ -29,6 +29,10 @@ public final class WalOptions
     public static final int DEFAULT_MAX_OPEN_READER_SEGMENTS = 64;
     public static final LatencyRecording DEFAULT_LATENCY_RECORDING = LatencyRecording.SAMPLED;
     public static final Duration DEFAULT_COMMIT_WAIT_TIMEOUT = Duration.ofSeconds(10);
+    /** Half the default {@link #commitWaitTimeout()}: a checkpoint waiting behind a forgotten claim still succeeds. */
+    public static final Duration DEFAULT_CLAIM_TIMEOUT = Duration.ofSeconds(5);
+    /** The shortest {@link #claimTimeout()}: shorter ones would fail appends whose thread was merely descheduled. */
+    public static final Duration MIN_CLAIM_TIMEOUT = Duration.ofMillis(10);
     /** 0: one thread per processor the JVM may use, at most one per shard. */
     public static final int DEFAULT_RECOVERY_THREADS = 0;
     public static final Duration DEFAULT_PROGRESS_INTERVAL = Duration.ofSeconds(5);
@@ -56,6 +60,7 @@ public final class WalOptions
     private final boolean createIfMissing;
     private final boolean readOnly;
     private final Duration commitWaitTimeout;
+    private final Duration claimTimeout;
     private final int recoveryThreads;
     private final Duration progressInterval;
 
@@ -76,6 +81,7 @@ public final class WalOptions
         createIfMissing = builder.createIfMissing;
         readOnly = builder.readOnly;
         commitWaitTimeout = builder.commitWaitTimeout;
+        claimTimeout = builder.claimTimeout;
         recoveryThreads = builder.recoveryThreads;
         progressInterval = builder.progressInterval;
     }
@@ -92,7 +98,7 @@ public final class WalOptions
             .syncInterval(syncInterval).router(router).routerSeed(routerSeed).maxKeySize(maxKeySize)
             .maxValueSize(maxValueSize).prepareAhead(prepareAhead).maxOpenReaderSegments(maxOpenReaderSegments)
             .latencyRecording(latencyRecording).createIfMissing(createIfMissing).readOnly(readOnly)
-            .commitWaitTimeout(commitWaitTimeout).recoveryThreads(recoveryThreads)
+            .commitWaitTimeout(commitWaitTimeout).claimTimeout(claimTimeout).recoveryThreads(recoveryThreads)
             .progressInterval(progressInterval);
     }
 
@@ -189,6 +195,19 @@ public final class WalOptions
     }
 
     /**
+     * How long a claim may hold its shard's committed frontier before the writer's background thread pads over it:
+     * a {@link WalClaim} left open, or a writer thread that died or hangs between claim and commit, would otherwise
+     * hold back every tailer, replay, checkpoint and prune of its shard until the next open. The padding is counted
+     * ({@code unblockedClaims} in the shard's stats) and logged with shard, position and file. The owner's commit
+     * then fails with TIMEOUT and writes nothing: a record is either acknowledged and delivered, or neither. A
+     * claim is padded over between one and about one and a half timeouts after it starts holding the frontier.
+     */
+    public Duration claimTimeout()
+    {
+        return claimTimeout;
+    }
+
+    /**
      * Threads that recover shards at open, each scanning whole shards (a scan is CPU-bound: CRC32C over every frame
      * written since the latest checkpoint). {@code 0}, the default, is one per processor the JVM may use
      * ({@link Runtime#availableProcessors()}). Never more than the shards there are to scan; 1 scans on the opening
@@ -239,6 +258,7 @@ public final class WalOptions
         private boolean createIfMissing = true;
         private boolean readOnly;
         private Duration commitWaitTimeout = DEFAULT_COMMIT_WAIT_TIMEOUT;
+        private Duration claimTimeout = DEFAULT_CLAIM_TIMEOUT;
         private int recoveryThreads = DEFAULT_RECOVERY_THREADS;
         private Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
 
@@ -331,6 +351,12 @@ public final class WalOptions
             return this;
         }
 
+        public Builder claimTimeout(final Duration value)
+        {
+            claimTimeout = Objects.requireNonNull(value, "claimTimeout");
+            return this;
+        }
+
         public Builder recoveryThreads(final int value)
         {
             recoveryThreads = value;
@@ -373,6 +399,8 @@ public final class WalOptions
                 + maxOpenReaderSegments);
             check(!commitWaitTimeout.isNegative() && !commitWaitTimeout.isZero(),
                 "commitWaitTimeout must be positive, not " + commitWaitTimeout);
+            check(claimTimeout.compareTo(MIN_CLAIM_TIMEOUT) >= 0, "claimTimeout must be at least "
+                + MIN_CLAIM_TIMEOUT + ", not " + claimTimeout);
             check(recoveryThreads >= 0 && recoveryThreads <= MAX_RECOVERY_THREADS, "recoveryThreads must be in [0, "
                 + MAX_RECOVERY_THREADS + "] (0: one per processor), not " + recoveryThreads);
             check(!progressInterval.isNegative(), "progressInterval must not be negative, not " + progressInterval);

@@ -61,6 +61,7 @@ class JsonRendererTest
             assertEquals(number(want.msyncBytes()), shard.get("msyncBytes"));
             assertEquals(number(want.msyncFailures()), shard.get("msyncFailures"));
             assertEquals(number(want.prepareFailures()), shard.get("prepareFailures"));
+            assertEquals(number(want.unblockedClaims()), shard.get("unblockedClaims"));
             assertEquals(number(want.recoveryRepairs()), shard.get("recoveryRepairs"));
             assertEquals(number(want.appendLatency().p999()), member(shard, "appendLatency").get("p999Nanos"));
             assertEquals(number(want.msyncLatency().max()), member(shard, "msyncLatency").get("maxNanos"));

@@ -58,6 +58,7 @@ class PrometheusRendererTest
             samples.put("shardwal_msync_bytes_total" + labels, (double)shard.msyncBytes());
             samples.put("shardwal_msync_failures_total" + labels, (double)shard.msyncFailures());
             samples.put("shardwal_prepare_failures_total" + labels, (double)shard.prepareFailures());
+            samples.put("shardwal_unblocked_claims_total" + labels, (double)shard.unblockedClaims());
             samples.put("shardwal_recovery_repairs_total" + labels, (double)shard.recoveryRepairs());
             summary(samples, "shardwal_append_latency_seconds", "shard=" + shard.shard(), shard.appendLatency());
             summary(samples, "shardwal_msync_latency_seconds", "shard=" + shard.shard(), shard.msyncLatency());

@@ -25,14 +25,14 @@ final class SampleStats
     static WalStats readOnly()
     {
         return new WalStats(Instant.parse("2026-01-02T03:04:05Z"), "/data/wal", "unknown", LatencyRecording.OFF,
-            List.of(new ShardStats(0, 10, 1000, 4096, 4160, -1, 2, 0, 0, 0, 0, 0, 0, 0, LatencySummary.EMPTY,
+            List.of(new ShardStats(0, 10, 1000, 4096, 4160, -1, 2, 0, 0, 0, 0, 0, 0, 0, 0, LatencySummary.EMPTY,
                 LatencySummary.EMPTY, LatencySummary.EMPTY)), LatencySummary.EMPTY, LatencySummary.EMPTY);
     }
 
     static ShardStats shard(final int shard, final long k)
     {
         return new ShardStats(shard, 1000 * k + 1, 64_000 * k + 2, 100_000 * k + 8, 100_000 * k + 8 + 24 * k,
-            90_000 * k + 16, (int)(3 * k), 5 * k, 6 * k, 7 * k, 8 * k, 9 * k, 10 * k, 11 * k,
+            90_000 * k + 16, (int)(3 * k), 5 * k, 6 * k, 7 * k, 8 * k, 9 * k, 10 * k, 12 * k, 11 * k,
             new LatencySummary(1000 * k, 300 * k, 600 * k, 1200 * k, 5000 * k, 10_000 * k, 450.5 * k,
                 450_500 * k * k + 7),
             new LatencySummary(20 * k, 50_000 * k, 80_000 * k, 1_000_000 * k, 1_500_000 * k, 2_000_000 * k, 70_000,
