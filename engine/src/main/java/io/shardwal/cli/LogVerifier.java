@@ -1,6 +1,7 @@
 package io.shardwal.cli;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,9 +9,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.shardwal.checkpoint.Checkpoint;
 import io.shardwal.checkpoint.CheckpointLog;
+import io.shardwal.mmap.MappedSegment;
 import io.shardwal.mmap.ParallelWork;
 import io.shardwal.mmap.ShardwalException;
 import io.shardwal.wal.LogFiles;
@@ -29,6 +33,9 @@ import io.shardwal.wal.ShardedWal;
  */
 final class LogVerifier
 {
+    /** A shard's directory: {@code shard_} and its number, two digits at least. */
+    private static final Pattern SHARD_DIRECTORY = Pattern.compile("shard_(\\d{2,9})");
+
     /** The pseudo-shard of findings about the whole log (manifest, checkpoints). */
     static final int LOG = -1;
 
@@ -119,10 +126,14 @@ final class LogVerifier
     /** Runs every check; returns the totals. Findings are in {@link #findings()}. */
     Summary run() throws IOException
     {
-        final Map<String, String> manifest;
+        int shards;
+        long segmentSize;
         try
         {
-            manifest = LogDirectory.manifest(directory);
+            final Map<String, String> manifest = LogDirectory.manifest(directory);
+            shards = intValue(manifest, "shards");
+            segmentSize = longValue(manifest, "segmentSize");
+            checkManifest();
         }
         catch (final ShardwalException e)
         {
@@ -130,15 +141,21 @@ final class LogVerifier
             {
                 throw e; // not damage: e.g. a format version this tool does not know
             }
-            // Without a trustworthy shard count and segment size nothing else can be checked.
+            // The shard count and segment size the files show stand in for the manifest's: every other check still
+            // runs, and the segments' own headers are checked against them.
+            final long[] layout = layoutOnDisk();
+            shards = layout == null ? 0 : (int)layout[0];
+            segmentSize = layout == null ? 0 : layout[1];
             findings.add(new Finding(LOG, LogDirectory.MANIFEST, 0, -1, 0, "MANIFEST_" + e.category(),
-                LogDirectory.describe(e) + "; nothing else was checked", false));
-            return new Summary(0, 0, 0, 0, 0);
+                LogDirectory.describe(e) + (layout == null ? "; the files show no shard layout either, so nothing "
+                + "else was checked" : "; the rest was checked with the layout the files show: " + shards
+                + " shards of " + segmentSize + "-byte segments"), false));
+            if (layout == null)
+            {
+                return new Summary(0, 0, 0, 0, 0);
+            }
         }
-        checkManifest();
         checkPruneGuard();
-        final int shards = intValue(manifest, "shards");
-        final long segmentSize = longValue(manifest, "segmentSize");
         if (shards <= 0 || segmentSize <= 0)
         {
             return new Summary(0, 0, 0, 0, 0);
@@ -228,6 +245,46 @@ final class LogVerifier
                     : "the latest, " + latest.idText() + ", is at " + floor) + ")", live));
             }
         }
+    }
+
+    /**
+     * With the manifest unreadable, the layout the files show: {shard count, segment size}. The shard count is one more
+     * than the highest {@code shard_NN} directory, the segment size the capacity in the header of the first readable
+     * segment file found. Null if there is no shard directory or no readable segment file.
+     */
+    private long[] layoutOnDisk() throws IOException
+    {
+        int shards = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, "shard_*"))
+        {
+            for (final Path entry : entries)
+            {
+                final Matcher name = SHARD_DIRECTORY.matcher(entry.getFileName().toString());
+                if (name.matches() && Files.isDirectory(entry))
+                {
+                    shards = Math.max(shards, Integer.parseInt(name.group(1)) + 1);
+                }
+            }
+        }
+        for (int shard = 0; shard < shards; shard++)
+        {
+            for (final Path file : LogDirectory.shardFiles(directory, shard))
+            {
+                if (LogDirectory.parseBase(file.getFileName().toString()) < 0)
+                {
+                    continue;
+                }
+                try (MappedSegment segment = MappedSegment.openReadOnly(file))
+                {
+                    return new long[] {shards, segment.capacity()};
+                }
+                catch (final IOException | ShardwalException e)
+                {
+                    // an unreadable header: the scan of its shard reports it
+                }
+            }
+        }
+        return null;
     }
 
     /** The manifest's own checks (checksum, format, values), through a read-only open. */

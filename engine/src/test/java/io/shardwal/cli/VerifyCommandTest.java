@@ -145,6 +145,48 @@ class VerifyCommandTest
         assertEquals("", run.err());
     }
 
+    /** A damaged manifest does not hide damage elsewhere: the files show the shard layout it held. */
+    @Test
+    void shouldCheckEverythingElseWithTheLayoutTheFilesShowWhenTheManifestIsDamaged() throws IOException
+    {
+        final TestLogs.Written victim = written.stream().filter(record -> record.shard() == 2
+            && record.value().length > 20).findFirst().orElseThrow();
+        final long base = victim.position() - victim.position() % TestLogs.SEGMENT_SIZE;
+        final String file = String.format("shard_02/%020d.wal", base);
+        LogFiles.flipBit(log.resolve(file), SegmentDescriptor.DATA_OFFSET + victim.position() - base + 12
+            + victim.key().length + 5, 3);
+        final Path manifest = log.resolve("wal.manifest");
+        Files.writeString(manifest, Files.readString(manifest).replace("shards=3", "shards=4"));
+
+        final Cli.Run run = Cli.run("verify", log);
+
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.out().startsWith("MANIFEST_CORRUPT wal.manifest offset 0: "), run.out());
+        assertTrue(run.out().contains("; the rest was checked with the layout the files show: 3 shards of "
+            + TestLogs.SEGMENT_SIZE + "-byte segments"), run.out());
+        assertTrue(run.out().contains("CHECKSUM_MISMATCH shard 2 " + file + " position " + victim.position()),
+            run.out());
+        assertTrue(run.out().contains("599 records"), run.out());
+        assertTrue(run.out().endsWith("2 problems found\n"), run.out());
+
+        for (int shard = 0; shard < TestLogs.SHARDS; shard++)
+        {
+            final Path shardDirectory = log.resolve(String.format("shard_%02d", shard));
+            try (var files = Files.list(shardDirectory))
+            {
+                for (final Path segment : files.toList())
+                {
+                    Files.delete(segment);
+                }
+            }
+            Files.delete(shardDirectory);
+        }
+        final Cli.Run bare = Cli.run("verify", log);
+        assertEquals(1, bare.exit(), bare.toString());
+        assertTrue(bare.out().contains("; the files show no shard layout either, so nothing else was checked"),
+            bare.out());
+    }
+
     /** An unreadable prune guard refuses every prune of the log: verify names it, and a readable one is no finding. */
     @Test
     void shouldListAnUnreadablePruneGuard() throws IOException
