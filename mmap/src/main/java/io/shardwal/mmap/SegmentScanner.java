@@ -202,8 +202,8 @@ public final class SegmentScanner
                     : FrameDescriptor.typeOf(data.get(FrameDescriptor.INT, offset + FrameDescriptor.TYPE_OFFSET));
                 if (length == 0 || length < 0 && type != FrameDescriptor.TYPE_DATA)
                 {
-                    // Not claimed yet, or a claim not known to be one record: its type is not written yet, or it is
-                    // a BATCH, whose records (frames of their own once it commits) a later poll can step into.
+                    // Not claimed yet, or a claim not known to be one record: a BATCH, whose records (frames of their
+                    // own once it commits) a later poll can step into, or a claim being padded over.
                     return -1 - offset;
                 }
                 final long step = type == FrameDescriptor.TYPE_BATCH ? FrameDescriptor.BATCH_HEADER_LENGTH
