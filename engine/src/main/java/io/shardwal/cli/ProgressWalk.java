@@ -1,15 +1,20 @@
 package io.shardwal.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
+import io.shardwal.mmap.ParallelWork;
 import io.shardwal.wal.RecordHandler;
 import io.shardwal.wal.ShardedWal;
 
 /**
- * A walk over every committed record of a log, shard after shard, with a {@link ProgressBar} over their bytes on
- * stderr once the walk has taken {@link ProgressBar#longWorkNanos}: what {@code stats} and {@code prune --ingest}
- * read through, so that a big log shows how far they are.
+ * A walk over every committed record of a log, its shards in parallel (one thread per processor, at most one per
+ * shard), with a {@link ProgressBar} over their bytes on stderr once the walk has taken
+ * {@link ProgressBar#longWorkNanos}: what {@code stats} and {@code prune --ingest} read through, so that a big log
+ * shows how far they are.
  */
 final class ProgressWalk
 {
@@ -22,7 +27,8 @@ final class ProgressWalk
 
     /**
      * Hands the records of every shard, from its first position to {@code ends[shard]} (committed positions), to the
-     * handler {@code handlers} gives for the shard.
+     * handler {@code handlers} gives for the shard. Shards are walked in parallel: each shard's handler is called by
+     * one thread at a time, in position order, but the handlers of different shards run at once.
      */
     static void walk(final ShardedWal wal, final long[] ends, final PrintWriter err, final boolean terminal,
         final String label, final IntFunction<RecordHandler> handlers)
@@ -34,25 +40,41 @@ final class ProgressWalk
         }
         final ProgressBar bar = new ProgressBar(err, terminal, label, total, ProgressBar.Unit.BYTES,
             ProgressBar.longWorkNanos);
-        long done = 0;
-        for (int shard = 0; shard < ends.length; shard++)
+        final AtomicLong done = new AtomicLong();
+        try
         {
-            final long first = wal.firstPosition(shard);
-            final long committed = ends[shard];
-            final long before = done;
-            final RecordHandler handler = handlers.apply(shard);
-            final long[] records = new long[1];
-            wal.iterShard(shard, first, committed, record ->
+            ParallelWork.run(ends.length, Runtime.getRuntime().availableProcessors(), "shardwal-walk", shard ->
             {
-                handler.onRecord(record);
-                if ((++records[0] & (PROGRESS_EVERY - 1)) == 0)
+                final long first = wal.firstPosition(shard);
+                final long committed = ends[shard];
+                final RecordHandler handler = handlers.apply(shard);
+                final long[] walked = new long[2]; // records, bytes counted in done
+                wal.iterShard(shard, first, committed, record ->
                 {
-                    bar.update(before + record.position() - first);
-                }
+                    handler.onRecord(record);
+                    if ((++walked[0] & (PROGRESS_EVERY - 1)) == 0)
+                    {
+                        progressed(bar, done, record.position() - first - walked[1]);
+                        walked[1] = record.position() - first;
+                    }
+                });
+                progressed(bar, done, committed - first - walked[1]);
             });
-            done += committed - first;
-            bar.update(done);
         }
-        bar.finish(done);
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e); // reading records throws no IOException: not reached
+        }
+        bar.finish(done.get());
+    }
+
+    /** Adds a shard's {@code bytes} to {@code done} and shows the total, which only grows on the bar. */
+    private static void progressed(final ProgressBar bar, final AtomicLong done, final long bytes)
+    {
+        done.addAndGet(bytes);
+        synchronized (bar)
+        {
+            bar.update(done.get());
+        }
     }
 }
