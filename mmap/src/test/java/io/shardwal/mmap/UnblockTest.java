@@ -70,10 +70,7 @@ class UnblockTest
         assertTrue(failure.getMessage().contains(segment.file().toString()), failure.getMessage());
         assertFalse(claim.isActive());
 
-        final List<Collected.Frame> frames = Collected.readAll(segment);
-        assertEquals(1, frames.size(), "the padded claim is skipped, never delivered");
-        assertEquals(later, frames.getFirst().position());
-        assertClean();
+        assertOnlyDelivered(later, "the padded claim is skipped, never delivered");
     }
 
     @Test
@@ -100,9 +97,7 @@ class UnblockTest
         claim.abort();
         assertFalse(claim.isActive());
         assertEquals(0, SegmentAppender.unblock(segment, 0), "a claim is padded over once");
-        final long later = appender.append(bytes("k"), bytes("v"));
-        assertEquals(later, Collected.readAll(segment).getFirst().position());
-        assertClean();
+        assertOnlyDelivered(appender.append(bytes("k"), bytes("v")), "the aborted claim is padding");
     }
 
     @Test
@@ -148,10 +143,7 @@ class UnblockTest
             () -> appender.appendBatch(source, new long[2], claim));
         assertEquals(ShardwalException.Category.TIMEOUT, failure.category());
         final long later = appender.append(bytes("k"), bytes("after"));
-        final List<Collected.Frame> frames = Collected.readAll(segment);
-        assertEquals(1, frames.size(), "no record of the padded batch is delivered");
-        assertEquals(later, frames.getFirst().position());
-        assertClean();
+        assertOnlyDelivered(later, "no record of the padded batch is delivered");
     }
 
     @Test
@@ -270,6 +262,15 @@ class UnblockTest
     private static byte[] longKey(final long value)
     {
         return java.nio.ByteBuffer.allocate(8).putLong(value).array();
+    }
+
+    /** The segment delivers the one record at {@code position} and holds no damage. */
+    private void assertOnlyDelivered(final long position, final String why)
+    {
+        final List<Collected.Frame> frames = Collected.readAll(segment);
+        assertEquals(1, frames.size(), why);
+        assertEquals(position, frames.getFirst().position());
+        assertClean();
     }
 
     private void assertClean()
